@@ -1,0 +1,11 @@
+import type { Bindings, GatewayConfig } from './env'
+import type { ProviderRegistry } from './providers/registry'
+
+/** Hono's environment for this app: the bindings and what the config middleware sets. */
+export interface AppEnv {
+  Bindings: Bindings
+  Variables: {
+    config: GatewayConfig
+    providers: ProviderRegistry
+  }
+}

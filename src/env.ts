@@ -1,0 +1,124 @@
+/**
+ * Typed bindings and their defaults, in one place.
+ *
+ * On Workers the bindings come from `wrangler.toml` `[vars]`, `.dev.vars` and
+ * `wrangler secret put`; on Bun from the process environment. Both arrive as
+ * a plain object of strings, which {@link readConfig} turns into a typed
+ * {@link GatewayConfig} once per request.
+ *
+ * @example
+ * const config = readConfig({ GEMINI_API_KEY: 'AIza…', MAX_INPUT_CHARS: '8000' })
+ * config.gemini.model // 'gemini-2.5-flash'
+ */
+
+export const PROVIDER_NAMES = ['gemini', 'openai'] as const
+export type ProviderName = (typeof PROVIDER_NAMES)[number]
+
+/** Every binding the gateway reads. All optional: each has a default or a clear error. */
+export interface Bindings {
+  OPENAI_API_KEY?: string
+  OPENAI_BASE_URL?: string
+  OPENAI_MODEL?: string
+  GEMINI_API_KEY?: string
+  GEMINI_BASE_URL?: string
+  GEMINI_MODEL?: string
+  GEMINI_API_VERSION?: string
+  DEFAULT_PROVIDER?: string
+  CORS_ORIGINS?: string
+  MAX_INPUT_CHARS?: string
+  MAX_BODY_BYTES?: string
+  SSE_PING_INTERVAL_MS?: string
+  UPSTREAM_IDLE_TIMEOUT_MS?: string
+  /** Static assets (Workers only). */
+  ASSETS?: { fetch: (request: Request) => Promise<Response> }
+}
+
+export const DEFAULTS = {
+  OPENAI_BASE_URL: 'https://api.openai.com/v1',
+  OPENAI_MODEL: 'gpt-4.1-mini',
+  GEMINI_BASE_URL: 'https://generativelanguage.googleapis.com',
+  GEMINI_MODEL: 'gemini-2.5-flash',
+  GEMINI_API_VERSION: 'v1beta',
+  DEFAULT_PROVIDER: 'gemini',
+  CORS_ORIGINS: '*',
+  MAX_INPUT_CHARS: 32_000,
+  MAX_BODY_BYTES: 256 * 1024,
+  SSE_PING_INTERVAL_MS: 15_000,
+  UPSTREAM_IDLE_TIMEOUT_MS: 120_000,
+} as const
+
+export interface ProviderSettings {
+  /** Undefined when the secret is not set: requests then end with an error naming the binding. */
+  apiKey: string | undefined
+  baseURL: string
+  model: string
+}
+
+export interface GatewayConfig {
+  openai: ProviderSettings
+  gemini: ProviderSettings & { apiVersion: string }
+  defaultProvider: ProviderName
+  /** `'*'` or an explicit list of allowed origins. */
+  corsOrigins: '*' | string[]
+  maxInputChars: number
+  maxBodyBytes: number
+  pingIntervalMs: number
+  upstreamIdleTimeoutMs: number
+}
+
+export function isProviderName(value: unknown): value is ProviderName {
+  return value === 'gemini' || value === 'openai'
+}
+
+function text(value: string | undefined, fallback: string): string {
+  const trimmed = value?.trim()
+  return trimmed ? trimmed : fallback
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const parsed = Number.parseInt(value ?? '', 10)
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback
+}
+
+function secret(value: string | undefined): string | undefined {
+  const trimmed = value?.trim()
+  return trimmed ? trimmed : undefined
+}
+
+function origins(value: string | undefined): '*' | string[] {
+  const list = text(value, DEFAULTS.CORS_ORIGINS)
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean)
+  return list.length === 0 || list.includes('*') ? '*' : list
+}
+
+const cache = new WeakMap<object, GatewayConfig>()
+
+/** Reads the bindings into a typed config; memoised per bindings object (one per isolate on Workers). */
+export function readConfig(env: Bindings): GatewayConfig {
+  const cached = cache.get(env)
+  if (cached) return cached
+  const defaultProvider = text(env.DEFAULT_PROVIDER, DEFAULTS.DEFAULT_PROVIDER).toLowerCase()
+  const config: GatewayConfig = {
+    openai: {
+      apiKey: secret(env.OPENAI_API_KEY),
+      baseURL: text(env.OPENAI_BASE_URL, DEFAULTS.OPENAI_BASE_URL).replace(/\/+$/, ''),
+      model: text(env.OPENAI_MODEL, DEFAULTS.OPENAI_MODEL),
+    },
+    gemini: {
+      apiKey: secret(env.GEMINI_API_KEY),
+      baseURL: text(env.GEMINI_BASE_URL, DEFAULTS.GEMINI_BASE_URL).replace(/\/+$/, ''),
+      model: text(env.GEMINI_MODEL, DEFAULTS.GEMINI_MODEL),
+      apiVersion: text(env.GEMINI_API_VERSION, DEFAULTS.GEMINI_API_VERSION),
+    },
+    defaultProvider: isProviderName(defaultProvider) ? defaultProvider : DEFAULTS.DEFAULT_PROVIDER,
+    corsOrigins: origins(env.CORS_ORIGINS),
+    maxInputChars: positiveInt(env.MAX_INPUT_CHARS, DEFAULTS.MAX_INPUT_CHARS),
+    maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, DEFAULTS.MAX_BODY_BYTES),
+    pingIntervalMs: positiveInt(env.SSE_PING_INTERVAL_MS, DEFAULTS.SSE_PING_INTERVAL_MS),
+    upstreamIdleTimeoutMs: positiveInt(env.UPSTREAM_IDLE_TIMEOUT_MS, DEFAULTS.UPSTREAM_IDLE_TIMEOUT_MS),
+  }
+  cache.set(env, config)
+  return config
+}

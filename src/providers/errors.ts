@@ -1,0 +1,159 @@
+import type { ProviderName } from '../env'
+
+/** What went wrong, coarse enough for a client to act on. */
+export type ProviderErrorKind =
+  | 'not_configured'
+  | 'upstream_status'
+  | 'upstream_stream_error'
+  | 'network'
+  | 'malformed'
+  | 'truncated'
+  | 'timeout'
+  | 'blocked'
+
+/**
+ * A provider failure whose `message` is safe to send to clients: it names the
+ * provider, says what happened and what to do, and never holds a key or a stack.
+ * The raw upstream details go to the log through `cause`.
+ *
+ * @example
+ * throw new ProviderError('openai', 'upstream_status', 'openai: invalid API key (401). Check OPENAI_API_KEY.', { status: 401 })
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError'
+  readonly provider: ProviderName
+  readonly kind: ProviderErrorKind
+  /** The upstream HTTP status, when there was one. */
+  readonly status: number | undefined
+
+  constructor(
+    provider: ProviderName,
+    kind: ProviderErrorKind,
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.provider = provider
+    this.kind = kind
+    this.status = options.status
+  }
+}
+
+const KEY_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' }
+const BASE_URL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_BASE_URL', gemini: 'GEMINI_BASE_URL' }
+const MODEL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_MODEL', gemini: 'GEMINI_MODEL' }
+
+export function missingKeyError(provider: ProviderName): ProviderError {
+  const binding = KEY_BINDINGS[provider]
+  return new ProviderError(
+    provider,
+    'not_configured',
+    `${provider}: no API key configured. Set the ${binding} secret (wrangler secret put ${binding}, or ${binding}=… in .dev.vars or the environment).`,
+  )
+}
+
+/** Masks anything that looks like an API key and keeps the message to one short line. */
+export function sanitizeUpstreamMessage(message: string): string {
+  if (/<(!doctype|html|body)\b/i.test(message)) return 'the provider answered with an HTML error page'
+  return message
+    .replace(/\b(sk-[A-Za-z0-9_*.-]{3})[A-Za-z0-9_*.-]*/g, '$1…')
+    .replace(/\bAIza[0-9A-Za-z_-]{10,}/g, 'AIza…')
+    .replace(/\s+/g, ' ')
+    .slice(0, 400)
+    .replace(/[\s.]+$/, '')
+    .trim()
+}
+
+/** What to do about an upstream HTTP status, in words a user can act on. */
+function advice(provider: ProviderName, status: number, message: string): { what: string; todo: string } {
+  const key = KEY_BINDINGS[provider]
+  if (status === 401 || /api key not valid|api_key_invalid|incorrect api key/i.test(message)) {
+    return { what: 'invalid API key', todo: `Check the ${key} secret.` }
+  }
+  switch (status) {
+    case 400:
+      return { what: 'request rejected', todo: 'Check the model name and the request parameters.' }
+    case 403:
+      return { what: 'access denied', todo: `Check that ${key} is valid and allowed to use this API and model.` }
+    case 404:
+      return {
+        what: 'model or endpoint not found',
+        todo: `Use a valid model name (request "model" or ${MODEL_BINDINGS[provider]}) and check ${BASE_URL_BINDINGS[provider]}.`,
+      }
+    case 408:
+      return { what: 'request timed out', todo: 'Retry the request.' }
+    case 413:
+      return { what: 'request too large', todo: 'Send a shorter conversation.' }
+    case 429:
+      return { what: 'rate limit or quota exceeded', todo: 'Wait a little and retry, or check the plan and billing of the account.' }
+    case 503:
+      return { what: 'service unavailable or overloaded', todo: 'Retry in a few seconds.' }
+    default:
+      return status >= 500
+        ? { what: 'server error', todo: 'Retry later.' }
+        : { what: 'request failed', todo: 'Check the request and the provider settings.' }
+  }
+}
+
+/**
+ * The error for a non-2xx upstream reply, or for an error object sent inside a
+ * 200 stream (`midStream`, where the status may be unknown).
+ */
+export function upstreamStatusError(
+  provider: ProviderName,
+  status: number | undefined,
+  upstreamMessage: string,
+  options: { midStream?: boolean; cause?: unknown } = {},
+): ProviderError {
+  const clean = sanitizeUpstreamMessage(upstreamMessage)
+  const { what, todo } = advice(provider, status ?? 500, clean)
+  const detail = [status, clean].filter(Boolean).join(': ')
+  const message = options.midStream
+    ? `${provider}: the provider reported an error during the answer (${detail || 'no details'}). The answer is incomplete. ${todo}`
+    : `${provider}: ${what} (${detail}). ${todo}`
+  return new ProviderError(provider, options.midStream ? 'upstream_stream_error' : 'upstream_status', message, {
+    status,
+    cause: options.cause,
+  })
+}
+
+export function networkError(provider: ProviderName, cause: unknown): ProviderError {
+  return new ProviderError(
+    provider,
+    'network',
+    `${provider}: could not reach the provider or the connection failed. Check ${BASE_URL_BINDINGS[provider]} and retry.`,
+    { cause },
+  )
+}
+
+export function truncatedError(provider: ProviderName, cause?: unknown): ProviderError {
+  return new ProviderError(
+    provider,
+    'truncated',
+    `${provider}: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.`,
+    { cause },
+  )
+}
+
+export function malformedError(provider: ProviderName, cause?: unknown): ProviderError {
+  return new ProviderError(
+    provider,
+    'malformed',
+    `${provider}: the provider sent data that is not a valid stream. The answer is incomplete; retry, and check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
+    { cause },
+  )
+}
+
+export function idleTimeoutError(provider: ProviderName, idleMs: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'timeout',
+    `${provider}: no data from the provider for ${Math.round(idleMs / 1000)} s, so the request was stopped. Retry later.`,
+  )
+}
+
+/** Whether an error is the result of our own abort (the client left), not a failure. */
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted) return true
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError')
+}

@@ -1,0 +1,32 @@
+import type { GatewayConfig, ProviderName } from '../env'
+import { createGeminiProvider } from './gemini'
+import { createOpenAIProvider } from './openai'
+import type { ChatProvider, FetchFunction } from './types'
+
+export type ProviderRegistry = Readonly<Record<ProviderName, ChatProvider>>
+
+/**
+ * Builds every provider from the configuration.
+ *
+ * @example
+ * const providers = createProviders(readConfig(env))
+ * providers.gemini.stream({ prompt: 'Hi' }, { signal })
+ */
+export function createProviders(config: GatewayConfig, fetch?: FetchFunction): ProviderRegistry {
+  return {
+    openai: createOpenAIProvider({ ...config.openai, fetch }),
+    gemini: createGeminiProvider({ ...config.gemini, fetch }),
+  }
+}
+
+const cache = new WeakMap<GatewayConfig, ProviderRegistry>()
+
+/** The providers for a configuration, built once and reused by every request that shares it. */
+export function providersFor(config: GatewayConfig, fetch?: FetchFunction): ProviderRegistry {
+  let providers = cache.get(config)
+  if (!providers) {
+    providers = createProviders(config, fetch)
+    cache.set(config, providers)
+  }
+  return providers
+}

@@ -1,0 +1,18 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { swaggerUI } from '@hono/swagger-ui'
+import type { AppEnv } from '../app-env'
+
+/** `GET /openapi.json` (generated from the request schemas) and `GET /docs` (Swagger UI). */
+export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'LLM SSE Gateway',
+      version: '0.1.0',
+      description:
+        'Streams OpenAI and Gemini chat answers as Server-Sent Events. Every event is one `data:` line of JSON: `{"chunk":"…","done":false}` per text piece, then `{"chunk":"","done":true,…}`; a failure ends the stream with `{"error":"…","done":true}`.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }))
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'LLM SSE Gateway – API docs' }))
+}

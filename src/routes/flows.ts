@@ -1,0 +1,55 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../app-env'
+import { logFailure, publicErrorMessage } from '../answer-stream'
+import { runAskWorkflow } from '../flows/ask-flow'
+import { ProviderError } from '../providers/errors'
+import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
+import { badRequest } from '../validation'
+import { chatRequestFrom, checkInputSize } from './chat-input'
+import { jsonBody } from './json-body'
+
+const ask = createRoute({
+  method: 'post',
+  path: '/api/flows/ask',
+  tags: ['flows'],
+  summary: 'The whole answer as JSON (not streamed)',
+  middleware: [jsonBody] as const,
+  request: { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } },
+  responses: {
+    200: { content: { 'application/json': { schema: AskResponseSchema } }, description: 'The answer.' },
+    400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' },
+    429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
+    502: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider failed; the message says which and what to do.' },
+    503: { content: { 'application/json': { schema: ErrorSchema } }, description: "The provider's API key is not configured." },
+    504: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider sent nothing for too long.' },
+  },
+})
+
+/** The HTTP status for a failed answer: the client's fault never, the provider's or the setup's. */
+function statusFor(error: unknown): 429 | 502 | 503 | 504 {
+  if (!(error instanceof ProviderError)) return 502
+  if (error.kind === 'not_configured') return 503
+  if (error.kind === 'timeout') return 504
+  return error.status === 429 ? 429 : 502
+}
+
+export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(ask, async (c) => {
+    const input = c.req.valid('json')
+    const config = c.var.config
+    const tooLong = checkInputSize(input, config.maxInputChars)
+    if (tooLong) return badRequest(c, [tooLong])
+    const provider = input.provider ?? config.defaultProvider
+    try {
+      const result = await runAskWorkflow(
+        provider,
+        { ...chatRequestFrom(input), prompt: input.user_input },
+        { providers: c.var.providers, signal: c.req.raw.signal ?? new AbortController().signal },
+      )
+      return c.json(result, 200)
+    } catch (error) {
+      logFailure(provider, error)
+      return c.json({ error: publicErrorMessage(error) }, statusFor(error))
+    }
+  })
+}
