@@ -70,14 +70,25 @@ export class Exchange {
     if (this.closed) return false
     const bytes = Buffer.from(text, 'utf8')
     const at = this.scenario.split ? bytes.findIndex((b) => b >= 0xc0) : -1
-    if (at < 0) {
-      this.res.write(bytes)
-      return true
-    }
-    this.res.write(bytes.subarray(0, at + 1))
+    if (at < 0) return this.flush(bytes)
+    if (!(await this.flush(bytes.subarray(0, at + 1)))) return false
     if (!(await this.wait(this.scenario.splitDelay ?? 15))) return false
-    this.res.write(bytes.subarray(at + 1))
-    return true
+    return this.flush(bytes.subarray(at + 1))
+  }
+
+  /** Writes and waits until Node handed the bytes to the socket. */
+  private flush(bytes: Uint8Array): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.res.write(bytes, (err) => resolve(!err && !this.closed))
+    })
+  }
+
+  /**
+   * Waits long enough (at least 30 ms) that what was written so far reaches the client as its own
+   * read, before a fault that must arrive separately (a drop, or Gemini's bare error object).
+   */
+  gap(): Promise<boolean> {
+    return this.wait(Math.max(this.scenario.delay ?? 0, 30))
   }
 
   /** Waits the per-chunk delay, then writes. */

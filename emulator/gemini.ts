@@ -259,7 +259,7 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
   }
   switch (fault) {
     case 'drop':
-      if (await ex.wait(scenario.delay ?? 0)) ex.drop()
+      if (await ex.gap()) ex.drop()
       return
     case 'stall':
       return ex.stall()
@@ -267,8 +267,9 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
       if (!(await send(sse ? 'data: {"candidates": [{"content": {"parts": [{"text": "tru\r\n\r\n' : ',\r\n{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {\n            "text": "tru\n'))) return
       return ex.end('malformed')
     case 'midstream':
-      // A bare pretty-printed error object, no `data:` prefix (WIRE.md §2.7).
-      if (!(await send(sse ? googlePretty({ error: JSON.parse(geminiErrors.unavailable().body).error }) : `,\r\n${googlePretty(JSON.parse(geminiErrors.unavailable().body))}`))) return
+      // A bare pretty-printed error object, no `data:` prefix, in its own network read (WIRE.md §2.7).
+      if (!(await ex.gap())) return
+      if (!(await ex.write(`${sse ? '' : ',\r\n'}${geminiErrors.unavailable().body}`))) return
       return ex.end('midstream', close)
     case 'safety':
       if (!(await send(frame(f, response(turn, { finishReason: 'SAFETY', index: 0, safetyRatings: SAFETY_RATINGS }))))) return

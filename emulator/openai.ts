@@ -239,7 +239,7 @@ export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): 
   }
   switch (fault) {
     case 'drop':
-      if (await ex.wait(ex.scenario.delay ?? 0)) ex.drop()
+      if (await ex.gap()) ex.drop()
       return
     case 'stall':
       return ex.stall()

@@ -161,8 +161,11 @@ function toProviderError(error: unknown, signal: AbortSignal, midStream: boolean
   if (isAbort(error, signal)) return error
   if (error instanceof ApiError) {
     const parsed = parseGoogleError(error.message)
+    // "got status: …" is how the SDK reports an error object found inside a 200 stream,
+    // possibly while it reads the first events.
+    const inStream = midStream || error.message.startsWith('got status:')
     return upstreamStatusError('gemini', parsed?.code ?? error.status, parsed?.message ?? '', {
-      midStream,
+      midStream: inStream,
       cause: error,
     })
   }

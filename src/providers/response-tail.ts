@@ -1,12 +1,16 @@
-/** Remembers the last bytes of a response body while passing every chunk through untouched. */
+/** Remembers the last reads of a response body while passing every chunk through untouched. */
 export interface TailRecorder {
   /** Returns a response whose body is observed; non-2xx or bodiless responses are returned as they are. */
   wrap(response: Response): Response
-  /** The last two chunks read, decoded (enough to hold a trailing error object). */
+  /** The last reads, decoded (enough to hold a trailing error object). */
   text(): string
 }
 
+const KEPT_READS = 8
+
 /**
+ * Keeps references to the last {@link KEPT_READS} chunks in a ring: O(1) per chunk, no copy.
+ *
  * @example
  * const tail = withTail()
  * const response = tail.wrap(await fetch(url))
@@ -14,16 +18,15 @@ export interface TailRecorder {
  * tail.text() // '…\r\n\r\n{\n  "error": {…}\n}\n'
  */
 export function withTail(): TailRecorder {
-  let previous: Uint8Array | undefined
-  let last: Uint8Array | undefined
+  const ring: (Uint8Array | undefined)[] = new Array(KEPT_READS)
+  let reads = 0
   return {
     wrap(response) {
       if (!response.ok || response.body === null) return response
       const observed = response.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
-            previous = last
-            last = chunk
+            ring[reads++ % KEPT_READS] = chunk
             controller.enqueue(chunk)
           },
         }),
@@ -32,7 +35,12 @@ export function withTail(): TailRecorder {
     },
     text() {
       const decoder = new TextDecoder()
-      return (previous ? decoder.decode(previous, { stream: true }) : '') + (last ? decoder.decode(last) : '')
+      let text = ''
+      for (let read = Math.max(0, reads - KEPT_READS); read < reads; read++) {
+        const chunk = ring[read % KEPT_READS]
+        if (chunk) text += decoder.decode(chunk, { stream: true })
+      }
+      return text + decoder.decode()
     },
   }
 }

@@ -85,7 +85,7 @@ describe('test page (mock gateway)', () => {
       const external = await page.evaluate(() =>
         [...document.querySelectorAll('script[src], link[href]')]
           .map((el) => (el as HTMLScriptElement).src || (el as HTMLLinkElement).href)
-          .filter((u) => !u.startsWith(location.origin)),
+          .filter((u) => !u.startsWith(location.origin) && !u.startsWith('data:')),
       )
       assert.deepEqual(external, [])
       assert.deepEqual(consoleErrors, [])

@@ -27,6 +27,10 @@ export interface StartGatewayOptions {
   vars?: Record<string, string>
   /** Milliseconds to wait for GET /health (default 60 s: the first wrangler start is slow). */
   readyTimeoutMs?: number
+  /** Receives the process output as it comes (it is captured for output() either way). */
+  onOutput?: (text: string) => void
+  /** wrangler --log-level (default `warn`; the demo uses `info` to show requests). */
+  logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
 }
 
 export interface RunningGateway {
@@ -36,6 +40,8 @@ export interface RunningGateway {
   pid: number
   /** Everything the process wrote so far (stdout + stderr), for failure messages. */
   output(): string
+  /** Resolves when the process exits (by stop() or on its own) with its exit code. */
+  exited: Promise<number | null>
   stop(): Promise<void>
 }
 
@@ -118,7 +124,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function command(runtime: Runtime, port: number, vars: Record<string, string>, persistDir: string) {
+function command(runtime: Runtime, port: number, vars: Record<string, string>, persistDir: string, logLevel: string) {
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
@@ -133,7 +139,7 @@ function command(runtime: Runtime, port: number, vars: Record<string, string>, p
       '--ip', '127.0.0.1',
       '--persist-to', persistDir,
       '--show-interactive-dev-session=false',
-      '--log-level', 'warn',
+      '--log-level', logLevel,
     ]
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
     return { file: join(BIN, 'wrangler'), args, env: baseEnv }
@@ -153,7 +159,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   // Wrangler needs a free inspector port of its own when several dev servers run at once.
   const vars = { ...upstreamVars(opts.upstreamUrl), ...opts.vars }
   const persistDir = mkdtempSync(join(tmpdir(), 'gw-state-'))
-  const cmd = command(runtime, port, vars, persistDir)
+  const cmd = command(runtime, port, vars, persistDir, opts.logLevel ?? 'warn')
   if (runtime === 'workers') cmd.args.push('--inspector-port', String(await freePort()))
 
   installExitHook()
@@ -166,7 +172,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   live.add(child)
   let out = ''
   const append = (b: Buffer) => {
-    out += b.toString('utf8')
+    const text = b.toString('utf8')
+    opts.onOutput?.(text)
+    out += text
     if (out.length > 200_000) out = out.slice(-100_000)
   }
   child.stdout?.on('data', append)
@@ -176,13 +184,14 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     child.stderr?.pipe(process.stderr)
   }
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined
-  const exitPromise = new Promise<void>((res) => {
+  const exitCode = new Promise<number | null>((res) => {
     child.on('exit', (code, signal) => {
       exited = { code, signal }
       live.delete(child)
-      res()
+      res(code)
     })
   })
+  const exitPromise = exitCode.then(() => undefined)
 
   const url = `http://127.0.0.1:${port}`
   let stopped = false
@@ -222,5 +231,5 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     await sleep(200)
   }
 
-  return { url, port, runtime, pid: child.pid ?? -1, output: () => out, stop }
+  return { url, port, runtime, pid: child.pid ?? -1, output: () => out, exited: exitCode, stop }
 }

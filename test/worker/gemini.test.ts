@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest'
+import { geminiFixtureText, postChat, readStream, scenario, upstreamRequests } from './helpers'
+
+async function streamFixture(definition: Parameters<typeof scenario>[0], body: Record<string, unknown> = {}) {
+  const model = await scenario(definition)
+  const response = await postChat({ user_input: 'Hello', provider: 'gemini', model, ...body })
+  expect(response.status).toBe(200)
+  expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+  return { model, ...(await readStream(response)) }
+}
+
+describe('Gemini: recorded answers reach the client byte for byte', () => {
+  const answers: [string, Record<string, unknown>][] = [
+    ['gemini-basic.sse', { model: 'gemini-2.0-flash', finish_reason: 'stop', usage: { prompt_tokens: 7, completion_tokens: 10, total_tokens: 17 } }],
+    ['gemini-basic-long-2024.sse', { finish_reason: 'stop' }],
+    // modelVersion "models/gemini-2.5-flash-preview-05-20": the prefix is dropped.
+    ['gemini-2.5-flash.sse', { model: 'gemini-2.5-flash-preview-05-20', finish_reason: 'stop' }],
+    // The last chunk holds an empty text part with a thoughtSignature: no empty event.
+    ['gemini-3-empty-text-signature.reframed.sse', { model: 'gemini-3-pro-preview', finish_reason: 'stop' }],
+    // executableCode and codeExecutionResult parts are not answer text.
+    ['gemini-code-execution.sse', { finish_reason: 'stop' }],
+    // A chunk with no parts and a last chunk with only inlineData.
+    ['gemini-no-parts-chunk.sse', { finish_reason: 'stop' }],
+    ['gemini-multibyte.sse', { finish_reason: 'stop' }],
+  ]
+  for (const [fixture, last] of answers) {
+    it(fixture, async () => {
+      const expected = await geminiFixtureText(fixture)
+      const { text, events } = await streamFixture({ fixture })
+      expect(expected.length).toBeGreaterThan(0)
+      expect(text).toBe(expected)
+      for (const event of events.slice(0, -1)) expect(event).toEqual({ chunk: expect.stringMatching(/.+/s), done: false })
+      expect(events.at(-1)).toMatchObject({ chunk: '', done: true, provider: 'gemini', ...last })
+    })
+  }
+
+  it('keeps multi-byte characters whole when the network splits them (5-byte reads)', async () => {
+    const fixture = 'gemini-multibyte.sse'
+    const { text } = await streamFixture({ fixture, chunking: { bytes: 5 } })
+    expect(text).toBe(await geminiFixtureText(fixture))
+    expect(text.startsWith('秋风瑟瑟，叶落纷纷，\n')).toBe(true)
+  })
+
+  it('never streams thought parts', async () => {
+    const { text, events } = await streamFixture({ fixture: 'gemini-thinking.sse' })
+    expect(text).toBe(await geminiFixtureText('gemini-thinking.sse'))
+    expect(text.startsWith('The sky is blue because')).toBe(true)
+    expect(text).not.toContain('Exploring Sky Color')
+    expect(events.at(-1)).toMatchObject({ done: true, usage: { reasoning_tokens: expect.any(Number) } })
+  })
+
+  it('sends the request the API expects: key header, v1beta path, alt=sse, roles, system instruction', async () => {
+    const { model } = await streamFixture(
+      { fixture: 'gemini-basic.sse' },
+      {
+        system: 'Be brief.',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello!' },
+        ],
+        temperature: 0.2,
+        max_tokens: 64,
+      },
+    )
+    const [request] = await upstreamRequests(model)
+    expect(request?.path).toBe(`/v1beta/models/${model}:streamGenerateContent?alt=sse`)
+    expect(request?.headers['x-goog-api-key']).toBe('test-gemini-key')
+    expect(request?.body).toMatchObject({
+      contents: [
+        { role: 'user', parts: [{ text: 'Hi' }] },
+        { role: 'model', parts: [{ text: 'Hello!' }] },
+        { role: 'user', parts: [{ text: 'Hello' }] },
+      ],
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      generationConfig: { temperature: 0.2, maxOutputTokens: 64 },
+    })
+  })
+})
+
+describe('Gemini: blocked or stopped answers end with a clear error, never silence', () => {
+  it('a blocked prompt (HTTP 200, promptFeedback.blockReason)', async () => {
+    const { raw } = await streamFixture({ fixture: 'gemini-prompt-blocked.sse' })
+    expect(raw).toBe(
+      `data: ${JSON.stringify({ error: "gemini: the prompt was blocked by Gemini's safety filters (block reason SAFETY). Rephrase the question.", done: true })}\n\n`,
+    )
+  })
+
+  it('a SAFETY finish after some text', async () => {
+    const { events } = await streamFixture({ fixture: 'gemini-safety-finish.sse' })
+    expect(events).toEqual([
+      { chunk: 'No', done: false },
+      {
+        error: "gemini: the answer was stopped by Gemini's safety filters (finish reason SAFETY). The answer is incomplete; rephrase the question.",
+        done: true,
+      },
+    ])
+  })
+
+  it('a RECITATION finish on a candidate with no content', async () => {
+    const { events } = await streamFixture({ fixture: 'gemini-recitation.sse' })
+    expect(events.slice(0, -1).map((event) => event.chunk).join('')).toBe('text1text2text3text4text5text6text7text8')
+    expect(events.at(-1)).toEqual({
+      error: 'gemini: the answer was stopped because it was reciting existing material (finish reason RECITATION). The answer is incomplete; rephrase the question.',
+      done: true,
+    })
+  })
+})
+
+describe('Gemini: every failure ends with one clear error event', () => {
+  const cases: [string, string][] = [
+    ['gemini-error-400-api-key-invalid.json', 'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.'],
+    ['gemini-error-400-api-key-invalid.firebase.json', 'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.'],
+    [
+      'gemini-error-403-no-api-key.json',
+      "gemini: access denied (403: Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API). Check that GEMINI_API_KEY is valid and allowed to use this API and model.",
+    ],
+    [
+      'gemini-error-404-model-not-found.json',
+      'gemini: model or endpoint not found (404: models/custom-gemini-2.0-flash is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods). Use a valid model name (request "model" or GEMINI_MODEL) and check GEMINI_BASE_URL.',
+    ],
+    [
+      'gemini-error-429-resource-exhausted.json',
+      'gemini: rate limit or quota exceeded (429: You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits). Wait a little and retry, or check the plan and billing of the account.',
+    ],
+    [
+      'gemini-error-500-internal.json',
+      'gemini: server error (500: An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting). Retry later.',
+    ],
+    ['gemini-error-503-overloaded.json', 'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.'],
+  ]
+  for (const [fixture, message] of cases) {
+    it(`${fixture} (sent with Content-Type text/event-stream, as Google does)`, async () => {
+      const { raw } = await streamFixture({ fixture })
+      expect(raw).toBe(`data: ${JSON.stringify({ error: message, done: true })}\n\n`)
+    })
+  }
+
+  const midStreamError =
+    'gemini: the provider reported an error during the answer (503: This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later). The answer is incomplete. Retry in a few seconds.'
+
+  // WIRE.md §2.7: the error object follows a 200 and some events. (index.json gives this constructed
+  // fixture a 503 status; that case is the last test of this group.)
+  it('a bare error object in the middle of a 200 stream, in its own network read', async () => {
+    const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200, delayMs: 5 })
+    // The only text before the error was thought parts, so the error is the only event.
+    expect(raw).toBe(`data: ${JSON.stringify({ error: midStreamError, done: true })}\n\n`)
+  })
+
+  it('a bare error object in the middle of a 200 stream, in the same read as the events before it', async () => {
+    const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200, chunking: 'whole' })
+    expect(raw).toBe(`data: ${JSON.stringify({ error: midStreamError, done: true })}\n\n`)
+  })
+
+  it('a bare error object after answer text, split across reads', async () => {
+    const body =
+      'data: {"candidates": [{"content": {"parts": [{"text": "Partial"}],"role": "model"}}]}\r\n\r\n' +
+      '{\n  "error": {\n    "code": 500,\n    "message": "Internal error encountered.",\n    "status": "INTERNAL"\n  }\n}\n'
+    const { events } = await streamFixture({ body, chunking: { bytes: 40 } })
+    expect(events).toEqual([
+      { chunk: 'Partial', done: false },
+      {
+        error: 'gemini: the provider reported an error during the answer (500: Internal error encountered). The answer is incomplete. Retry later.',
+        done: true,
+      },
+    ])
+  })
+
+  it('the same body sent with a 503 status', async () => {
+    const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse' })
+    const message =
+      'gemini: service unavailable or overloaded (503: This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later). Retry in a few seconds.'
+    expect(raw).toBe(`data: ${JSON.stringify({ error: message, done: true })}\n\n`)
+  })
+
+  it('a connection dropped mid-stream', async () => {
+    const fixture = 'gemini-basic-long-2024.sse'
+    const { events } = await streamFixture({ fixture, dropAfterWrites: 3 })
+    const text = events.slice(0, -1).map((event) => event.chunk).join('')
+    expect(text.length).toBeGreaterThan(0)
+    expect((await geminiFixtureText(fixture)).startsWith(text)).toBe(true)
+    expect(events.at(-1)).toEqual({
+      error: 'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
+      done: true,
+    })
+  })
+
+  it('a clean close before any finishReason', async () => {
+    const { events } = await streamFixture({
+      body: 'data: {"candidates": [{"content": {"parts": [{"text": "Half"}],"role": "model"}}]}\r\n\r\n',
+    })
+    expect(events).toEqual([
+      { chunk: 'Half', done: false },
+      { error: 'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.', done: true },
+    ])
+  })
+
+  it('malformed data mid-stream', async () => {
+    const { events } = await streamFixture({
+      body: 'data: {"candidates": [{"content": {"parts": [{"text": "Ok"}],"role": "model"}}]}\r\n\r\ndata: {"candidates": [oops\r\n\r\n',
+    })
+    expect(events).toEqual([
+      { chunk: 'Ok', done: false },
+      {
+        error: 'gemini: the provider sent data that is not a valid stream. The answer is incomplete; retry, and check that GEMINI_BASE_URL points at the real API.',
+        done: true,
+      },
+    ])
+  })
+})
