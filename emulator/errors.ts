@@ -23,9 +23,9 @@ interface OpenAIError {
 }
 
 /** Legacy OpenAI layout. */
-export function openaiLegacy(status: number, e: OpenAIError, headers?: Record<string, string>): ErrorReply {
+export function openaiLegacy(status: number, e: OpenAIError, headers?: Record<string, string>, contentType = 'application/json; charset=utf-8'): ErrorReply {
   const error = { message: e.message, type: e.type, param: e.param, code: e.code }
-  return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify({ error }, null, 4)}\n`, headers }
+  return { status, contentType, body: `${JSON.stringify({ error }, null, 4)}\n`, headers }
 }
 
 /** New OpenAI validation-layer layout (alphabetical keys, no trailing newline). */
@@ -88,6 +88,7 @@ export const openaiErrors = {
         code: 'rate_limit_exceeded',
       },
       { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '120ms' },
+      'application/json', // as recorded for this reply
     ),
   quota: () =>
     openaiLegacy(429, {

@@ -10,7 +10,7 @@ import { estimateTokens, googleJson, googlePretty, isObject, randomId, readBody,
 import { MISSING_MODEL } from './openai.ts'
 import { baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
 
-export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):([A-Za-z]+)$/
+export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
 
 const both = (...names: string[]) => names.flatMap((n) => [n, n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])
 const TOP_FIELDS = new Set(both('model', 'contents', 'systemInstruction', 'tools', 'toolConfig', 'safetySettings', 'generationConfig', 'cachedContent'))

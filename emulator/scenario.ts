@@ -3,12 +3,14 @@
  *
  * Three places, merged in this order (later wins): the emulator's defaults, the
  * `x-emulator-scenario` header, a `~...` suffix on the model name, `[emu ...]` tags in the
- * last user message. Syntax: space- or comma-separated `key=value` pairs or bare words.
+ * last user message. Syntax: space- or comma-separated `key=value` pairs or bare words; in a
+ * model name also `@emu:key-value:key-value` (characters most model-name checks allow).
  *
  * @example
  * parseScenario('Hi [emu fault=drop after=3 ttft=200 delay=20 chunks=12]')
  * // { fault: 'drop', after: 3, ttft: 200, delay: 20, chunks: 12 }
- * parseScenario('', 'gpt-4o-mini~fault=429')   // { fault: '429' }
+ * parseScenario('', 'gpt-4o-mini~fault=429')            // { fault: '429' }
+ * parseScenario('', 'gemini-2.5-flash@emu:drop:after-2') // { fault: 'drop', after: 2 }
  */
 
 export interface Scenario {
@@ -38,10 +40,17 @@ export const STATUS_FAULTS = ['400', '401', '403', '404', '429', '500', '503', '
 const TAG = /\[emu(?:[\s,]([^\]]*))?\]/gi
 const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 'splitdelay'] as const
 
-/** Parses one control string (`fault=drop after=3`, `429`, `split`). Unknown keys are ignored. */
+const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay)-(.+)$/i
+
+/**
+ * Parses one control string (`fault=drop after=3`, `429`, `split`). `key-value` is accepted too
+ * (for model names, where `=` is often not allowed). Unknown keys are ignored.
+ */
 export function parseControls(text: string): Scenario {
   const out: Scenario = {}
-  for (const token of text.split(/[\s,;&]+/).filter(Boolean)) {
+  for (const raw of text.split(/[\s,;&:]+/).filter(Boolean)) {
+    const dash = raw.includes('=') ? null : KEY_DASH.exec(raw)
+    const token = dash ? `${dash[1]}=${dash[2]}` : raw
     const eq = token.indexOf('=')
     const key = (eq < 0 ? token : token.slice(0, eq)).toLowerCase()
     const value = eq < 0 ? '' : token.slice(eq + 1)
@@ -63,12 +72,15 @@ export function parseControls(text: string): Scenario {
   return out
 }
 
-/** The scenario written as `[emu ...]` tags inside a prompt (all tags merged). */
+/** Where a model name's controls start: `gpt-4o-mini~fault=429` or `gpt-4o-mini@emu:fault-429:after-3`. */
+const MODEL_MARK = /~|@emu\b[:.]?/i
+
+/** The merged scenario of a header, a model suffix and the `[emu ...]` tags of a prompt (later wins). */
 export function parseScenario(prompt: string, model?: string, header?: string): Scenario {
   let merged: Scenario = {}
   if (header) merged = { ...merged, ...parseControls(header) }
-  const tilde = model?.indexOf('~') ?? -1
-  if (model && tilde >= 0) merged = { ...merged, ...parseControls(model.slice(tilde + 1)) }
+  const mark = model ? MODEL_MARK.exec(model) : null
+  if (model && mark) merged = { ...merged, ...parseControls(model.slice(mark.index + mark[0].length)) }
   for (const match of prompt.matchAll(TAG)) merged = { ...merged, ...parseControls(match[1] ?? '') }
   return merged
 }
@@ -78,10 +90,10 @@ export function stripTags(prompt: string): string {
   return prompt.replace(/\s*\[emu(?:[\s,][^\]]*)?\]\s*/gi, ' ').trim()
 }
 
-/** The model name without its `~controls` suffix. */
+/** The model name without its `~controls` / `@emu:controls` suffix. */
 export function baseModel(model: string): string {
-  const tilde = model.indexOf('~')
-  return tilde >= 0 ? model.slice(0, tilde) : model
+  const mark = MODEL_MARK.exec(model)
+  return mark ? model.slice(0, mark.index) : model
 }
 
 /** A compact text form for logs: `fault=drop after=3`. */

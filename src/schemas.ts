@@ -25,8 +25,7 @@ const model = z
   .string({ error: required('a string') })
   .min(1, { error: 'must not be empty' })
   .max(200, { error: 'must be at most 200 characters' })
-  .regex(/^[A-Za-z0-9][\w.:@/-]*$/, { error: 'may contain only letters, digits and . _ - : @ /' })
-  .refine((value) => !value.includes('..'), { error: 'must not contain ".."' })
+  .regex(/^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/, { error: 'must be a model name (letters, digits and . _ - : @ /, no "..")' })
   .optional()
   .openapi({ description: "Overrides the provider's configured model (OPENAI_MODEL / GEMINI_MODEL).", example: 'gemini-2.5-flash' })
 

@@ -100,16 +100,11 @@
   }
 
   function countChars(text) {
-    // Code points, so an emoji or a CJK character counts once.
+    // Code points, so an emoji or a CJK character counts once: skip the second half of surrogate pairs.
     var n = 0;
     for (var i = 0; i < text.length; i++) {
       var c = text.charCodeAt(i);
-      if (c < 0xd800 || c > 0xdbff || i + 1 >= text.length) n++;
-      else {
-        var d = text.charCodeAt(i + 1);
-        n++;
-        if (d >= 0xdc00 && d <= 0xdfff) i++;
-      }
+      if (c < 0xdc00 || c > 0xdfff) n++;
     }
     return n;
   }

@@ -291,6 +291,27 @@ describe('test page (mock gateway)', () => {
     })
   }
 
+  test('an invalid Server URL is reported without a request; Clear resets the page', async () => {
+    const { context, page } = await openPage()
+    try {
+      const before = mock.requests().length
+      await fillForm(page, { server: 'not a url', question: 'hello' })
+      await clickStream(page)
+      assert.equal(await waitForFinal(page), 'error')
+      assert.match(await errorText(page), /Invalid Server URL/)
+      await fillForm(page, { server: 'ftp://127.0.0.1/' })
+      await clickStream(page)
+      assert.match(await errorText(page), /must start with http:\/\/ or https:\/\//)
+      assert.equal(mock.requests().length, before)
+      await page.getByRole('button', { name: 'Clear' }).click()
+      assert.equal(await page.getAttribute('#state', 'data-state'), 'idle')
+      assert.equal(await errorText(page), '')
+      assert.equal(await answerText(page), '')
+    } finally {
+      await context.close()
+    }
+  })
+
   test('Ctrl+Enter and Cmd+Enter in the question start streaming; Escape stops', async () => {
     const { context, page } = await openPage()
     try {

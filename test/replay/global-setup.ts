@@ -1,12 +1,6 @@
 import type { TestProject } from 'vitest/node'
 import { startReplayServer } from './server'
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    replayUrl: string
-  }
-}
-
 /** Starts the fake upstream once for the worker tests and tells them its URL. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startReplayServer()

@@ -1,0 +1,102 @@
+/**
+ * Strict reading of the gateway's own SSE output: every block is exactly
+ * `data: <one-line JSON object>\n\n` or a comment block (`: ping\n\n`); nothing follows the
+ * final `done: true` event. Throws with a precise message when the framing is off.
+ *
+ * @example
+ * const s = await readGatewayStream(await fetch(`${gw}/api/stream/chat-get?user_input=Hi`))
+ * s.text  // all chunks joined
+ * s.last  // {"chunk":"","done":true,...} or {"error":"...","done":true}
+ */
+
+export interface GatewayEvent {
+  chunk?: unknown
+  done?: unknown
+  error?: unknown
+  [key: string]: unknown
+}
+
+export interface GatewayStream {
+  raw: string
+  /** The parsed `data:` events in order (comments excluded). */
+  events: GatewayEvent[]
+  /** The raw `data:` lines in order, for byte-level checks. */
+  dataLines: string[]
+  /** Comment lines such as `: ping`. */
+  comments: string[]
+  /** The `chunk` strings of the `done: false` events, joined. */
+  text: string
+  last: GatewayEvent | undefined
+}
+
+export function parseGatewayStream(raw: string): GatewayStream {
+  const fail = (why: string): never => {
+    throw new Error(`bad gateway SSE framing: ${why}\n--- raw (first 2000 chars) ---\n${raw.slice(0, 2000)}`)
+  }
+  if (raw.includes('\r')) fail('contains a CR; the gateway must frame with LF only')
+  if (!raw.endsWith('\n\n')) fail('does not end with a blank line (\\n\\n)')
+  const events: GatewayEvent[] = []
+  const dataLines: string[] = []
+  const comments: string[] = []
+  let sawDone = false
+  for (const block of raw.slice(0, -2).split('\n\n')) {
+    const lines = block.split('\n')
+    if (lines.every((l) => l.startsWith(':'))) {
+      if (sawDone) fail(`a comment follows the final done event: ${JSON.stringify(block)}`)
+      comments.push(...lines)
+      continue
+    }
+    if (lines.length !== 1) fail(`a block has ${lines.length} lines: ${JSON.stringify(block)}`)
+    const line = lines[0]!
+    if (!line.startsWith('data: ')) fail(`a block does not start with "data: ": ${JSON.stringify(line)}`)
+    if (sawDone) fail(`an event follows the final done event: ${JSON.stringify(line)}`)
+    let value: unknown
+    try {
+      value = JSON.parse(line.slice(6))
+    } catch {
+      fail(`a data line is not JSON: ${JSON.stringify(line)}`)
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`a data line is not a JSON object: ${line}`)
+    const event = value as GatewayEvent
+    if (event.done === true) sawDone = true
+    else if (event.done !== false) fail(`an event has no boolean "done": ${line}`)
+    events.push(event)
+    dataLines.push(line)
+  }
+  const text = events
+    .filter((e) => e.done === false)
+    .map((e) => (typeof e.chunk === 'string' ? e.chunk : ''))
+    .join('')
+  return { raw, events, dataLines, comments, text, last: events.at(-1) }
+}
+
+/** Reads the whole body as UTF-8 (streaming decoder) and parses it strictly. */
+export async function readGatewayStream(res: Response): Promise<GatewayStream> {
+  const raw = await res.text()
+  return parseGatewayStream(raw)
+}
+
+/**
+ * Reads a streaming response event by event; `onEvent` returns true to stop reading (the caller
+ * then aborts the request). Returns the events seen.
+ */
+export async function readUntil(res: Response, onEvent: (e: GatewayEvent, all: GatewayEvent[]) => boolean): Promise<GatewayEvent[]> {
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  const seen: GatewayEvent[] = []
+  let buffer = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return seen
+    buffer += decoder.decode(value, { stream: true })
+    let cut: number
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut)
+      buffer = buffer.slice(cut + 2)
+      if (!block.startsWith('data: ')) continue
+      const e = JSON.parse(block.slice(6)) as GatewayEvent
+      seen.push(e)
+      if (onEvent(e, seen)) return seen
+    }
+  }
+}

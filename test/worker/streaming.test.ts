@@ -1,0 +1,121 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app'
+import { parseEvents, postChat, scenario, upstreamRequests, waitFor } from './helpers'
+
+const decoder = new TextDecoder()
+
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean): Promise<string> {
+  let text = ''
+  while (!done(text)) {
+    const { value, done: ended } = await reader.read()
+    if (ended) break
+    text += decoder.decode(value, { stream: true })
+  }
+  return text
+}
+
+describe('streaming behaviour', () => {
+  for (const [provider, fixture] of [
+    ['openai', 'openai-chat-basic.sse'],
+    ['gemini', 'gemini-basic-long-2024.sse'],
+  ] as const) {
+    it(`${provider}: a client that leaves mid-stream closes the upstream request within a second`, async () => {
+      const model = await scenario({ fixture, delayMs: 150 })
+      const response = await postChat({ user_input: 'Hello', provider, model })
+      const reader = response.body!.getReader()
+      const first = await readUntil(reader, (text) => text.includes('\n\n'))
+      expect(first).toMatch(/^data: \{"chunk":".+","done":false\}\n\n/s)
+      const leftAt = Date.now()
+      await reader.cancel()
+
+      const closed = await waitFor(async () => {
+        const [request] = await upstreamRequests(model)
+        return request?.clientClosedEarly ? request : undefined
+      }, 1000)
+      expect(closed, 'the upstream connection was still open 1 s after the client left').toBeDefined()
+      expect(closed!.closedAt! - leftAt).toBeLessThan(1000)
+    })
+  }
+
+  it('the app itself aborts the upstream when its response body is cancelled (any runtime)', async () => {
+    // Called in this isolate, no runtime tears the request down for us: only the app's own abort path can close it.
+    const model = await scenario({ fixture: 'openai-chat-basic.sse', delayMs: 150 })
+    const response = await createApp().fetch(
+      new Request('http://gateway.test/api/stream/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
+      }),
+      env,
+    )
+    const reader = response.body!.getReader()
+    await readUntil(reader, (text) => text.includes('\n\n'))
+    const leftAt = Date.now()
+    await reader.cancel()
+    const closed = await waitFor(async () => {
+      const [request] = await upstreamRequests(model)
+      return request?.clientClosedEarly ? request : undefined
+    }, 1000)
+    expect(closed, 'the upstream connection was still open 1 s after the body was cancelled').toBeDefined()
+    expect(closed!.closedAt! - leftAt).toBeLessThan(1000)
+  })
+
+  it('passes each piece on as it arrives, without waiting for the rest', async () => {
+    const model = await scenario({ fixture: 'gemini-basic.sse', delayMs: 400 })
+    const startedAt = Date.now()
+    const response = await postChat({ user_input: 'Hello', provider: 'gemini', model })
+    const reader = response.body!.getReader()
+    const first = await readUntil(reader, (text) => text.includes('\n\n'))
+    const firstAt = Date.now() - startedAt
+    expect(first).toBe('data: {"chunk":"The","done":false}\n\n')
+    // The upstream needs 2 × 400 ms more for the rest: the first piece must not wait for it.
+    expect(firstAt).toBeLessThan(700)
+    const rest = await readUntil(reader, (text) => text.includes('"done":true'))
+    expect(parseEvents(rest).map((event) => event.chunk)).toEqual([' capital of Wyoming', ' is **Cheyenne**.\n', ''])
+  })
+
+  it('sends ": ping" comments while the upstream is silent', async () => {
+    const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 2 })
+    const app = createApp()
+    const abort = new AbortController()
+    const response = await app.fetch(
+      new Request('http://gateway.test/api/stream/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
+        signal: abort.signal,
+      }),
+      { ...env, SSE_PING_INTERVAL_MS: '100', UPSTREAM_IDLE_TIMEOUT_MS: '60000' },
+    )
+    const reader = response.body!.getReader()
+    const text = await readUntil(reader, (received) => received.split(': ping\n\n').length > 3)
+    expect(text).toMatch(/^data: \{"chunk":"Hi","done":false\}\n\n(: ping\n\n){3}$/)
+    await reader.cancel()
+  })
+
+  it('ends a stalled answer with an error after UPSTREAM_IDLE_TIMEOUT_MS, and closes the upstream', async () => {
+    const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', stallAfterWrites: 1 })
+    const app = createApp()
+    const response = await app.fetch(
+      new Request('http://gateway.test/api/stream/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_input: 'Hi', provider: 'gemini', model }),
+      }),
+      { ...env, SSE_PING_INTERVAL_MS: '100', UPSTREAM_IDLE_TIMEOUT_MS: '1000' },
+    )
+    const events = parseEvents(await response.text())
+    expect(events).toHaveLength(2)
+    expect(events[0]).toMatchObject({ done: false, chunk: expect.stringMatching(/^\*\*Cats:\*\*/) })
+    expect(events[1]).toEqual({
+      error: 'gemini: no data from the provider for 1 s, so the request was stopped. Retry later.',
+      done: true,
+    })
+    const closed = await waitFor(async () => {
+      const [request] = await upstreamRequests(model)
+      return request?.clientClosedEarly ? request : undefined
+    }, 1000)
+    expect(closed).toBeDefined()
+  })
+})
