@@ -228,6 +228,12 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(upstream()[0]).toMatchObject({ status: 404, model })
     })
 
+    it.each(PROVIDERS)('%s: a fault chosen through the model name (@emu:fault-429) reaches the emulator', async (provider) => {
+      const model = `${DEFAULT_MODEL[provider]}@emu:fault-429`
+      expectError(await readGatewayStream(await post({ user_input: 'Hi', provider, model })), provider)
+      expect(upstream()[0]).toMatchObject({ status: 429, model, scenario: { fault: '429' } })
+    })
+
     const midstream = PROVIDERS.flatMap((p) => (['drop', 'malformed', 'midstream'] as const).map((f) => [p, f] as const))
     it.each(midstream)('%s fault=%s after 3 pieces: the pieces, then the error', async (provider, fault) => {
       const prompt = `${PROMPT} [emu fault=${fault} after=3]`
