@@ -152,6 +152,11 @@ export function idleTimeoutError(provider: ProviderName, idleMs: number): Provid
   )
 }
 
+/** A stream that fails at its first read, e.g. when the provider is not configured. */
+export async function* failedStream(error: ProviderError): AsyncGenerator<never, never, undefined> {
+  throw error
+}
+
 /** Whether an error is the result of our own abort (the client left), not a failure. */
 export function isAbort(error: unknown, signal: AbortSignal): boolean {
   if (signal.aborted) return true

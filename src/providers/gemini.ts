@@ -1,6 +1,7 @@
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai'
 import {
   ProviderError,
+  failedStream,
   isAbort,
   malformedError,
   missingKeyError,
@@ -48,7 +49,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings = {}): Cha
     defaultModel,
     configured: client !== undefined,
     stream(request, { signal }) {
-      if (!client) return failing(missingKeyError('gemini'))
+      if (!client) return failedStream(missingKeyError('gemini'))
       // The tail of the raw body lets us report an error object that Gemini sends mid-stream
       // without `data:` framing, which the SDK only sees as an incomplete segment.
       const tail = withTail()
@@ -56,10 +57,6 @@ export function createGeminiProvider(settings: GeminiProviderSettings = {}): Cha
       return streamContent(client, request, request.model ?? defaultModel, signal, fetch, tail)
     },
   }
-}
-
-async function* failing(error: ProviderError): TextStream {
-  throw error
 }
 
 function toContents(request: ChatRequest): Content[] {

@@ -2,6 +2,7 @@ import OpenAI, { APIError, APIConnectionError, APIConnectionTimeoutError } from 
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import {
   ProviderError,
+  failedStream,
   isAbort,
   malformedError,
   missingKeyError,
@@ -43,14 +44,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Cha
     defaultModel,
     configured: client !== undefined,
     stream(request, { signal }) {
-      if (!client) return failing(missingKeyError('openai'))
+      if (!client) return failedStream(missingKeyError('openai'))
       return streamChat(client, request, request.model ?? defaultModel, signal)
     },
   }
-}
-
-async function* failing(error: ProviderError): TextStream {
-  throw error
 }
 
 function toMessages(request: ChatRequest): ChatCompletionMessageParam[] {

@@ -15,6 +15,16 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: 
   return text
 }
 
+/** Waits up to a second for the fake upstream to see the client side close the connection. */
+async function expectUpstreamClosedSoon(model: string, leftAt: number): Promise<void> {
+  const closed = await waitFor(async () => {
+    const [request] = await upstreamRequests(model)
+    return request?.clientClosedEarly ? request : undefined
+  }, 1000)
+  expect(closed, 'the upstream connection was still open 1 s after the client left').toBeDefined()
+  expect(closed!.closedAt! - leftAt).toBeLessThan(1000)
+}
+
 describe('streaming behaviour', () => {
   for (const [provider, fixture] of [
     ['openai', 'openai-chat-basic.sse'],
@@ -28,13 +38,7 @@ describe('streaming behaviour', () => {
       expect(first).toMatch(/^data: \{"chunk":".+","done":false\}\n\n/s)
       const leftAt = Date.now()
       await reader.cancel()
-
-      const closed = await waitFor(async () => {
-        const [request] = await upstreamRequests(model)
-        return request?.clientClosedEarly ? request : undefined
-      }, 1000)
-      expect(closed, 'the upstream connection was still open 1 s after the client left').toBeDefined()
-      expect(closed!.closedAt! - leftAt).toBeLessThan(1000)
+      await expectUpstreamClosedSoon(model, leftAt)
     })
   }
 
@@ -53,12 +57,7 @@ describe('streaming behaviour', () => {
     await readUntil(reader, (text) => text.includes('\n\n'))
     const leftAt = Date.now()
     await reader.cancel()
-    const closed = await waitFor(async () => {
-      const [request] = await upstreamRequests(model)
-      return request?.clientClosedEarly ? request : undefined
-    }, 1000)
-    expect(closed, 'the upstream connection was still open 1 s after the body was cancelled').toBeDefined()
-    expect(closed!.closedAt! - leftAt).toBeLessThan(1000)
+    await expectUpstreamClosedSoon(model, leftAt)
   })
 
   it('passes each piece on as it arrives, without waiting for the rest', async () => {
