@@ -1,0 +1,27 @@
+/**
+ * Node entry: the same app, bindings from the process environment, `static/` from disk.
+ *
+ *   PORT=8000 OPENAI_API_KEY=… GEMINI_API_KEY=… npm run start:node
+ */
+import { serve } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { fileURLToPath } from 'node:url'
+import { createApp } from './app'
+import type { AppEnv } from './app-env'
+import type { Bindings } from './env'
+
+const bindings: Bindings = process.env
+const root = fileURLToPath(new URL('../static', import.meta.url))
+const app = createApp({ staticFiles: serveStatic<AppEnv>({ root }) })
+
+const server = serve(
+  { fetch: (request) => app.fetch(request, bindings), port: Number(process.env.PORT ?? 8000), hostname: process.env.HOST ?? '0.0.0.0' },
+  (info) => console.log(`LLM SSE gateway (Node) listening on http://${info.address}:${info.port}`),
+)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.close()
+    process.exit(0)
+  })
+}
