@@ -246,7 +246,8 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       const started = Date.now()
       const s = await readGatewayStream(await post({ user_input: prompt, provider }))
       expectError(s, provider, expectedPrefix(prompt, { provider }))
-      expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 100)
+      // Came from the idle timeout, not at once (workerd's clock only advances on I/O, so allow slack).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS * 0.8)
       const e = await emu.waitForRequest((r) => r.clientClosedEarly, 2000)
       expect(e.outcome).toBe('stall')
     })
@@ -256,20 +257,19 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expectError(s, 'gemini')
     })
 
-    it.each(PROVIDERS)('%s fault=safety: the pieces, then an error or a done event that says why', async (provider) => {
+    it.each(PROVIDERS)('%s fault=safety: the pieces, then an error event that says why', async (provider) => {
       const prompt = `${PROMPT} [emu fault=safety after=2]`
       const s = await readGatewayStream(await post({ user_input: prompt, provider }))
       expect(s.text).toBe(expectedPrefix(prompt, { provider }))
       expect(s.last?.done).toBe(true)
-      if (s.last?.error !== undefined) expect(s.last.error).toMatch(NAME[provider])
-      else expect(JSON.stringify(s.last)).toMatch(/safety|content_filter/i)
+      expect(s.last?.error).toMatch(NAME[provider])
+      expect(s.last?.error).toMatch(provider === 'gemini' ? /safety filters \(finish reason SAFETY\)/ : /content filter \(finish reason content_filter\)/)
     })
 
-    it('openai fault=refusal: the refusal text reaches the client (as chunks or as the error)', async () => {
+    it('openai fault=refusal: the refusal text streams as chunks, and the done event says refusal', async () => {
       const s = await readGatewayStream(await post({ user_input: 'Hi [emu fault=refusal]', provider: 'openai' }))
-      expect(s.last?.done).toBe(true)
-      if (s.last?.error !== undefined) expect(String(s.last.error)).toContain(expectedRefusal('Hi'))
-      else expectAnswer(s, expectedRefusal('Hi'))
+      expectAnswer(s, expectedRefusal('Hi'))
+      expect(s.last).toMatchObject({ done: true, finish_reason: 'refusal' })
     })
   })
 

@@ -8,7 +8,7 @@
  * await fetch(`${gw.url}/health`)
  * await gw.stop(); await emu.close()
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -146,8 +146,28 @@ function command(runtime: Runtime, port: number, vars: Record<string, string>, p
   }
   const env: NodeJS.ProcessEnv = { ...baseEnv, ...vars, PORT: String(port), HOST: '127.0.0.1' }
   if (runtime === 'bun') return { file: join(BIN, 'bun'), args: ['run', RUNTIME_ENTRY.bun], env }
-  const node = existsSync(join(BIN, 'node')) ? join(BIN, 'node') : process.execPath
-  return { file: node, args: [RUNTIME_ENTRY.node], env }
+  return { file: nodeBinary(), args: [], env }
+}
+
+function nodeBinary(): string {
+  return existsSync(join(BIN, 'node')) ? join(BIN, 'node') : process.execPath
+}
+
+/**
+ * src/ uses extensionless imports, which plain `node src/node.ts` cannot resolve, so the Node
+ * target is bundled first the way `npm run start:node` does it (esbuild, packages external). The
+ * bundle goes to dist/ under a unique name: the entry finds static/ at `../static` from its own
+ * location, and several test runs may build at once.
+ */
+function bundleNodeEntry(): string {
+  const out = join(ROOT, 'dist', `node-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}.mjs`)
+  const res = spawnSync(
+    join(BIN, 'esbuild'),
+    [RUNTIME_ENTRY.node, '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${out}`, '--log-level=warning'],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
+  if (res.status !== 0) throw new Error(`esbuild could not bundle ${RUNTIME_ENTRY.node}:\n${res.stderr || res.error}`)
+  return out
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -161,6 +181,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   const persistDir = mkdtempSync(join(tmpdir(), 'gw-state-'))
   const cmd = command(runtime, port, vars, persistDir, opts.logLevel ?? 'warn')
   if (runtime === 'workers') cmd.args.push('--inspector-port', String(await freePort()))
+  const bundle = runtime === 'node' ? bundleNodeEntry() : undefined
+  if (bundle) cmd.args.push(bundle)
 
   installExitHook()
   const child = spawn(cmd.file, cmd.args, {
@@ -206,6 +228,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       killGroup(child, 'SIGKILL') // stragglers in the group (workerd) if any
     }
     rmSync(persistDir, { recursive: true, force: true })
+    if (bundle) rmSync(bundle, { force: true })
   }
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000)
