@@ -8,7 +8,7 @@ import { faultReply, geminiErrors, googleHtml404, type ErrorReply } from './erro
 import type { Exchange } from './exchange.ts'
 import { estimateTokens, googleJson, googlePretty, isObject, randomId, readBody, tryJson } from './format.ts'
 import { MISSING_MODEL } from './openai.ts'
-import { baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import { CUTTING_FAULTS, baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
 
 export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
 
@@ -249,7 +249,7 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
     turn.thoughtTokens += estimateTokens(t)
     if (!(await send(frame(f, response(turn, textCandidate([{ text: t, thought: true }])))))) return
   }
-  const cut = ['drop', 'malformed', 'stall', 'midstream', 'safety', 'length'].includes(fault ?? '') ? after : pieces.length
+  const cut = CUTTING_FAULTS.includes(fault ?? '') ? after : pieces.length
   for (const [i, piece] of pieces.slice(0, cut).entries()) {
     turn.candidateTokens += 1
     const last = i === pieces.length - 1

@@ -6,7 +6,7 @@ import { defaultAfter, expectedRefusal, expectedAnswer, splitText } from './answ
 import { faultReply, openaiErrors, type ErrorReply } from './errors.ts'
 import type { Exchange } from './exchange.ts'
 import { estimateTokens, isObject, jsonTypeName, obfuscation, randomId, readBody, tryJson } from './format.ts'
-import { baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import { CUTTING_FAULTS, baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer']
 const KNOWN_PARAMS = new Set([
@@ -231,7 +231,7 @@ export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): 
   const first = fault === 'refusal' ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }
   if (!(await ex.write(chunk(turn, [choice(first)])))) return
   if (fault === 'blocked') pieces.length = 0
-  const cut = ['drop', 'malformed', 'stall', 'midstream', 'safety', 'length'].includes(fault ?? '') ? after : pieces.length
+  const cut = CUTTING_FAULTS.includes(fault ?? '') ? after : pieces.length
   for (const piece of pieces.slice(0, cut)) {
     const delta = fault === 'refusal' ? { refusal: piece } : { content: piece }
     if (!(await ex.paced(chunk(turn, [choice(delta)])))) return

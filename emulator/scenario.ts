@@ -35,6 +35,9 @@ export interface Scenario {
 }
 
 export const STREAM_FAULTS = ['drop', 'malformed', 'stall', 'midstream', 'blocked', 'safety', 'refusal', 'length'] as const
+/** Stream faults that stop the answer after `after` pieces. */
+export const CUTTING_FAULTS: readonly string[] = ['drop', 'malformed', 'stall', 'midstream', 'safety', 'length']
+
 export const STATUS_FAULTS = ['400', '401', '403', '404', '429', '500', '503', 'badkey', 'nokey', 'quota', 'overloaded'] as const
 
 const TAG = /\[emu(?:[\s,]([^\]]*))?\]/gi
