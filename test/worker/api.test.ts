@@ -66,6 +66,22 @@ describe('the SSE endpoints', () => {
     }
   })
 
+  it('an unreachable provider ends the stream with an error naming the base URL binding', async () => {
+    // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
+    for (const [provider, binding, url] of [
+      ['openai', 'OPENAI_BASE_URL', 'http://127.0.0.1:9/v1'],
+      ['gemini', 'GEMINI_BASE_URL', 'http://127.0.0.1:9'],
+    ] as const) {
+      const response = await withBindings({ [binding]: url }, '/api/stream/chat', json({ user_input: 'Hi', provider }))
+      expect(await response.text()).toBe(
+        `data: ${JSON.stringify({
+          error: `${provider}: could not reach the provider or the connection failed. Check ${binding} and retry.`,
+          done: true,
+        })}\n\n`,
+      )
+    }
+  })
+
   it('GET /api/stream/sse is a demo stream that needs no provider', async () => {
     const response = await gateway('/api/stream/sse?count=3&interval_ms=10')
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
