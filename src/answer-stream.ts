@@ -1,6 +1,6 @@
 import { ProviderError } from './providers/errors'
 import type { StreamResult } from './providers/types'
-import { PING_EVENT, SSE_HEADERS, chunkEvent, doneEvent, errorEvent } from './sse'
+import { OPEN_EVENT, PING_EVENT, SSE_HEADERS, chunkEvent, doneEvent, errorEvent } from './sse'
 
 export interface AnswerStreamOptions<Result> {
   /** Names the source in logs, e.g. the provider. */
@@ -15,6 +15,8 @@ export interface AnswerStreamOptions<Result> {
   idleError: () => Error
   /** The fields of the closing event after `"chunk":"","done":true`. */
   describe: (result: Result) => object
+  /** Start with a `: open` comment, so runtimes that wait for body bytes send the headers at once. */
+  open?: boolean
 }
 
 /** The message a client sees for a failure: a {@link ProviderError}'s own words, or a generic one. */
@@ -78,6 +80,7 @@ export function answerStream<Result>(
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      if (options.open) controller.enqueue(OPEN_EVENT)
       const tick = Math.max(10, Math.min(pingIntervalMs, idleTimeoutMs) / 4)
       timer = setInterval(() => {
         const now = Date.now()

@@ -7,5 +7,7 @@ export interface AppEnv {
   Variables: {
     config: GatewayConfig
     providers: ProviderRegistry
+    /** Send a comment as soon as a stream opens (see AppOptions.flushHeadersEarly). */
+    flushHeadersEarly: boolean
   }
 }

@@ -17,6 +17,12 @@ export interface AppOptions {
   fetch?: FetchFunction
   /** Serves `static/` where the runtime does not do it by itself (Bun, Node). */
   staticFiles?: MiddlewareHandler<AppEnv>
+  /**
+   * Open every SSE stream with a `: open` comment. Bun holds the status line and headers back
+   * until the first body bytes, so without it a client (and EventSource's `onopen`) would wait
+   * for the model's first token; Workers and Node send them at once.
+   */
+  flushHeadersEarly?: boolean
 }
 
 /**
@@ -33,6 +39,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     const config = readConfig(c.env ?? {})
     c.set('config', config)
     c.set('providers', providersFor(config, options.fetch))
+    c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
     await next()
   })
 

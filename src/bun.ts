@@ -20,7 +20,11 @@ declare const Bun: {
 }
 
 const bindings: Bindings = Bun.env
-const app = createApp({ staticFiles: serveStatic<AppEnv>({ root: new URL('../static', import.meta.url).pathname }) })
+const app = createApp({
+  staticFiles: serveStatic<AppEnv>({ root: new URL('../static', import.meta.url).pathname }),
+  // Bun sends the status line and headers only with the first body bytes.
+  flushHeadersEarly: true,
+})
 
 const server = Bun.serve({
   port: Number(Bun.env.PORT ?? 8000),

@@ -21,6 +21,9 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 export const PING_EVENT: Uint8Array = encoder.encode(': ping\n\n')
 
+/** Opens a stream where the runtime would otherwise hold the headers back until the first event. */
+export const OPEN_EVENT: Uint8Array = encoder.encode(': open\n\n')
+
 export function chunkEvent(text: string): Uint8Array {
   return encoder.encode(`data: {"chunk":${JSON.stringify(text)},"done":false}\n\n`)
 }

@@ -67,6 +67,7 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
       idleTimeoutMs: config.upstreamIdleTimeoutMs,
       idleError: () => idleTimeoutError(provider, config.upstreamIdleTimeoutMs),
       describe: describeResult,
+      open: c.var.flushHeadersEarly,
     }),
   )
 }
@@ -103,6 +104,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
         idleTimeoutMs: Math.max(c.var.config.upstreamIdleTimeoutMs, intervalMs * 2),
         idleError: () => new Error('demo stream stalled'),
         describe: (events) => ({ events }),
+        open: c.var.flushHeadersEarly,
       }),
     )
   })

@@ -153,7 +153,17 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       const prompt = `Slow [emu ttft=2200 sentences=2]`
       const s = await readGatewayStream(await post({ user_input: prompt, provider }))
       expectAnswer(s, expectedAnswer(prompt, { provider }))
-      expect(s.comments.length).toBeGreaterThan(0)
+      expect(s.comments.filter((line) => line === ': ping').length).toBeGreaterThan(0)
+    })
+
+    it.each(PROVIDERS)('%s: the status and headers arrive at once, before the first token', async (provider) => {
+      const startedAt = performance.now()
+      const res = await post({ user_input: 'Slow [emu ttft=1500 sentences=1]', provider })
+      const headersAfter = performance.now() - startedAt
+      expect(res.status).toBe(200)
+      expect(headersAfter).toBeLessThan(1000)
+      const s = await readGatewayStream(res)
+      expect(s.last).toMatchObject({ chunk: '', done: true })
     })
 
     it.each(PROVIDERS)('%s: forwards model, system, earlier turns, temperature and max_tokens', async (provider) => {

@@ -74,6 +74,17 @@ describe('streaming behaviour', () => {
     expect(parseEvents(rest).map((event) => event.chunk)).toEqual([' capital of Wyoming', ' is **Cheyenne**.\n', ''])
   })
 
+  it('with flushHeadersEarly (Bun), opens every stream with a ": open" comment', async () => {
+    const model = await scenario({ fixture: 'gemini-basic.sse' })
+    const response = await createApp({ flushHeadersEarly: true }).fetch(
+      new Request(`http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`),
+      env,
+    )
+    const raw = await response.text()
+    expect(raw.startsWith(': open\n\ndata: {"chunk":"The","done":false}\n\n')).toBe(true)
+    expect(parseEvents(raw.slice(': open\n\n'.length)).map((event) => event.chunk).join('')).toBe('The capital of Wyoming is **Cheyenne**.\n')
+  })
+
   it('sends ": ping" comments while the upstream is silent', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 2 })
     const app = createApp()
