@@ -427,16 +427,26 @@ try {
       continue
     }
     const t0 = performance.now()
-    try {
-      ;[gateway, passthrough] = await Promise.all([
+    let startError: unknown
+    // A dev server that fails to come up once (seen rarely with wrangler) gets one more try.
+    for (let attempt = 1; attempt <= 2 && !gateway; attempt++) {
+      const [gw, pt] = await Promise.allSettled([
         startGateway({ runtime, upstreamUrl: emulator.url, readyTimeoutMs: 90_000 }),
         startPassthrough(runtime, emulator.url),
       ])
-    } catch (error) {
-      problems.push(`runtime ${runtime} skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
-      console.error(`! ${problems.at(-1)}`)
-      await Promise.allSettled([gateway?.stop(), passthrough?.stop()])
-      gateway = passthrough = undefined
+      if (gw.status === 'fulfilled' && pt.status === 'fulfilled') {
+        gateway = gw.value
+        passthrough = pt.value
+        break
+      }
+      // Stop whichever one did start before trying again.
+      await Promise.allSettled([gw.status === 'fulfilled' ? gw.value.stop() : undefined, pt.status === 'fulfilled' ? pt.value.stop() : undefined])
+      startError = gw.status === 'rejected' ? gw.reason : pt.status === 'rejected' ? pt.reason : undefined
+      console.error(`! ${runtime} did not start (attempt ${attempt}): ${startError instanceof Error ? startError.message : String(startError)}`)
+    }
+    if (!gateway || !passthrough) {
+      problems.push(`runtime ${runtime} skipped: ${startError instanceof Error ? startError.message.split('\n')[0] : String(startError)}`)
+      exitCode = 1
       continue
     }
     console.log(`\n=== ${runtime}: gateway ${gateway.url} (pid ${gateway.pid}), pass-through ${passthrough.url} (pid ${passthrough.pid}), ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
