@@ -1,11 +1,11 @@
 /**
- * `node bench/stages.ts`: where the gateway's per-chunk cost goes. Streams the same burst answer
+ * `npm run bench:stages`: where the gateway's per-chunk cost goes. Streams the same burst answer
  * (delay=0, many chunks) through bench/stages/worker.ts, whose routes add the gateway's pipeline
  * one piece at a time (native pass-through → JS TransformStream → hand-written parser → the bare
  * SDK → the gateway's provider → flow + answerStream), and prints the time and server CPU per chunk of each stage and
  * what each step adds. Every stream is checked against the emulator's expectedAnswer.
  *
- *   node bench/stages.ts [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000]
+  *   npm run bench:stages -- [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
