@@ -5,7 +5,7 @@
  * SDK → the gateway's provider → flow + answerStream), and prints the time and server CPU per chunk of each stage and
  * what each step adds. Every stream is checked against the emulator's expectedAnswer.
  *
-  *   npm run bench:stages -- [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000]
+ *   npm run bench:stages -- [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,7 +30,7 @@ const { values: opt } = parseArgs({
   },
 })
 if (opt.help) {
-  console.log('usage: node bench/stages.ts [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000] [--out file]')
+  console.log('usage: npm run bench:stages -- [--runtime workers|bun] [--providers openai,gemini] [--runs 8] [--warmup 2] [--chunks 2000] [--out file]')
   process.exit(0)
 }
 const runtime = opt.runtime === 'bun' ? 'bun' : 'workers'
