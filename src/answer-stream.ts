@@ -1,22 +1,20 @@
+import { Generation, type GenerationPlan } from './flows/generation'
 import { ProviderError } from './providers/errors'
 import type { StreamResult } from './providers/types'
 import { OPEN_EVENT, PING_EVENT, SSE_HEADERS, chunkEvent, doneEvent, errorEvent } from './sse'
 
-export interface AnswerStreamOptions<Result> {
-  /** Names the source in logs, e.g. the provider. */
-  source: string
-  /** Aborted when the client leaves or the upstream stays silent too long; it ends the upstream request. */
-  abort: AbortController
-  /** A `: ping` comment goes out after this long without any event. */
+/** How a stream ended, for the log line. */
+export type StreamOutcome = 'done' | 'error' | 'client_left'
+
+export interface AnswerStreamOptions {
+  /** A `: ping` comment goes out when nothing else went out for about this long. */
   pingIntervalMs: number
-  /** The answer fails after this long without a text piece… */
-  idleTimeoutMs: number
-  /** …with this error. */
-  idleError: () => Error
-  /** The fields of the closing event after `"chunk":"","done":true`. */
-  describe: (result: Result) => object
   /** Start with a `: open` comment, so runtimes that wait for body bytes send the headers at once. */
   open?: boolean
+  /** Fields added to the closing event and to an error event (e.g. `request_id`). */
+  extra?: Record<string, unknown>
+  /** Called once when the stream ended, however it ended. */
+  onEnd?: (generation: Generation, outcome: StreamOutcome) => void
 }
 
 /** The message a client sees for a failure: a {@link ProviderError}'s own words, or a generic one. */
@@ -25,107 +23,80 @@ export function publicErrorMessage(error: unknown): string {
   return 'gateway: internal error while streaming the answer. Retry; if it persists, check the gateway logs.'
 }
 
-/** Logs a failure with its upstream details, which never go to the client. */
-export function logFailure(source: string, error: unknown): void {
-  const cause = error instanceof Error ? error.cause : undefined
-  console.error(
-    JSON.stringify({
-      event: 'answer_failed',
-      source,
-      kind: error instanceof ProviderError ? error.kind : 'internal',
-      status: error instanceof ProviderError ? error.status : undefined,
-      message: error instanceof Error ? error.message : String(error),
-      cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : cause === undefined ? undefined : String(cause),
-      stack: error instanceof ProviderError ? undefined : error instanceof Error ? error.stack : undefined,
-    }),
-  )
-}
-
 /** The closing event's fields for a provider's answer. */
-export function describeResult(result: StreamResult): object {
+export function describeResult(result: StreamResult, attempts: number): Record<string, unknown> {
   return {
     provider: result.provider,
     model: result.model,
     finish_reason: result.finishReason,
     ...(result.usage ? { usage: result.usage } : {}),
+    attempts,
   }
 }
 
 /**
- * Turns an answer into SSE bytes, one event per text piece as soon as it arrives.
- * Pull-based, so a slow client slows the upstream read instead of filling memory;
- * cancelling the stream (the client left) aborts the upstream request.
+ * An answer as SSE bytes, one event per text piece as soon as its upstream event is complete.
+ * Pull-based, so a slow client slows the upstream read instead of filling memory; cancelling the
+ * stream (the client left) closes the upstream request.
  *
  * @example
- * const body = answerStream(streamLLM('gemini', request, { providers, signal: abort.signal }), {
- *   source: 'gemini', abort, pingIntervalMs: 15_000, idleTimeoutMs: 120_000,
- *   idleError: () => idleTimeoutError('gemini', 120_000), describe: describeResult,
- * })
+ * const { body } = answerStream(plan, { pingIntervalMs: 15_000 })
  * return new Response(body, { headers: SSE_HEADERS })
  */
-export function answerStream<Result>(
-  answer: AsyncGenerator<string, Result, undefined>,
-  options: AnswerStreamOptions<Result>,
-): ReadableStream<Uint8Array> {
-  const { abort, pingIntervalMs, idleTimeoutMs, source, describe } = options
-  let lastEventAt = Date.now()
-  let lastTextAt = lastEventAt
-  let finished = false
+export function answerStream(
+  plan: GenerationPlan,
+  options: AnswerStreamOptions,
+): { body: ReadableStream<Uint8Array>; generation: Generation } {
+  const extra = options.extra ?? {}
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let sent = 0
+  let sentAtPing = 0
   let timer: ReturnType<typeof setInterval> | undefined
 
-  const finish = (): void => {
-    finished = true
-    if (timer !== undefined) clearInterval(timer)
+  const end = (outcome: StreamOutcome): void => {
+    if (timer === undefined) return
+    clearInterval(timer)
+    timer = undefined
+    options.onEnd?.(generation, outcome)
   }
 
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (options.open) controller.enqueue(OPEN_EVENT)
-      const tick = Math.max(10, Math.min(pingIntervalMs, idleTimeoutMs) / 4)
-      timer = setInterval(() => {
-        const now = Date.now()
-        if (now - lastTextAt >= idleTimeoutMs) {
-          const error = options.idleError()
-          logFailure(source, error)
-          finish()
-          controller.enqueue(errorEvent(error.message))
-          controller.close()
-          abort.abort(error)
-        } else if (now - lastEventAt >= pingIntervalMs) {
-          lastEventAt = now
-          controller.enqueue(PING_EVENT)
-        }
-      }, tick)
+  const generation = new Generation(plan, {
+    text(piece) {
+      sent++
+      controller.enqueue(chunkEvent(piece))
     },
-
-    async pull(controller) {
-      try {
-        const step = await answer.next()
-        if (finished) return
-        if (step.done) {
-          finish()
-          controller.enqueue(doneEvent(describe(step.value)))
-          controller.close()
-          return
-        }
-        lastEventAt = lastTextAt = Date.now()
-        controller.enqueue(chunkEvent(step.value))
-      } catch (error) {
-        if (finished) return
-        finish()
-        logFailure(source, error)
-        controller.enqueue(errorEvent(publicErrorMessage(error)))
-        controller.close()
-      }
+    done(result, attempts) {
+      controller.enqueue(doneEvent({ ...describeResult(result, attempts), ...extra }))
+      controller.close()
+      end('done')
     },
-
-    cancel(reason) {
-      finish()
-      abort.abort(reason ?? new DOMException('The client closed the connection', 'AbortError'))
-      // Let the generator run its cleanup (the SDKs release the body) without waiting for it.
-      answer.return(undefined as never).catch(() => {})
+    fail(error) {
+      controller.enqueue(errorEvent(publicErrorMessage(error), extra))
+      controller.close()
+      end('error')
     },
   })
+
+  const body = new ReadableStream<Uint8Array>({
+    start(streamController) {
+      controller = streamController
+      if (options.open) controller.enqueue(OPEN_EVENT)
+      timer = setInterval(() => {
+        if (sent === sentAtPing) controller.enqueue(PING_EVENT)
+        sentAtPing = sent
+      }, options.pingIntervalMs)
+    },
+    async pull() {
+      // A step may bring no text (a usage event, a retry): keep reading until something went out.
+      const before = sent
+      while (sent === before && (await generation.step())) {}
+    },
+    cancel(reason) {
+      generation.abort(reason ?? new DOMException('The client closed the connection', 'AbortError'))
+      end('client_left')
+    },
+  })
+  return { body, generation }
 }
 
 /** A 200 SSE response around a stream of events. */

@@ -13,7 +13,30 @@ describe('readConfig', () => {
       maxBodyBytes: 262_144,
       pingIntervalMs: 15_000,
       upstreamIdleTimeoutMs: 120_000,
+      firstTextTimeoutMs: 60_000,
+      maxDurationMs: 300_000,
+      retries: 2,
+      fallback: [],
+      maxUpstreamEventBytes: 1_048_576,
+      aiGatewayToken: undefined,
     })
+  })
+
+  it('reads retries, timeouts and the fallback list', () => {
+    const config = readConfig({
+      RETRIES: '0',
+      FIRST_TEXT_TIMEOUT_MS: '5000',
+      MAX_DURATION_MS: '60000',
+      FALLBACK: ' openai:gpt-4.1-mini , gemini, claude:x, openai:ft:gpt-4o:org:1',
+    })
+    expect(config.retries).toBe(0)
+    expect(config.firstTextTimeoutMs).toBe(5000)
+    expect(config.maxDurationMs).toBe(60_000)
+    expect(config.fallback).toEqual([
+      { provider: 'openai', model: 'gpt-4.1-mini' },
+      { provider: 'gemini' },
+      { provider: 'openai', model: 'ft:gpt-4o:org:1' },
+    ])
   })
 
   it('reads and cleans every binding', () => {

@@ -29,6 +29,12 @@ export interface Bindings {
   MAX_BODY_BYTES?: string
   SSE_PING_INTERVAL_MS?: string
   UPSTREAM_IDLE_TIMEOUT_MS?: string
+  FIRST_TEXT_TIMEOUT_MS?: string
+  MAX_DURATION_MS?: string
+  RETRIES?: string
+  FALLBACK?: string
+  MAX_UPSTREAM_EVENT_BYTES?: string
+  AI_GATEWAY_TOKEN?: string
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }
@@ -45,7 +51,18 @@ export const DEFAULTS = {
   MAX_BODY_BYTES: 256 * 1024,
   SSE_PING_INTERVAL_MS: 15_000,
   UPSTREAM_IDLE_TIMEOUT_MS: 120_000,
+  FIRST_TEXT_TIMEOUT_MS: 60_000,
+  MAX_DURATION_MS: 300_000,
+  RETRIES: 2,
+  MAX_UPSTREAM_EVENT_BYTES: 1024 * 1024,
 } as const
+
+/** One provider and model to answer with (an entry of `FALLBACK`, e.g. `openai:gpt-4.1-mini`). */
+export interface ModelTarget {
+  provider: ProviderName
+  /** Undefined: the provider's configured model. */
+  model?: string
+}
 
 export interface ProviderSettings {
   /** Undefined when the secret is not set: requests then end with an error naming the binding. */
@@ -64,6 +81,15 @@ export interface GatewayConfig {
   maxBodyBytes: number
   pingIntervalMs: number
   upstreamIdleTimeoutMs: number
+  firstTextTimeoutMs: number
+  maxDurationMs: number
+  /** Extra attempts per provider before the first text (0: none). */
+  retries: number
+  /** Tried in order when the requested provider fails before its first text. */
+  fallback: ModelTarget[]
+  maxUpstreamEventBytes: number
+  /** Sent as `cf-aig-authorization: Bearer …` to an authenticated Cloudflare AI Gateway. */
+  aiGatewayToken: string | undefined
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -78,6 +104,23 @@ function text(value: string | undefined, fallback: string): string {
 function positiveInt(value: string | undefined, fallback: number): number {
   const parsed = Number.parseInt(value ?? '', 10)
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback
+}
+
+function nonNegativeInt(value: string | undefined, fallback: number): number {
+  const parsed = Number.parseInt(value ?? '', 10)
+  return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback
+}
+
+/** `FALLBACK`: comma-separated `provider` or `provider:model` entries; unknown providers are skipped. */
+export function parseTargets(value: string | undefined): ModelTarget[] {
+  const targets: ModelTarget[] = []
+  for (const entry of (value ?? '').split(',')) {
+    const [name = '', ...rest] = entry.trim().split(':')
+    const provider = name.trim().toLowerCase()
+    const model = rest.join(':').trim()
+    if (isProviderName(provider)) targets.push(model ? { provider, model } : { provider })
+  }
+  return targets
 }
 
 function secret(value: string | undefined): string | undefined {
@@ -118,6 +161,12 @@ export function readConfig(env: Bindings): GatewayConfig {
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, DEFAULTS.MAX_BODY_BYTES),
     pingIntervalMs: positiveInt(env.SSE_PING_INTERVAL_MS, DEFAULTS.SSE_PING_INTERVAL_MS),
     upstreamIdleTimeoutMs: positiveInt(env.UPSTREAM_IDLE_TIMEOUT_MS, DEFAULTS.UPSTREAM_IDLE_TIMEOUT_MS),
+    firstTextTimeoutMs: positiveInt(env.FIRST_TEXT_TIMEOUT_MS, DEFAULTS.FIRST_TEXT_TIMEOUT_MS),
+    maxDurationMs: positiveInt(env.MAX_DURATION_MS, DEFAULTS.MAX_DURATION_MS),
+    retries: Math.min(10, nonNegativeInt(env.RETRIES, DEFAULTS.RETRIES)),
+    fallback: parseTargets(env.FALLBACK),
+    maxUpstreamEventBytes: positiveInt(env.MAX_UPSTREAM_EVENT_BYTES, DEFAULTS.MAX_UPSTREAM_EVENT_BYTES),
+    aiGatewayToken: secret(env.AI_GATEWAY_TOKEN),
   }
   cache.set(env, config)
   return config

@@ -49,6 +49,11 @@ const maxTokens = z
   .optional()
   .openapi({ description: 'Upper bound on the tokens of the answer.', example: 512 })
 
+const fallback = z
+  .boolean({ error: 'must be true or false' })
+  .optional()
+  .openapi({ description: 'false: only the requested provider and model answer, never a FALLBACK entry. Default true.', example: false })
+
 export const ChatMessageSchema = z
   .object(
     {
@@ -75,6 +80,7 @@ export const ChatRequestSchema = z
       messages,
       temperature,
       max_tokens: maxTokens,
+      fallback,
     },
     { error: 'must be a JSON object' },
   )
@@ -98,6 +104,9 @@ export const ChatQuerySchema = z
     system,
     temperature: fromQuery(temperature).openapi({ type: 'number', description: 'Sampling temperature, 0 to 2.' }),
     max_tokens: fromQuery(maxTokens).openapi({ type: 'integer', description: 'Upper bound on the tokens of the answer.' }),
+    fallback: z
+      .preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value === '' ? undefined : value), fallback)
+      .openapi({ type: 'boolean', description: 'false: never answer with a FALLBACK entry.' }),
   })
   .openapi('ChatQuery')
 
@@ -140,6 +149,7 @@ export const AskResponseSchema = z
     model: z.string().openapi({ example: 'gemini-2.5-flash' }),
     finish_reason: z.string().openapi({ example: 'stop' }),
     usage: UsageSchema.optional(),
+    attempts: z.number().int().openapi({ description: 'Upstream requests it took (retries and fallbacks included).', example: 1 }),
   })
   .openapi('AskResponse')
 

@@ -9,7 +9,11 @@ export type ProviderErrorKind =
   | 'malformed'
   | 'truncated'
   | 'timeout'
+  | 'first_text_timeout'
+  | 'max_duration'
   | 'blocked'
+  | 'redirect'
+  | 'oversize'
 
 /**
  * A provider failure whose `message` is safe to send to clients: it names the
@@ -25,17 +29,20 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind
   /** The upstream HTTP status, when there was one. */
   readonly status: number | undefined
+  /** How long the provider asked us to wait before retrying (`Retry-After`, Gemini's `RetryInfo`). */
+  readonly retryAfterMs: number | undefined
 
   constructor(
     provider: ProviderName,
     kind: ProviderErrorKind,
     message: string,
-    options: { status?: number; cause?: unknown } = {},
+    options: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause })
     this.provider = provider
     this.kind = kind
     this.status = options.status
+    this.retryAfterMs = options.retryAfterMs
   }
 }
 
@@ -103,7 +110,7 @@ export function upstreamStatusError(
   provider: ProviderName,
   status: number | undefined,
   upstreamMessage: string,
-  options: { midStream?: boolean; cause?: unknown } = {},
+  options: { midStream?: boolean; cause?: unknown; retryAfterMs?: number } = {},
 ): ProviderError {
   const clean = sanitizeUpstreamMessage(upstreamMessage)
   const { what, todo } = advice(provider, status ?? 500, clean)
@@ -114,6 +121,7 @@ export function upstreamStatusError(
   return new ProviderError(provider, options.midStream ? 'upstream_stream_error' : 'upstream_status', message, {
     status,
     cause: options.cause,
+    retryAfterMs: options.retryAfterMs,
   })
 }
 
@@ -144,21 +152,50 @@ export function malformedError(provider: ProviderName, cause?: unknown): Provide
   )
 }
 
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`
+
+/** Silence between two text pieces (UPSTREAM_IDLE_TIMEOUT_MS). */
 export function idleTimeoutError(provider: ProviderName, idleMs: number): ProviderError {
   return new ProviderError(
     provider,
     'timeout',
-    `${provider}: no data from the provider for ${Math.round(idleMs / 1000)} s, so the request was stopped. Retry later.`,
+    `${provider}: no data from the provider for ${seconds(idleMs)} (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
   )
 }
 
-/** A stream that fails at its first read, e.g. when the provider is not configured. */
-export async function* failedStream(error: ProviderError): AsyncGenerator<never, never, undefined> {
-  throw error
+/** No text within FIRST_TEXT_TIMEOUT_MS of the request (retried like a 503). */
+export function firstTextTimeoutError(provider: ProviderName, ms: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'first_text_timeout',
+    `${provider}: the provider sent no text within ${seconds(ms)} (FIRST_TEXT_TIMEOUT_MS), so the request was stopped. Retry later.`,
+  )
 }
 
-/** Whether an error is the result of our own abort (the client left), not a failure. */
-export function isAbort(error: unknown, signal: AbortSignal): boolean {
-  if (signal.aborted) return true
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError')
+/** The answer as a whole took longer than MAX_DURATION_MS. */
+export function maxDurationError(provider: ProviderName, ms: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'max_duration',
+    `${provider}: the answer took longer than ${seconds(ms)} (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.`,
+  )
+}
+
+
+export function redirectError(provider: ProviderName, status: number): ProviderError {
+  const binding = BASE_URL_BINDINGS[provider]
+  return new ProviderError(
+    provider,
+    'redirect',
+    `${provider}: the provider answered with a redirect (${status}), which the gateway does not follow so the API key never leaves ${binding}'s origin. Set ${binding} to the API's final URL.`,
+    { status },
+  )
+}
+
+export function oversizeError(provider: ProviderName, maxBytes: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'oversize',
+    `${provider}: the provider sent an event larger than ${maxBytes} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
+  )
 }

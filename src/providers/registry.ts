@@ -10,12 +10,14 @@ export type ProviderRegistry = Readonly<Record<ProviderName, ChatProvider>>
  *
  * @example
  * const providers = createProviders(readConfig(env))
- * providers.gemini.stream({ prompt: 'Hi' }, { signal })
+ * const answer = await providers.gemini.open({ prompt: 'Hi' }, signal)
  */
 export function createProviders(config: GatewayConfig, fetch?: FetchFunction): ProviderRegistry {
+  const headers = config.aiGatewayToken ? { 'cf-aig-authorization': `Bearer ${config.aiGatewayToken}` } : undefined
+  const common = { fetch, headers, maxEventBytes: config.maxUpstreamEventBytes }
   return {
-    openai: createOpenAIProvider({ ...config.openai, fetch }),
-    gemini: createGeminiProvider({ ...config.gemini, fetch }),
+    openai: createOpenAIProvider({ ...config.openai, ...common }),
+    gemini: createGeminiProvider({ ...config.gemini, ...common }),
   }
 }
 

@@ -29,7 +29,7 @@ export interface Usage {
 /** How the answer ended, normalised: provider-specific reasons are lower-cased (e.g. `max_tokens`). */
 export type FinishReason = 'stop' | 'length' | 'refusal' | (string & {})
 
-/** What a finished stream reports once its last text piece is out. */
+/** What a finished answer reports once its last text piece is out. */
 export interface StreamResult {
   provider: ProviderName
   model: string
@@ -38,14 +38,21 @@ export interface StreamResult {
 }
 
 /**
- * The text of an answer as it is written: yields text pieces, returns the
- * {@link StreamResult}, throws a {@link import('./errors').ProviderError} on failure.
+ * Turns one answer's raw SSE bytes into text pieces, in one pass and with no extra stream stage:
+ * {@link push} calls `onText` for every piece as soon as its event is complete.
+ * Both throw a {@link import('./errors').ProviderError} when the provider reports a failure.
  */
-export type TextStream = AsyncGenerator<string, StreamResult, undefined>
+export interface AnswerDecoder {
+  push(bytes: Uint8Array): void
+  /** The upstream body ended: how the answer ended, or the error it ended with. */
+  finish(): StreamResult
+}
 
-export interface StreamOptions {
-  /** Aborting it closes the upstream connection at once. */
-  signal: AbortSignal
+/** One request sent upstream, its body not read yet. */
+export interface UpstreamAnswer {
+  body: ReadableStream<Uint8Array>
+  /** A decoder for this answer's bytes. */
+  decoder(onText: (text: string) => void): AnswerDecoder
 }
 
 export interface ChatProvider {
@@ -53,7 +60,12 @@ export interface ChatProvider {
   readonly defaultModel: string
   /** False when the provider's API key binding is not set. */
   readonly configured: boolean
-  stream(request: ChatRequest, options: StreamOptions): TextStream
+  /**
+   * Sends the request. Resolves once the upstream answered 2xx; rejects with a
+   * {@link import('./errors').ProviderError} otherwise (its `status` and `retryAfterMs` say whether
+   * to retry). Aborting `signal` closes the upstream connection at once.
+   */
+  open(request: ChatRequest, signal: AbortSignal): Promise<UpstreamAnswer>
 }
 
 /** The runtime's `fetch`, injectable for tests and other runtimes. */

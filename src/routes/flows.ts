@@ -1,7 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
-import { logFailure, publicErrorMessage } from '../answer-stream'
+import { publicErrorMessage } from '../answer-stream'
+import { logAnswer } from '../flows/answer-log'
 import { runAskWorkflow } from '../flows/ask-flow'
+import { planFor } from '../flows/plan'
 import { ProviderError } from '../providers/errors'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
 import { badRequest } from '../validation'
@@ -29,7 +31,7 @@ const ask = createRoute({
 function statusFor(error: unknown): 429 | 502 | 503 | 504 {
   if (!(error instanceof ProviderError)) return 502
   if (error.kind === 'not_configured') return 503
-  if (error.kind === 'timeout') return 504
+  if (error.kind === 'timeout' || error.kind === 'first_text_timeout' || error.kind === 'max_duration') return 504
   return error.status === 429 ? 429 : 502
 }
 
@@ -39,16 +41,18 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
     const config = c.var.config
     const tooLong = checkInputSize(input, config.maxInputChars)
     if (tooLong) return badRequest(c, [tooLong])
-    const provider = input.provider ?? config.defaultProvider
+    const plan = planFor(config, c.var.providers, {
+      provider: input.provider ?? config.defaultProvider,
+      request: { ...chatRequestFrom(input), prompt: input.user_input },
+      fallback: input.fallback,
+    })
+    const signal = c.req.raw.signal
     try {
-      const result = await runAskWorkflow(
-        provider,
-        { ...chatRequestFrom(input), prompt: input.user_input },
-        { providers: c.var.providers, signal: c.req.raw.signal ?? new AbortController().signal },
+      const result = await runAskWorkflow(plan, signal, (generation) =>
+        logAnswer(generation, generation.result ? 'done' : signal?.aborted ? 'client_left' : 'error'),
       )
       return c.json(result, 200)
     } catch (error) {
-      logFailure(provider, error)
       return c.json({ error: publicErrorMessage(error) }, statusFor(error))
     }
   })

@@ -1,13 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { answerStream, describeResult, sseResponse } from '../answer-stream'
+import { answerStream, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
-import { runStreamTestWorkflow } from '../flows/stream-test-flow'
-import { idleTimeoutError } from '../providers/errors'
+import { logAnswer } from '../flows/answer-log'
+import { planFor } from '../flows/plan'
 import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION } from '../schemas'
+import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
+import { badRequest } from '../validation'
 import { chatRequestFrom, checkInputSize } from './chat-input'
 import { jsonBody } from './json-body'
-import { badRequest } from '../validation'
 
 const sseContent = { 'text/event-stream': { schema: z.string().openapi({ example: 'data: {"chunk":"Hi","done":false}\n\n' }) } }
 const badRequestResponse = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' }
@@ -49,45 +50,49 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
   if (tooLong) return badRequest(c, [tooLong])
 
   const provider = input.provider ?? config.defaultProvider
-  const abort = new AbortController()
-  const clientSignal = c.req.raw.signal
-  clientSignal?.addEventListener('abort', () => abort.abort(clientSignal.reason), { once: true })
-
-  const answer = runStreamTestWorkflow(input.user_input, {
+  const plan = planFor(config, c.var.providers, {
     provider,
-    request: chatRequestFrom(input),
-    providers: c.var.providers,
-    signal: abort.signal,
+    request: { ...chatRequestFrom(input), prompt: input.user_input },
+    fallback: input.fallback,
   })
-  return sseResponse(
-    answerStream(answer, {
-      source: provider,
-      abort,
-      pingIntervalMs: config.pingIntervalMs,
-      idleTimeoutMs: config.upstreamIdleTimeoutMs,
-      idleError: () => idleTimeoutError(provider, config.upstreamIdleTimeoutMs),
-      describe: describeResult,
-      open: c.var.flushHeadersEarly,
-    }),
-  )
+  const { body, generation } = answerStream(plan, {
+    pingIntervalMs: config.pingIntervalMs,
+    open: c.var.flushHeadersEarly,
+    onEnd: (ended, outcome) => logAnswer(ended, outcome),
+  })
+  // Workers and Node also report a client that left through the request's signal.
+  const clientSignal = c.req.raw.signal
+  clientSignal?.addEventListener('abort', () => generation.abort(clientSignal.reason), { once: true })
+  return sseResponse(body)
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
+/** `count` events, `intervalMs` apart: checks that streaming reaches a client through every proxy. */
+function demoStream(count: number, intervalMs: number, options: { pingIntervalMs: number; open: boolean }): ReadableStream<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let ping: ReturnType<typeof setInterval> | undefined
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (options.open) controller.enqueue(OPEN_EVENT)
+      let sent = 0
+      if (intervalMs >= options.pingIntervalMs) ping = setInterval(() => controller.enqueue(PING_EVENT), options.pingIntervalMs)
+      const next = (): void => {
+        sent++
+        controller.enqueue(chunkEvent(`Event ${sent}/${count} at ${new Date().toISOString()}\n`))
+        if (sent < count) {
+          timer = setTimeout(next, intervalMs)
+          return
+        }
+        clearInterval(ping)
+        controller.enqueue(doneEvent({ events: count }))
+        controller.close()
+      }
+      next()
+    },
+    cancel() {
       clearTimeout(timer)
-      reject(signal.reason)
-    }, { once: true })
+      clearInterval(ping)
+    },
   })
-}
-
-async function* demoEvents(count: number, intervalMs: number, signal: AbortSignal): AsyncGenerator<string, number> {
-  for (let index = 1; index <= count; index++) {
-    if (index > 1) await sleep(intervalMs, signal)
-    yield `Event ${index}/${count} at ${new Date().toISOString()}\n`
-  }
-  return count
 }
 
 export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -95,17 +100,6 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(chatGet, (c) => streamChat(c, c.req.valid('query')))
   app.openapi(demo, (c) => {
     const { count = 5, interval_ms: intervalMs = 500 } = c.req.valid('query')
-    const abort = new AbortController()
-    return sseResponse(
-      answerStream(demoEvents(count, intervalMs, abort.signal), {
-        source: 'demo',
-        abort,
-        pingIntervalMs: c.var.config.pingIntervalMs,
-        idleTimeoutMs: Math.max(c.var.config.upstreamIdleTimeoutMs, intervalMs * 2),
-        idleError: () => new Error('demo stream stalled'),
-        describe: (events) => ({ events }),
-        open: c.var.flushHeadersEarly,
-      }),
-    )
+    return sseResponse(demoStream(count, intervalMs, { pingIntervalMs: c.var.config.pingIntervalMs, open: c.var.flushHeadersEarly }))
   })
 }

@@ -25,7 +25,7 @@ describe('the SSE endpoints', () => {
       'data: {"chunk":"The","done":false}\n\n' +
         'data: {"chunk":" capital of Wyoming","done":false}\n\n' +
         'data: {"chunk":" is **Cheyenne**.\\n","done":false}\n\n' +
-        'data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17}}\n\n',
+        'data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17},"attempts":1}\n\n',
     )
   })
 
@@ -106,6 +106,7 @@ describe('POST /api/flows/ask', () => {
       model: 'gpt-4o-2024-08-06',
       finish_reason: 'stop',
       usage: { prompt_tokens: 14, completion_tokens: 30, total_tokens: 44 },
+      attempts: 1,
     })
   })
 
@@ -293,7 +294,7 @@ describe('health, docs and the rest', () => {
     })
     const chatRequest = doc.components.schemas.ChatRequest
     expect(chatRequest?.required).toEqual(['user_input'])
-    expect(Object.keys(chatRequest?.properties ?? {})).toEqual(['user_input', 'provider', 'model', 'system', 'messages', 'temperature', 'max_tokens'])
+    expect(Object.keys(chatRequest?.properties ?? {})).toEqual(['user_input', 'provider', 'model', 'system', 'messages', 'temperature', 'max_tokens', 'fallback'])
   })
 
   it('GET /docs serves the interactive docs for /openapi.json', async () => {

@@ -79,6 +79,7 @@ describe('OpenAI: recorded answers reach the client byte for byte', () => {
         model: 'gpt-5-nano-2025-08-07',
         finish_reason: 'length',
         usage: { prompt_tokens: 12, completion_tokens: 100, total_tokens: 112, reasoning_tokens: 100 },
+        attempts: 1,
       },
     ])
   })

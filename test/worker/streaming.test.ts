@@ -119,7 +119,7 @@ describe('streaming behaviour', () => {
     expect(events).toHaveLength(2)
     expect(events[0]).toMatchObject({ done: false, chunk: expect.stringMatching(/^\*\*Cats:\*\*/) })
     expect(events[1]).toEqual({
-      error: 'gemini: no data from the provider for 1 s, so the request was stopped. Retry later.',
+      error: 'gemini: no data from the provider for 1 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.',
       done: true,
     })
     const closed = await waitFor(async () => {

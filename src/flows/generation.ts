@@ -1,0 +1,265 @@
+import type { ModelTarget, ProviderName } from '../env'
+import {
+  ProviderError,
+  firstTextTimeoutError,
+  idleTimeoutError,
+  maxDurationError,
+  truncatedError,
+  type ProviderErrorKind,
+} from '../providers/errors'
+import type { ProviderRegistry } from '../providers/registry'
+import type { AnswerDecoder, ChatRequest, StreamResult } from '../providers/types'
+import { retryDelay, canFallBack } from './retry-policy'
+
+export interface GenerationLimits {
+  /** Extra attempts per provider before the first text. */
+  retries: number
+  firstTextTimeoutMs: number
+  idleTimeoutMs: number
+  maxDurationMs: number
+}
+
+export interface GenerationPlan {
+  providers: ProviderRegistry
+  request: ChatRequest
+  /** The requested provider and model first, then the fallbacks in order. */
+  targets: ModelTarget[]
+  limits: GenerationLimits
+}
+
+/** One upstream request and how it ended. */
+export interface AttemptRecord {
+  provider: ProviderName
+  model: string
+  outcome: 'done' | 'aborted' | ProviderErrorKind | 'internal'
+  status?: number
+  ms: number
+}
+
+/** Where a generation reports what happens, as it happens. */
+export interface GenerationListener {
+  text(piece: string): void
+  done(result: StreamResult, attempts: number): void
+  /** The answer failed; a {@link ProviderError}'s message is safe for clients. */
+  fail(error: unknown): void
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+  })
+
+/**
+ * One answer from the first upstream request to the closing event: retries with backoff and then
+ * fallback providers while no text has been sent, the first-text, idle and total timeouts, and the
+ * figures a log line needs. It does no I/O towards the client: {@link step} reads one upstream chunk and
+ * reports its text pieces to the listener, so a pull-based response body, a resumable store and the
+ * non-streaming flow all drive it the same way.
+ *
+ * @example
+ * const generation = new Generation(plan, { text: send, done: close, fail: report })
+ * while (await generation.step()) {}
+ */
+export class Generation {
+  readonly startedAt = Date.now()
+  firstTextAt = 0
+  pieces = 0
+  characters = 0
+  readonly attempts: AttemptRecord[] = []
+  /** Set once the answer ended well. */
+  result: StreamResult | undefined
+  /** Set once the answer failed. */
+  error: unknown
+
+  private target = 0
+  private triesOnTarget = 0
+  private attempt: AbortController | undefined
+  private attemptModel = ''
+  private attemptStartedAt = 0
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  private decoder: AnswerDecoder | undefined
+  private lastTextAt = 0
+  private piecesAtTick = 0
+  private timedOut: ProviderError | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  private ended = false
+  private readonly stopped = new AbortController()
+
+  private readonly plan: GenerationPlan
+  private readonly listener: GenerationListener
+
+  constructor(plan: GenerationPlan, listener: GenerationListener) {
+    this.plan = plan
+    this.listener = listener
+  }
+
+  /** The provider currently (or last) asked. */
+  get provider(): ProviderName {
+    return this.currentTarget.provider
+  }
+
+  /** The model currently (or last) asked. */
+  get model(): string {
+    return this.attemptModel || (this.currentTarget.model ?? this.plan.providers[this.provider].defaultModel)
+  }
+
+  get finished(): boolean {
+    return this.ended
+  }
+
+  /** Reads the next upstream chunk (opening, retrying or falling back first as needed). False once it ended. */
+  async step(): Promise<boolean> {
+    if (this.ended) return false
+    this.timer ??= setInterval(this.checkTime, this.tick())
+    try {
+      if (!this.reader) await this.open()
+      const { value, done } = await this.read()
+      if (this.ended) return false
+      if (done) {
+        this.succeed(this.decoder!.finish())
+        return false
+      }
+      this.decoder!.push(value)
+      return true
+    } catch (error) {
+      if (this.ended) return false
+      return this.failed(this.timedOut ?? error)
+    }
+  }
+
+  /** Stops the generation (the client left, or DELETE): the upstream request is closed at once. */
+  abort(reason: unknown = new DOMException('The generation was stopped', 'AbortError')): void {
+    if (this.ended) return
+    this.closeAttempt('aborted', reason)
+    this.end()
+  }
+
+  private get currentTarget(): ModelTarget {
+    return this.plan.targets[this.target] ?? this.plan.targets[0]!
+  }
+
+  private readonly onText = (piece: string): void => {
+    if (this.pieces === 0) this.firstTextAt = this.lastTextAt = Date.now()
+    this.pieces++
+    this.characters += piece.length
+    this.listener.text(piece)
+  }
+
+  /** The next upstream read; a failed read is a connection that closed too early. */
+  private async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    try {
+      return await this.reader!.read()
+    } catch (error) {
+      throw error instanceof ProviderError || this.ended ? error : truncatedError(this.provider, error)
+    }
+  }
+
+  private async open(): Promise<void> {
+    const { provider } = this.currentTarget
+    const chat = this.plan.providers[provider]
+    this.attempt = new AbortController()
+    this.attemptStartedAt = Date.now()
+    this.attemptModel = this.currentTarget.model ?? chat.defaultModel
+    this.timedOut = undefined
+    const answer = await chat.open({ ...this.plan.request, model: this.attemptModel }, this.attempt.signal)
+    if (this.ended) {
+      answer.body.cancel().catch(() => {})
+      return
+    }
+    this.reader = answer.body.getReader()
+    this.decoder = answer.decoder(this.onText)
+  }
+
+  private succeed(result: StreamResult): void {
+    this.closeAttempt('done')
+    this.end()
+    this.result = result
+    this.listener.done(result, this.attempts.length)
+  }
+
+  private async failed(error: unknown): Promise<boolean> {
+    this.closeAttempt(error instanceof ProviderError ? error.kind : 'internal', error)
+    if (this.pieces === 0) {
+      const remaining = this.startedAt + this.plan.limits.maxDurationMs - Date.now()
+      const wait = this.triesOnTarget < this.plan.limits.retries ? retryDelay(error, this.triesOnTarget) : undefined
+      if (wait !== undefined && wait < remaining) {
+        this.triesOnTarget++
+        try {
+          await sleep(wait, this.stopped.signal)
+        } catch {
+          return false
+        }
+        return !this.ended
+      }
+      if (canFallBack(error) && this.nextTarget()) return true
+    }
+    this.end()
+    this.error = error
+    this.listener.fail(error)
+    return false
+  }
+
+  /** Moves to the next configured fallback; false when none is left. */
+  private nextTarget(): boolean {
+    for (let next = this.target + 1; next < this.plan.targets.length; next++) {
+      if (this.plan.providers[this.plan.targets[next]!.provider].configured) {
+        this.target = next
+        this.triesOnTarget = 0
+        return true
+      }
+    }
+    return false
+  }
+
+  private closeAttempt(outcome: AttemptRecord['outcome'], reason?: unknown): void {
+    if (!this.attempt) return
+    const status = reason instanceof ProviderError ? reason.status : undefined
+    this.attempts.push({
+      provider: this.provider,
+      model: this.attemptModel,
+      outcome,
+      ...(status !== undefined ? { status } : {}),
+      ms: Date.now() - this.attemptStartedAt,
+    })
+    this.reader?.cancel(reason).catch(() => {})
+    this.attempt.abort(reason)
+    this.attempt = undefined
+    this.reader = undefined
+    this.decoder = undefined
+  }
+
+  private end(): void {
+    this.ended = true
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.stopped.abort()
+  }
+
+  private tick(): number {
+    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.plan.limits
+    return Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4, maxDurationMs / 4))
+  }
+
+  private readonly checkTime = (): void => {
+    if (!this.attempt || this.timedOut) return
+    const now = Date.now()
+    // The hot path only counts pieces; the time of the last one is taken here, to the tick.
+    if (this.pieces !== this.piecesAtTick) {
+      this.piecesAtTick = this.pieces
+      this.lastTextAt = now
+    }
+    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.plan.limits
+    const provider = this.provider
+    if (now - this.startedAt >= maxDurationMs) this.expire(maxDurationError(provider, maxDurationMs))
+    else if (this.pieces === 0 && now - this.attemptStartedAt >= firstTextTimeoutMs) {
+      this.expire(firstTextTimeoutError(provider, firstTextTimeoutMs))
+    } else if (this.pieces > 0 && now - this.lastTextAt >= idleTimeoutMs) this.expire(idleTimeoutError(provider, idleTimeoutMs))
+  }
+
+  /** Ends the current attempt with a timeout; the pending read fails with it and {@link failed} decides. */
+  private expire(error: ProviderError): void {
+    this.timedOut = error
+    this.reader?.cancel(error).catch(() => {})
+    this.attempt?.abort(error)
+  }
+}

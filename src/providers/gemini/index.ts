@@ -1,0 +1,78 @@
+import { missingKeyError } from '../errors'
+import { postStream, tryParseJSON, type UpstreamFailure } from '../upstream'
+import type { ChatProvider, FetchFunction } from '../types'
+import { geminiDecoder } from './decoder'
+import { parseGoogleError } from './google-error'
+import { geminiBody } from './request'
+
+export interface GeminiProviderSettings {
+  apiKey?: string
+  /** Without the version path, e.g. `https://generativelanguage.googleapis.com`. */
+  baseURL?: string
+  /** `v1beta` (default) or `v1`. */
+  apiVersion?: string
+  model?: string
+  fetch?: FetchFunction
+  /** Extra headers on every request, e.g. `cf-aig-authorization` for an authenticated AI Gateway. */
+  headers?: Record<string, string>
+  /** The largest upstream event accepted (MAX_UPSTREAM_EVENT_BYTES). */
+  maxEventBytes?: number
+}
+
+interface RetryInfo {
+  '@type'?: string
+  retryDelay?: string
+}
+
+/** Google's error body, with the wait that its `RetryInfo` detail asks for. */
+export function parseGeminiFailure(text: string): UpstreamFailure {
+  const found = parseGoogleError(text)
+  if (!found) return { message: text }
+  const details = (tryParseJSON(text) as { error?: { details?: RetryInfo[] } } | undefined)?.error?.details
+  const delay = details?.find((detail) => detail['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay
+  const seconds = delay ? Number.parseFloat(delay) : Number.NaN
+  return {
+    message: found.message,
+    code: found.code,
+    ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}),
+  }
+}
+
+/**
+ * The Gemini provider (`streamGenerateContent?alt=sse`, key in `x-goog-api-key`), on the runtime's `fetch`.
+ *
+ * @example
+ * const gemini = createGeminiProvider({ apiKey: env.GEMINI_API_KEY, model: 'gemini-2.5-flash' })
+ * const answer = await gemini.open({ prompt: 'Hi' }, signal)
+ */
+export function createGeminiProvider(settings: GeminiProviderSettings = {}): ChatProvider {
+  const defaultModel = settings.model ?? 'gemini-2.5-flash'
+  const base = `${settings.baseURL ?? 'https://generativelanguage.googleapis.com'}/${settings.apiVersion ?? 'v1beta'}`
+  const fetch = settings.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const maxEventBytes = settings.maxEventBytes ?? 1024 * 1024
+  const headers = {
+    ...settings.headers,
+    'x-goog-api-key': settings.apiKey ?? '',
+    'content-type': 'application/json',
+    accept: 'text/event-stream',
+  }
+  return {
+    name: 'gemini',
+    defaultModel,
+    configured: settings.apiKey !== undefined,
+    async open(request, signal) {
+      if (settings.apiKey === undefined) throw missingKeyError('gemini')
+      const model = request.model ?? defaultModel
+      const body = await postStream({
+        provider: 'gemini',
+        fetch,
+        url: `${base}/models/${encodeURIComponent(model)}:streamGenerateContent?alt=sse`,
+        headers,
+        body: JSON.stringify(geminiBody(request)),
+        signal,
+        parseFailure: parseGeminiFailure,
+      })
+      return { body, decoder: (onText) => geminiDecoder(model, onText, maxEventBytes) }
+    },
+  }
+}
