@@ -13,6 +13,7 @@ import {
   expect,
   test,
   answerSamples,
+  clientBundleHandler,
   answerText,
   clickStream,
   errorText,
@@ -55,7 +56,10 @@ for (const runtime of runtimes()) {
     test.beforeAll(async () => {
       emu = await startEmulator()
       gw = await startGateway({ runtime, upstreamUrl: emu.url })
-      other = await startStaticServer({ pages: { '/snippet.html': snippetPage(gw.url) } })
+      other = await startStaticServer({
+        handler: await clientBundleHandler(),
+        pages: { '/snippet.html': snippetPage(gw.url), '/client.html': '<!doctype html><meta charset="utf-8"><title>client</title>' },
+      })
     })
 
     test.afterAll(async () => {
@@ -235,6 +239,34 @@ for (const runtime of runtimes()) {
         expect(await waitForFinal(page), await failureDetails(page)).toBe('done')
         expect(await answerText(page)).toBe(expectedAnswer(prompt, { provider: 'openai' }))
       }
+      expect(consoleErrors).toEqual([])
+    })
+
+    test('streamChat() bundled for the browser streams the exact answer from another origin', async ({ page, consoleErrors }) => {
+      emu.clearRequests()
+      const prompt = `Typed client in chromium! 你好 🚀 [emu delay=10]`
+      await page.goto(`${other.url}/client.html`)
+      const run = await page.evaluate(
+        async ({ baseUrl, prompt }) => {
+          const { streamChat } = (await import('/stream-chat.js' as string)) as typeof import('../../src/client/index.ts')
+          const events: { type: string; text?: string; provider?: unknown; finish_reason?: unknown }[] = []
+          for await (const event of streamChat({ user_input: prompt, provider: 'gemini' }, { baseUrl })) events.push({ ...event })
+          let error = ''
+          try {
+            for await (const _ of streamChat({ user_input: 'Fail [emu fault=429]', provider: 'openai' }, { baseUrl })) void _
+          } catch (e) {
+            error = `${(e as Error).name} ${(e as { kind?: string }).kind}: ${(e as Error).message}`
+          }
+          return { events, error }
+        },
+        { baseUrl: gw.url, prompt },
+      )
+      const texts = run.events.filter((e) => e.type === 'text')
+      expect(texts.length).toBeGreaterThanOrEqual(2)
+      expect(texts.map((e) => e.text).join('')).toBe(expectedAnswer(prompt, { provider: 'gemini' }))
+      expect(run.events.at(-1)).toMatchObject({ type: 'done', provider: 'gemini', finish_reason: 'stop' })
+      expect(run.error).toMatch(/^StreamChatError event: .*openai/i)
+      expect(emu.requests().filter((r) => r.prompt?.includes('Typed client'))).toHaveLength(1)
       expect(consoleErrors).toEqual([])
     })
 

@@ -217,3 +217,31 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs = 5000, wh
 export function ensureDir(path: string): void {
   mkdirSync(path, { recursive: true })
 }
+
+let bundled: Promise<string> | undefined
+/** src/client/index.ts bundled as one ES module (esbuild), served to pages as the browser would load it. */
+export function clientBundle(): Promise<string> {
+  bundled ??= import('esbuild').then(async ({ build }) => {
+    const result = await build({
+      entryPoints: [join(ROOT, 'src/client/index.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    })
+    return result.outputFiles[0]!.text
+  })
+  return bundled
+}
+
+/** A {@link Handler} serving the client bundle at `/stream-chat.js`. */
+export async function clientBundleHandler(): Promise<Handler> {
+  const bundle = await clientBundle()
+  return (_req, res, url) => {
+    if (url.pathname !== '/stream-chat.js') return false
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle)
+    return true
+  }
+}
