@@ -242,6 +242,40 @@ for (const runtime of runtimes()) {
       expect(consoleErrors).toEqual([])
     })
 
+    for (const transport of TRANSPORTS) {
+      test(`${transport}: system, temperature, max_tokens and the conversation reach the provider (openai)`, async ({ page }) => {
+        test.fixme(
+          transport === 'eventsource',
+          'GET /api/stream/chat-get does not read `messages` yet: ChatQuerySchema needs a JSON-encoded messages parameter',
+        )
+        emu.clearRequests()
+        await openPage(page)
+        const first = `First turn ${transport} [emu delay=1]`
+        await fillForm(page, { provider: 'openai', question: first, transport })
+        await page.locator('#advanced summary').click()
+        await page.getByLabel('System instruction').fill('Answer briefly.')
+        await page.getByLabel('Temperature').fill('0.5')
+        await page.getByLabel('Max tokens').fill('300')
+        await clickStream(page)
+        expect(await waitForFinal(page), await failureDetails(page)).toBe('done')
+        const firstAnswer = await answerText(page)
+        const second = `Second turn ${transport} [emu delay=1]`
+        await fillForm(page, { question: second })
+        await clickStream(page)
+        expect(await waitForFinal(page), await failureDetails(page)).toBe('done')
+        expect(await answerText(page)).toBe(expectedAnswer(second, { provider: 'openai' }))
+        const bodies = emu.requests().map((r) => r.body as { messages: unknown; temperature?: number; max_completion_tokens?: number })
+        expect(bodies).toHaveLength(2)
+        expect(bodies[0]).toMatchObject({ temperature: 0.5, max_completion_tokens: 300 })
+        expect(bodies[1]!.messages).toEqual([
+          { role: 'system', content: 'Answer briefly.' },
+          { role: 'user', content: first },
+          { role: 'assistant', content: firstAnswer },
+          { role: 'user', content: second },
+        ])
+      })
+    }
+
     test('streamChat() bundled for the browser streams the exact answer from another origin', async ({ page, consoleErrors }) => {
       emu.clearRequests()
       const prompt = `Typed client in chromium! 你好 🚀 [emu delay=10]`
