@@ -14,6 +14,7 @@ import {
   fillForm,
   horizontalOverflow,
   screenshot,
+  startStaticServer,
   test,
   waitForFinal,
 } from './helpers.ts'
@@ -155,6 +156,35 @@ for (const transport of TRANSPORTS) {
     expect(mock.requests().length - before).toBe(1)
   })
 }
+
+test('from another origin: both transports resume, and Stop deletes the stream (CORS preflights for Last-Event-ID and DELETE)', async ({
+  page,
+  consoleErrors,
+}) => {
+  const other = await startStaticServer()
+  try {
+    await page.goto(`${other.url}/test_stream.html?server=${encodeURIComponent(mock.url)}`)
+    for (const transport of TRANSPORTS) {
+      await fillForm(page, { question: `resume across origins (${transport})`, transport })
+      await clickStream(page)
+      expect(await waitForFinal(page), await errorText(page)).toBe('done')
+      expect(await answerText(page)).toBe(RESUME_CHUNKS.join(''))
+      const stream = mock.streams.streams().at(-1)!
+      expect(stream.resumedFrom).toEqual([`${stream.id}:2`])
+      expect(mock.requests().at(-1)!.origin).toBe(other.url)
+
+      await fillForm(page, { question: `endless across origins (${transport})` })
+      await clickStream(page)
+      await page.waitForFunction(() => (document.getElementById('answer')?.textContent ?? '').includes('tick 2 '))
+      await page.getByRole('button', { name: 'Stop' }).click()
+      const endless = mock.streams.streams().at(-1)!
+      await expect.poll(() => endless.deleted).toBe(true)
+    }
+    expect(consoleErrors).toEqual([])
+  } finally {
+    await other.close()
+  }
+})
 
 test('phone width (360 px): the resumed answer and the conversation fit', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 780 })
