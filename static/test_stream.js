@@ -12,79 +12,18 @@
  * Every event is one `data:` line of JSON: {"chunk":"…","done":false} pieces, then
  * {"chunk":"","done":true,…} or {"error":"…","done":true}. Model output is only ever
  * inserted as text (a Text node), never as HTML.
+ *
+ * Both transports send model, system, temperature, max_tokens and the conversation so far
+ * (`messages`: a JSON array in the query string for EventSource). Resumable streams (events
+ * with `id:` lines): after a drop, EventSource reconnects by itself with Last-Event-ID and the
+ * fetch transport repeats its POST with a Last-Event-ID header; the page shows "reconnecting…"
+ * and "Resumed after event N". Stop sends DELETE /api/streams/{id} when the stream id is known
+ * (the X-Stream-Id header, or a `stream_id` field of an event).
  */
 (function () {
   'use strict';
 
-  // ---------------------------------------------------------------------------
-  // SSE parser (WHATWG "event stream interpretation"): CRLF, LF and CR line ends,
-  // comment lines (": ping") ignored, multi-line data joined with "\n", one
-  // optional space after the colon removed, an event dispatched on a blank line.
-  // ---------------------------------------------------------------------------
-  function createSSEParser(onEvent, onDiscard) {
-    var buffer = '';
-    var dataLines = [];
-    var eventType = '';
-    var lastEventId = '';
-
-    function dispatch() {
-      if (dataLines.length === 0) {
-        eventType = '';
-        return;
-      }
-      var event = { type: eventType || 'message', data: dataLines.join('\n'), lastEventId: lastEventId };
-      dataLines = [];
-      eventType = '';
-      onEvent(event);
-    }
-
-    function processLine(line) {
-      if (line === '') {
-        dispatch();
-        return;
-      }
-      if (line.charCodeAt(0) === 58 /* ':' */) return; // comment, e.g. ": ping"
-      var colon = line.indexOf(':');
-      var field = colon === -1 ? line : line.slice(0, colon);
-      var value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
-      if (field === 'data') dataLines.push(value);
-      else if (field === 'event') eventType = value;
-      else if (field === 'id' && value.indexOf('\u0000') === -1) lastEventId = value;
-      // "retry" and unknown fields are ignored.
-    }
-
-    var LINE_END = /\r\n|\r|\n/;
-
-    return {
-      /** Feeds decoded text; any split of the stream (even inside "\r\n") is fine. */
-      push: function (text) {
-        buffer += text;
-        for (;;) {
-          var match = LINE_END.exec(buffer);
-          if (!match) break;
-          // A lone "\r" at the very end may be the first half of a "\r\n": wait for more.
-          if (match[0] === '\r' && match.index === buffer.length - 1) break;
-          var line = buffer.slice(0, match.index);
-          buffer = buffer.slice(match.index + match[0].length);
-          processLine(line);
-        }
-      },
-      /** End of stream: a trailing "\r" ends its line; an event without its blank line is discarded (as EventSource does). */
-      end: function () {
-        if (buffer.length && buffer.charAt(buffer.length - 1) === '\r') {
-          processLine(buffer.slice(0, -1));
-          buffer = '';
-        }
-        if ((buffer.length || dataLines.length) && onDiscard) {
-          onDiscard(dataLines.concat(buffer ? [buffer] : []).join('\n'));
-        }
-        buffer = '';
-        dataLines = [];
-        eventType = '';
-      },
-    };
-  }
+  var createSSEParser = window.StreamTestSSE.createSSEParser;
 
   // ---------------------------------------------------------------------------
   // Small helpers
@@ -146,13 +85,16 @@
   var healthTimer = 0;
   var healthController = null;
   var MAX_LOG_LINES = 2000;
+  var MAX_RECONNECTS = 5;
+  var conversation = null; // finished turns, sent as `messages`
 
   function init() {
     [
       'stream-form', 'server-url', 'health-status', 'provider', 'model', 'question', 'system',
       'temperature', 'max-tokens', 'stream-btn', 'stop-btn', 'clear-btn', 'state', 'request-line',
       'stat-ttfc', 'stat-chunks', 'stat-chars', 'stat-elapsed', 'stat-rate', 'meta', 'error',
-      'answer', 'events', 'events-count', 'transport-eventsource', 'transport-fetch',
+      'answer', 'events', 'events-count', 'transport-eventsource', 'transport-fetch', 'resume-status',
+      'conversation', 'conversation-count', 'new-conversation-btn',
     ].forEach(function (id) {
       els[id] = $(id);
     });
@@ -178,6 +120,12 @@
       stop();
     });
     els['clear-btn'].addEventListener('click', clearAll);
+    conversation = window.StreamTestConversation.create(els.conversation, els['conversation-count']);
+    els['new-conversation-btn'].addEventListener('click', function () {
+      if (isRunning()) stop();
+      conversation.clear();
+      els.question.focus();
+    });
     els.question.addEventListener('keydown', function (event) {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -281,10 +229,10 @@
   }
 
   function setState(state) {
-    els.state.textContent = state;
+    els.state.textContent = state === 'reconnecting' ? 'reconnecting…' : state;
     els.state.setAttribute('data-state', state);
     document.body.setAttribute('data-state', state);
-    var running = state === 'connecting' || state === 'streaming';
+    var running = state === 'connecting' || state === 'streaming' || state === 'reconnecting';
     els['stream-btn'].disabled = running;
     els['stop-btn'].disabled = !running;
     els.answer.setAttribute('aria-busy', running ? 'true' : 'false');
@@ -364,9 +312,15 @@
     els['request-line'].textContent = '';
     els.meta.hidden = true;
     els.meta.textContent = '';
+    setResumeStatus('');
     clearError();
     resetStats();
     setState('idle');
+  }
+
+  function setResumeStatus(text) {
+    els['resume-status'].textContent = text;
+    els['resume-status'].hidden = !text;
   }
 
   // --- a run ------------------------------------------------------------------
@@ -388,6 +342,15 @@
       eventSource: null,
       controller: null,
       timer: 0,
+      question: els.question.value,
+      server: '',
+      lastEventId: '', // the last `id:` seen: what a reconnect resumes after
+      streamId: null, // X-Stream-Id (fetch) or a `stream_id` field: what Stop deletes
+      retryMs: 1000, // the stream's `retry:` hint (fetch transport)
+      reconnects: 0,
+      reconnecting: false,
+      eventsAtDrop: 0,
+      retryTimer: 0,
     };
     current = run;
 
@@ -396,13 +359,15 @@
     els['events-count'].textContent = '(0)';
     els.meta.hidden = true;
     els.meta.textContent = '';
+    setResumeStatus('');
     clearError();
     resetStats();
 
     var server = els['server-url'].value.trim();
     var provider = els.provider.value;
     var model = els.model.value.trim();
-    var question = els.question.value;
+    var question = run.question;
+    run.server = server;
 
     var url;
     try {
@@ -421,21 +386,26 @@
       if (run === current && !run.finished) updateStats(run);
     }, 100);
 
+    // The same fields with both transports; for GET, numbers are text and `messages` is JSON.
+    var input = { user_input: question, provider: provider };
+    if (model) input.model = model;
+    var system = els.system.value;
+    if (system.trim()) input.system = system;
+    var temperature = els.temperature.value.trim();
+    if (temperature !== '') input.temperature = Number(temperature);
+    var maxTokens = els['max-tokens'].value.trim();
+    if (maxTokens !== '') input.max_tokens = Number(maxTokens);
+    var messages = conversation.messages();
+    if (messages.length) input.messages = messages;
+
     if (transport === 'fetch') {
-      var body = { user_input: question, provider: provider };
-      if (model) body.model = model;
-      var system = els.system.value;
-      if (system.trim()) body.system = system;
-      var temperature = els.temperature.value.trim();
-      if (temperature !== '') body.temperature = Number(temperature);
-      var maxTokens = els['max-tokens'].value.trim();
-      if (maxTokens !== '') body.max_tokens = Number(maxTokens);
       els['request-line'].textContent = 'POST ' + url.href;
-      startFetch(run, url, body);
+      startFetch(run, url, input);
     } else {
-      url.searchParams.set('user_input', question);
-      url.searchParams.set('provider', provider);
-      if (model) url.searchParams.set('model', model);
+      Object.keys(input).forEach(function (key) {
+        var value = input[key];
+        url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+      });
       els['request-line'].textContent = 'GET ' + url.href;
       startEventSource(run, url);
     }
@@ -447,6 +417,45 @@
     finishRun(run, 'stopped');
     els.meta.hidden = false;
     els.meta.textContent = 'Stopped by you after ' + run.chunks + ' chunk' + (run.chunks === 1 ? '' : 's') + '.';
+    if (run.streamId) deleteStream(run);
+  }
+
+  /** Stops the generation on the gateway too (resumable streams keep running for a grace period otherwise). */
+  function deleteStream(run) {
+    var url;
+    try {
+      url = apiUrl(run.server, '/api/streams/' + encodeURIComponent(run.streamId));
+    } catch (e) {
+      return;
+    }
+    els.meta.textContent += ' DELETE ' + url.pathname + ' sent.';
+    fetch(url.href, { method: 'DELETE', keepalive: true, cache: 'no-store' }).catch(function () {
+      /* the stream still ends by itself after the gateway's grace period */
+    });
+  }
+
+  /** The connection dropped mid-stream: wait for (EventSource) or make (fetch) a resume request. */
+  function markReconnecting(run) {
+    if (!run.reconnecting) run.eventsAtDrop = run.events;
+    run.reconnecting = true;
+    run.reconnects++;
+    if (run !== current) return;
+    setState('reconnecting');
+    setResumeStatus('Connection lost after event ' + run.eventsAtDrop + ': reconnecting… (attempt ' + run.reconnects + ' of ' + MAX_RECONNECTS + ')');
+  }
+
+  function markResumed(run) {
+    if (!run.reconnecting) return;
+    run.reconnecting = false;
+    if (run !== current || run.finished) return;
+    setState(run.firstChunkAt == null ? 'connecting' : 'streaming');
+    setResumeStatus('Resumed after event ' + run.eventsAtDrop + ' (' + run.reconnects + ' reconnect' + (run.reconnects === 1 ? '' : 's') + ').');
+    logEvent(run, '(resumed after event ' + run.eventsAtDrop + ', Last-Event-ID: ' + run.lastEventId + ')');
+  }
+
+  /** A dropped stream that cannot be resumed any more. */
+  function failResume(run, why) {
+    failRun(run, 'Connection lost:', 'the stream ended before its final "done" event and ' + why);
   }
 
   /** Ends a run once: closes the connection, stops the timer, sets the final state. */
@@ -455,6 +464,7 @@
     run.finished = true;
     run.endedAt = now();
     clearInterval(run.timer);
+    clearTimeout(run.retryTimer);
     if (run.eventSource) {
       run.eventSource.close();
     }
@@ -516,9 +526,10 @@
     return parts.join(' · ');
   }
 
-  /** Handles one SSE event's data (both transports). */
-  function handleData(run, data) {
+  /** Handles one SSE event's data (both transports); `id` is its `id:` (lastEventId), if any. */
+  function handleData(run, data, id) {
     if (run.finished || run !== current) return;
+    if (id) run.lastEventId = id;
     run.events++;
     logEvent(run, data);
     var msg;
@@ -537,9 +548,11 @@
       failRun(run, 'Stream error:', text);
       return;
     }
+    if (typeof msg.stream_id === 'string' && msg.stream_id) run.streamId = msg.stream_id;
     if (typeof msg.chunk === 'string') appendChunk(run, msg.chunk);
     if (msg.done === true) {
       finishRun(run, 'done');
+      conversation.add(run.question, run.textNode ? run.textNode.data : '');
       var meta = describeFinal(msg);
       if (meta) {
         els.meta.textContent = meta;
@@ -591,10 +604,12 @@
     }
     run.eventSource = es;
     es.onopen = function () {
-      if (run === current && !run.finished && run.firstChunkAt == null) setState('streaming');
+      if (run.finished) return;
+      if (run.reconnecting) markResumed(run);
+      else if (run === current && run.firstChunkAt == null) setState('streaming');
     };
     es.onmessage = function (event) {
-      handleData(run, event.data);
+      handleData(run, event.data, event.lastEventId);
     };
     es.onerror = function (event) {
       if (run.finished) {
@@ -603,12 +618,28 @@
       }
       // A server-sent "event: error" with data arrives here as a MessageEvent.
       if (event && typeof event.data === 'string' && event.data) {
-        handleData(run, event.data);
+        handleData(run, event.data, event.lastEventId);
         if (!run.finished) return;
         es.close();
         return;
       }
-      // Close at once, or the browser reconnects (and would ask the model again).
+      if (run.lastEventId) {
+        // A resumable stream: the browser reconnects by itself with Last-Event-ID and gets the rest.
+        if (es.readyState === EventSource.CONNECTING && run.reconnects < MAX_RECONNECTS) {
+          markReconnecting(run);
+          return;
+        }
+        es.close();
+        failResume(
+          run,
+          es.readyState === EventSource.CLOSED
+            ? 'the gateway could not resume it (finished, expired or unknown).'
+            : 'it did not come back after ' + run.reconnects + ' reconnects.'
+        );
+        return;
+      }
+      // Events without ids cannot be resumed: close at once, or the browser reconnects
+      // (and would ask the model again).
       es.close();
       if (run.events > 0) {
         failRun(run, 'Connection lost:', 'the stream ended before its final "done" event.');
@@ -647,16 +678,15 @@
   function startFetch(run, url, body) {
     var controller = new AbortController();
     run.controller = controller;
-    var reader = null;
-    fetch(url.href, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify(body),
-      signal: controller.signal,
-      cache: 'no-store',
-    })
+    var headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
+    if (run.lastEventId) headers['Last-Event-ID'] = run.lastEventId; // a resume: the rest of the same stream
+    fetch(url.href, { method: 'POST', headers: headers, body: JSON.stringify(body), signal: controller.signal, cache: 'no-store' })
       .then(function (res) {
         if (run.finished) return;
+        if (res.status === 204 && run.lastEventId) {
+          failResume(run, 'the gateway could not resume it (finished, expired or unknown).');
+          return;
+        }
         if (!res.ok) return showHttpError(run, res);
         var type = res.headers.get('content-type') || '';
         if (type.indexOf('text/event-stream') === -1) {
@@ -668,47 +698,77 @@
           failRun(run, 'Unsupported browser:', 'this browser cannot read a fetch response as a stream; use EventSource.');
           return;
         }
-        if (run.firstChunkAt == null) setState('streaming');
-        reader = res.body.getReader();
-        var decoder = new TextDecoder('utf-8');
-        var parser = createSSEParser(
-          function (event) {
-            handleData(run, event.data);
-          },
-          function (discarded) {
-            logEvent(run, '(discarded incomplete event at end of stream: ' + truncate(discarded, 200) + ')');
-          }
-        );
-        function pump() {
-          return reader.read().then(function (step) {
-            if (run.finished) {
-              reader.cancel().catch(function () {});
-              return;
-            }
-            if (step.done) {
-              parser.push(decoder.decode());
-              parser.end();
-              if (!run.finished) failRun(run, 'Connection lost:', 'the stream ended before its final "done" event.');
-              return;
-            }
-            parser.push(decoder.decode(step.value, { stream: true }));
-            if (run.finished) {
-              reader.cancel().catch(function () {});
-              return;
-            }
-            return pump();
-          });
-        }
-        return pump();
+        run.streamId = res.headers.get('X-Stream-Id') || run.streamId;
+        if (run.reconnecting) markResumed(run);
+        else if (run.firstChunkAt == null) setState('streaming');
+        return readStream(run, res.body.getReader());
+      })
+      .then(function (ended) {
+        if (ended === 'dropped') resumeOrFail(run, url, body, null);
       })
       .catch(function (err) {
         if (run.finished) return; // stopped (AbortError) or already failed
-        if (err && err.name === 'TypeError' && run.events === 0) {
+        if (run.lastEventId) {
+          resumeOrFail(run, url, body, err);
+        } else if (err && err.name === 'TypeError' && run.events === 0) {
           failRun(run, 'Connection failed:', networkHint(url) + (err.message ? ' (' + err.message + ')' : ''));
         } else {
           failRun(run, 'Connection lost:', (err && err.message) || String(err));
         }
       });
+  }
+
+  /** Reads one response's events; resolves 'dropped' when it ends before the closing event. */
+  function readStream(run, reader) {
+    var decoder = new TextDecoder('utf-8');
+    var parser = createSSEParser(
+      function (event) {
+        handleData(run, event.data, event.lastEventId);
+      },
+      function (discarded) {
+        logEvent(run, '(discarded incomplete event at end of stream: ' + truncate(discarded, 200) + ')');
+      },
+      function (ms) {
+        run.retryMs = ms;
+      }
+    );
+    function pump() {
+      return reader.read().then(function (step) {
+        if (run.finished) {
+          reader.cancel().catch(function () {});
+          return 'finished';
+        }
+        if (step.done) {
+          parser.push(decoder.decode());
+          parser.end();
+          return run.finished ? 'finished' : 'dropped';
+        }
+        parser.push(decoder.decode(step.value, { stream: true }));
+        if (run.finished) {
+          reader.cancel().catch(function () {});
+          return 'finished';
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  /** After a drop: repeat the POST with Last-Event-ID when the events had ids, else fail. */
+  function resumeOrFail(run, url, body, err) {
+    if (run.finished) return;
+    if (!run.lastEventId) {
+      failRun(run, 'Connection lost:', 'the stream ended before its final "done" event.');
+      return;
+    }
+    if (run.reconnects >= MAX_RECONNECTS) {
+      failResume(run, 'it did not come back after ' + run.reconnects + ' reconnects' + (err && err.message ? ' (' + err.message + ').' : '.'));
+      return;
+    }
+    markReconnecting(run);
+    run.retryTimer = setTimeout(function () {
+      if (!run.finished) startFetch(run, url, body);
+    }, run.retryMs);
   }
 
   // Exposed for tests and the console; not needed by the page itself.

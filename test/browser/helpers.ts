@@ -1,60 +1,41 @@
 /**
- * Shared pieces of the real-browser tests: Debian's Chromium through playwright-core,
- * tiny static/mock HTTP servers on 127.0.0.1, and page helpers (answer sampling,
- * waiting for a final state, screenshots).
+ * Shared pieces of the browser tests: the `test` fixture (Playwright's, plus the page's
+ * uncaught errors), tiny static/mock HTTP servers on 127.0.0.1, and page helpers (answer
+ * sampling, waiting for a final state, screenshots).
  *
- * Never `npx playwright install`: the machine is offline, the browser is /usr/bin/chromium.
+ * The browser is Debian's /usr/bin/chromium (see playwright.config.ts); never `npx playwright install`.
+ *
+ * @example
+ * test('streams', async ({ page, consoleErrors }) => {
+ *   await page.goto(url)
+ *   expect(consoleErrors).toEqual([])
+ * })
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { test as base, type Page, type TestInfo } from '@playwright/test'
+
+export { expect } from '@playwright/test'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const STATIC_DIR = join(ROOT, 'static')
 export const PAGE_FILE = join(STATIC_DIR, 'test_stream.html')
 export const RESULTS_DIR = join(ROOT, 'test-results', 'browser')
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-export function chromiumMissingMessage(): string | null {
-  if (existsSync(CHROMIUM_PATH)) return null
-  return `${CHROMIUM_PATH} is missing: install it with \`apt-get update && apt-get install -y chromium\` (never \`npx playwright install\`)`
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  const missing = chromiumMissingMessage()
-  if (missing) throw new Error(missing)
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 60_000 })
-}
-
-/** A fresh context (own storage) with a desktop or phone-sized viewport. */
-export async function newPage(
-  browser: Browser,
-  opts: { width?: number; height?: number } = {},
-): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width: opts.width ?? 1100, height: opts.height ?? 900 },
-    deviceScaleFactor: 1,
-  })
-  const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  const consoleErrors: string[] = []
-  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`))
-  return { context, page, consoleErrors }
-}
+/** Playwright's `test` with `consoleErrors`: the page's uncaught errors, collected as they happen. */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = []
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
+    await use(errors)
+  },
+  page: async ({ page }, use) => {
+    page.setDefaultTimeout(15_000)
+    await use(page)
+  },
+})
 
 // ---------------------------------------------------------------------------
 // HTTP servers
@@ -204,10 +185,12 @@ export async function clickStream(page: Page): Promise<void> {
   await page.getByRole('button', { name: /Stream/ }).click()
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A full-page screenshot in test-results/browser/ (kept between runs), attached to the report too. */
+export async function screenshot(page: Page, name: string, testInfo?: TestInfo): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true })
   const path = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`)
   await page.screenshot({ path, fullPage: true })
+  await testInfo?.attach(name, { path, contentType: 'image/png' })
   return path
 }
 
@@ -233,4 +216,32 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs = 5000, wh
 
 export function ensureDir(path: string): void {
   mkdirSync(path, { recursive: true })
+}
+
+let bundled: Promise<string> | undefined
+/** src/client/index.ts bundled as one ES module (esbuild), served to pages as the browser would load it. */
+export function clientBundle(): Promise<string> {
+  bundled ??= import('esbuild').then(async ({ build }) => {
+    const result = await build({
+      entryPoints: [join(ROOT, 'src/client/index.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    })
+    return result.outputFiles[0]!.text
+  })
+  return bundled
+}
+
+/** A {@link Handler} serving the client bundle at `/stream-chat.js`. */
+export async function clientBundleHandler(): Promise<Handler> {
+  const bundle = await clientBundle()
+  return (_req, res, url) => {
+    if (url.pathname !== '/stream-chat.js') return false
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle)
+    return true
+  }
 }

@@ -4,9 +4,13 @@
  * The real gateway + emulator are exercised by gateway.test.ts.
  *
  * The script is chosen by the question text: `crlf`, `xss`, `slow`, `error`, `nodone`,
- * `notjson`; anything else is echoed back in three chunks.
+ * `notjson`; resumable streams (ids, X-Stream-Id, Last-Event-ID, DELETE: see
+ * test/support/resumable-sse.ts): `resume` (cut after 2 events), `resume twice` (cut after 1,
+ * then after 1 more), `expire` (cut, then forgotten: the resume gets 204), `endless` (for
+ * Stop); anything else is echoed back in three chunks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createResumableStreams, type ResumableScript } from '../support/resumable-sse.ts'
 import { startStaticServer, type RunningServer } from './helpers.ts'
 
 export interface MockRequest {
@@ -17,6 +21,8 @@ export interface MockRequest {
   model: string
   body: unknown
   origin: string | null
+  /** `messages` from the JSON body, or the JSON-encoded `messages` query parameter. */
+  messages: unknown
   /** True when the client closed the connection before the script ended. */
   clientClosedEarly: boolean
   finished: boolean
@@ -54,13 +60,26 @@ export function echoChunks(input: string): string[] {
   return ['Echo: ', input, ' ✓']
 }
 
+export const RESUME_CHUNKS = ['Part one. ', 'Part two: ắ 你好 🚀. ', 'Part three. ', 'Part four.']
+
+/** The resumable scripts, by a word of the question (checked in this order). */
+function resumableScript(question: string): ResumableScript | undefined {
+  const base = { chunks: RESUME_CHUNKS, delayMs: 80, streamIdInFirstEvent: true }
+  if (question.includes('resume twice')) return { ...base, dropAfter: [1, 1] }
+  if (question.includes('resume')) return { ...base, dropAfter: [2] }
+  if (question.includes('expire')) return { ...base, dropAfter: [2], forgetAfterDrop: true }
+  if (question.includes('endless')) return { ...base, chunks: Array.from({ length: 200 }, (_, i) => `tick ${i + 1} `), delayMs: 100 }
+  return undefined
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-function cors(req: IncomingMessage): Record<string, string> {
+function cors(): Record<string, string> {
   return {
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
-    'access-control-allow-headers': 'content-type, accept',
+    'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+    'access-control-allow-headers': 'content-type, accept, last-event-id',
+    'access-control-expose-headers': 'x-stream-id',
     'access-control-max-age': '600',
   }
 }
@@ -76,23 +95,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export interface MockGateway extends RunningServer {
+  /** The requests that started an answer (resumes and DELETEs are in `streams`). */
   requests(): MockRequest[]
   clear(): void
+  streams: ReturnType<typeof createResumableStreams>
 }
 
 export async function startMockGateway(): Promise<MockGateway> {
   const log: MockRequest[] = []
+  const streams = createResumableStreams(cors())
 
   const server = await startStaticServer({
     handler: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
       const path = url.pathname
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, cors(req))
+        res.writeHead(204, cors())
         res.end()
         return true
       }
       if (path === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json', ...cors(req) })
+        res.writeHead(200, { 'content-type': 'application/json', ...cors() })
         res.end(
           JSON.stringify({
             status: 'ok',
@@ -102,6 +124,7 @@ export async function startMockGateway(): Promise<MockGateway> {
         )
         return true
       }
+      if (streams.handle(req, res, url)) return true
       const isGet = path === '/api/stream/chat-get' && req.method === 'GET'
       const isPost = path === '/api/stream/chat' && req.method === 'POST'
       if (!isGet && !isPost) return false
@@ -112,7 +135,7 @@ export async function startMockGateway(): Promise<MockGateway> {
         try {
           input = JSON.parse(await readBody(req)) as Record<string, unknown>
         } catch {
-          res.writeHead(400, { 'content-type': 'application/json', ...cors(req) })
+          res.writeHead(400, { 'content-type': 'application/json', ...cors() })
           res.end(JSON.stringify({ error: 'body: invalid JSON', issues: [{ field: 'body', message: 'invalid JSON' }] }))
           return true
         }
@@ -125,13 +148,14 @@ export async function startMockGateway(): Promise<MockGateway> {
         model: String(input.model ?? ''),
         body: input,
         origin: (req.headers.origin as string | undefined) ?? null,
+        messages: isGet && typeof input.messages === 'string' ? JSON.parse(input.messages) : input.messages,
         clientClosedEarly: false,
         finished: false,
       }
       log.push(entry)
 
       if (!entry.userInput.trim()) {
-        res.writeHead(400, { 'content-type': 'application/json', ...cors(req) })
+        res.writeHead(400, { 'content-type': 'application/json', ...cors() })
         res.end(
           JSON.stringify({
             error: 'user_input: must not be empty',
@@ -142,7 +166,7 @@ export async function startMockGateway(): Promise<MockGateway> {
         return true
       }
       if (entry.provider !== 'gemini' && entry.provider !== 'openai') {
-        res.writeHead(400, { 'content-type': 'application/json', ...cors(req) })
+        res.writeHead(400, { 'content-type': 'application/json', ...cors() })
         res.end(
           JSON.stringify({
             error: "provider: must be 'gemini' or 'openai'",
@@ -153,6 +177,12 @@ export async function startMockGateway(): Promise<MockGateway> {
         return true
       }
 
+      const resumable = resumableScript(entry.userInput)
+      if (resumable) {
+        streams.start(res, { ...resumable, done: { provider: entry.provider, model: entry.model || 'mock-1', finish_reason: 'stop' } })
+        entry.finished = true
+        return true
+      }
       res.on('close', () => {
         if (!entry.finished) entry.clientClosedEarly = true
       })
@@ -160,7 +190,7 @@ export async function startMockGateway(): Promise<MockGateway> {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
-        ...cors(req),
+        ...cors(),
       })
       res.flushHeaders()
       res.socket?.setNoDelay(true)
@@ -200,6 +230,7 @@ export async function startMockGateway(): Promise<MockGateway> {
 
   return {
     ...server,
+    streams,
     requests: () => log.map((e) => ({ ...e })),
     clear: () => {
       log.length = 0
