@@ -51,8 +51,10 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         if (allowed === '*') return '*'
         return allowed.includes(origin) ? origin : null
       },
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control', 'X-Request-Id'],
+      // A fetch reader on another origin reads these to resume or stop a stream and to quote a request.
+      exposeHeaders: ['X-Stream-Id', 'X-Request-Id'],
       maxAge: 86_400,
     }),
   )

@@ -104,6 +104,20 @@ export const ChatQuerySchema = z
     system,
     temperature: fromQuery(temperature).openapi({ type: 'number', description: 'Sampling temperature, 0 to 2.' }),
     max_tokens: fromQuery(maxTokens).openapi({ type: 'integer', description: 'Upper bound on the tokens of the answer.' }),
+    messages: z
+      .preprocess((value) => {
+        if (value === undefined || value === '') return undefined
+        try {
+          return JSON.parse(String(value))
+        } catch {
+          return value
+        }
+      }, messages)
+      .openapi({
+        type: 'string',
+        description: 'Earlier turns as a JSON array of {"role", "content"} objects, oldest first (URL-encoded).',
+        example: '[{"role":"user","content":"My name is Lan."},{"role":"assistant","content":"Hi Lan!"}]',
+      }),
     fallback: z
       .preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value === '' ? undefined : value), fallback)
       .openapi({ type: 'boolean', description: 'false: never answer with a FALLBACK entry.' }),

@@ -244,10 +244,6 @@ for (const runtime of runtimes()) {
 
     for (const transport of TRANSPORTS) {
       test(`${transport}: system, temperature, max_tokens and the conversation reach the provider (openai)`, async ({ page }) => {
-        test.fixme(
-          transport === 'eventsource',
-          'GET /api/stream/chat-get does not read `messages` yet: ChatQuerySchema needs a JSON-encoded messages parameter',
-        )
         emu.clearRequests()
         await openPage(page)
         const first = `First turn ${transport} [emu delay=1]`

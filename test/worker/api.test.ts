@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario } from './helpers'
+import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests } from './helpers'
 
 /** Calls a fresh app with extra bindings, in this isolate (the real Response bytes still). */
 function withBindings(bindings: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
@@ -16,6 +16,29 @@ const json = (body: unknown): RequestInit => ({
 })
 
 describe('the SSE endpoints', () => {
+  it('GET /api/stream/chat-get takes the conversation as a JSON-encoded messages parameter', async () => {
+    const model = await scenario({ fixture: 'gemini-basic.sse' })
+    const messages = [
+      { role: 'user', content: 'My name is Lan.' },
+      { role: 'assistant', content: 'Hi Lan!' },
+    ]
+    const query = new URLSearchParams({ user_input: 'What is my name?', provider: 'gemini', model, messages: JSON.stringify(messages) })
+    const response = await gateway(`/api/stream/chat-get?${query}`)
+    expect(response.status).toBe(200)
+    await response.text()
+    const [request] = await upstreamRequests(model)
+    expect((request?.body as { contents: unknown }).contents).toEqual([
+      { role: 'user', parts: [{ text: 'My name is Lan.' }] },
+      { role: 'model', parts: [{ text: 'Hi Lan!' }] },
+      { role: 'user', parts: [{ text: 'What is my name?' }] },
+    ])
+
+    const bad = await gateway(`/api/stream/chat-get?user_input=Hi&messages=${encodeURIComponent('[{"role":"system"}]')}`)
+    expect(bad.status).toBe(400)
+    const body = (await bad.json()) as { issues: { field: string; message: string }[] }
+    expect(body.issues).toContainEqual({ field: 'messages.0.role', message: 'must be "user" or "assistant"' })
+  })
+
   it('GET /api/stream/chat-get streams the same events as POST, for EventSource', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const response = await gateway(`/api/stream/chat-get?user_input=Hello&provider=gemini&model=${model}`)
@@ -242,11 +265,22 @@ describe('CORS', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type')
 
+    const deletePreflight = await gateway('/api/streams/abc', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'DELETE' },
+    })
+    expect(deletePreflight.status).toBe(204)
+    expect(deletePreflight.headers.get('access-control-allow-methods')).toContain('DELETE')
+
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const stream = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
       headers: { origin: 'https://app.example' },
     })
     expect(stream.headers.get('access-control-allow-origin')).toBe('*')
+    // A fetch reader on another origin may read the headers it needs to resume, stop or quote a stream.
+    expect(stream.headers.get('access-control-expose-headers')?.toLowerCase().split(/\s*,\s*/)).toEqual(
+      expect.arrayContaining(['x-stream-id', 'x-request-id']),
+    )
     await stream.text()
   })
 
