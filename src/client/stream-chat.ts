@@ -32,6 +32,8 @@ export interface ChatInput {
   messages?: { role: 'user' | 'assistant'; content: string }[]
   temperature?: number
   max_tokens?: number
+  /** false: only the requested provider and model answer, never a FALLBACK entry. */
+  fallback?: boolean
 }
 
 /** A piece of the answer. `id` is the event's `id:` (resumable streams), when it has one. */
