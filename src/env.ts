@@ -1,8 +1,8 @@
 /**
  * Typed bindings and their defaults, in one place.
  *
- * On Workers the bindings come from `wrangler.toml` `[vars]`, `.dev.vars` and
- * `wrangler secret put`; on Bun from the process environment. Both arrive as
+ * On Workers the bindings come from `wrangler.jsonc` `vars`, `.dev.vars` and
+ * `wrangler secret put`; on Bun and Node from the process environment. Both arrive as
  * a plain object of strings, which {@link readConfig} turns into a typed
  * {@link GatewayConfig} once per request.
  *
@@ -29,6 +29,8 @@ export interface Bindings {
   MAX_BODY_BYTES?: string
   SSE_PING_INTERVAL_MS?: string
   UPSTREAM_IDLE_TIMEOUT_MS?: string
+  /** Token of an authenticated Cloudflare AI Gateway, sent as `cf-aig-authorization: Bearer <token>`. */
+  AI_GATEWAY_TOKEN?: string
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }
@@ -64,6 +66,8 @@ export interface GatewayConfig {
   maxBodyBytes: number
   pingIntervalMs: number
   upstreamIdleTimeoutMs: number
+  /** AI_GATEWAY_TOKEN: when set, every upstream request carries `cf-aig-authorization: Bearer <token>`. */
+  aiGatewayToken: string | undefined
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -80,6 +84,7 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback
 }
 
+/** A secret, trimmed; empty or blank counts as not set (an unfilled `.dev.vars` placeholder). */
 function secret(value: string | undefined): string | undefined {
   const trimmed = value?.trim()
   return trimmed ? trimmed : undefined
@@ -118,6 +123,7 @@ export function readConfig(env: Bindings): GatewayConfig {
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, DEFAULTS.MAX_BODY_BYTES),
     pingIntervalMs: positiveInt(env.SSE_PING_INTERVAL_MS, DEFAULTS.SSE_PING_INTERVAL_MS),
     upstreamIdleTimeoutMs: positiveInt(env.UPSTREAM_IDLE_TIMEOUT_MS, DEFAULTS.UPSTREAM_IDLE_TIMEOUT_MS),
+    aiGatewayToken: secret(env.AI_GATEWAY_TOKEN),
   }
   cache.set(env, config)
   return config

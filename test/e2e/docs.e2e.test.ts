@@ -42,7 +42,10 @@ describe.each(availableRuntimes())('/docs on %s', (runtime) => {
   })
 
   it.skipIf(!existsSync(CHROMIUM))('renders in chromium with every other origin cut off', async () => {
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] })
+    const browser: Browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu'],
+    })
     try {
       const page = await browser.newPage()
       const origin = new URL(gw.url).origin
@@ -72,7 +75,9 @@ describe.each(availableRuntimes())('/docs on %s', (runtime) => {
       )
       // The event schemas are listed with the others.
       await page.locator('.models').getByText('StreamEvent', { exact: true }).waitFor({ timeout: 5_000 })
-      expect(await page.evaluate(() => getComputedStyle(document.querySelector('.swagger-ui .info .title')!).fontFamily)).toMatch(/sans-serif/)
+      expect(
+        await page.evaluate(() => getComputedStyle(document.querySelector('.swagger-ui .info .title')!).fontFamily),
+      ).toMatch(/sans-serif/)
       expect(foreign).toEqual([])
       expect(problems).toEqual([])
     } finally {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { gateway } from './helpers'
 
 /** Every `src` and `href` of a page, in order. */
-const references = (html: string): string[] => [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((match) => match[1] ?? '')
+const references = (html: string): string[] =>
+  [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((match) => match[1] ?? '')
 
 /** A file of the Workers static assets (static/, as wrangler.jsonc configures them). */
 const asset = (path: string): Promise<Response> => env.ASSETS!.fetch(new Request(`http://gateway.test${path}`))
@@ -25,7 +26,12 @@ describe('GET /docs', () => {
       '/docs/init.js',
     ])
     // No inline code for the CSP to block: every <script> has a src and is empty, no style="" or <style>.
-    expect([...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((match) => [match[0].includes(' src="'), match[1]])).toEqual([
+    expect(
+      [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((match) => [
+        match[0].includes(' src="'),
+        match[1],
+      ]),
+    ).toEqual([
       [true, ''],
       [true, ''],
     ])
@@ -60,8 +66,13 @@ describe('GET /docs', () => {
 
 describe('GET /openapi.json', () => {
   type Doc = {
-    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>
-    components: { schemas: Record<string, { anyOf?: unknown; properties?: Record<string, unknown>; required?: string[] }> }
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+    >
+    components: {
+      schemas: Record<string, { anyOf?: unknown; properties?: Record<string, unknown>; required?: string[] }>
+    }
   }
 
   it('describes each SSE event as a StreamEvent schema: text, done or error', async () => {
@@ -81,12 +92,30 @@ describe('GET /openapi.json', () => {
       { $ref: '#/components/schemas/StreamDoneEvent' },
       { $ref: '#/components/schemas/StreamErrorEvent' },
     ])
-    expect(StreamTextEvent?.properties).toMatchObject({ chunk: { type: 'string' }, done: { type: 'boolean', enum: [false] } })
+    expect(StreamTextEvent?.properties).toMatchObject({
+      chunk: { type: 'string' },
+      done: { type: 'boolean', enum: [false] },
+    })
     expect(StreamTextEvent?.required).toEqual(['chunk', 'done'])
-    expect(Object.keys(StreamDoneEvent?.properties ?? {})).toEqual(['chunk', 'done', 'provider', 'model', 'finish_reason', 'usage', 'events'])
-    expect(StreamDoneEvent?.properties).toMatchObject({ chunk: { type: 'string', enum: [''] }, done: { type: 'boolean', enum: [true] }, usage: { $ref: '#/components/schemas/Usage' } })
+    expect(Object.keys(StreamDoneEvent?.properties ?? {})).toEqual([
+      'chunk',
+      'done',
+      'provider',
+      'model',
+      'finish_reason',
+      'usage',
+      'events',
+    ])
+    expect(StreamDoneEvent?.properties).toMatchObject({
+      chunk: { type: 'string', enum: [''] },
+      done: { type: 'boolean', enum: [true] },
+      usage: { $ref: '#/components/schemas/Usage' },
+    })
     expect(StreamDoneEvent?.required).toEqual(['chunk', 'done'])
-    expect(StreamErrorEvent?.properties).toMatchObject({ error: { type: 'string' }, done: { type: 'boolean', enum: [true] } })
+    expect(StreamErrorEvent?.properties).toMatchObject({
+      error: { type: 'string' },
+      done: { type: 'boolean', enum: [true] },
+    })
     expect(StreamErrorEvent?.required).toEqual(['error', 'done'])
   })
 })
