@@ -13,7 +13,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => {
             const upstream = inject('replayUrl')
             return {
-              wrangler: { configPath: './wrangler.toml' },
+              wrangler: { configPath: './wrangler.jsonc' },
               miniflare: {
                 bindings: {
                   OPENAI_BASE_URL: `${upstream}/v1`,

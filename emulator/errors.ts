@@ -1,6 +1,6 @@
 /**
  * Error bodies as the real services send them (copied from the recorded fixtures in
- * shared/wire/fixtures; see WIRE.md §1.4 and §2.6).
+ * test/fixtures/, whose provenance is in test/fixtures/SOURCES.md).
  *
  * OpenAI has two layouts: legacy (4-space indent, message/type/param/code, trailing \n) and the
  * newer validation layer (2-space indent, alphabetical keys, no trailing \n). Gemini errors are
@@ -130,7 +130,7 @@ export const openaiErrors = {
   /** New-layout validation error (`missing_required_parameter`, `empty_array`, `invalid_type`, ...). */
   validation: (code: string, param: string, message: string) =>
     openaiNew(400, { code, message, param, type: 'invalid_request_error' }),
-  /** The mid-stream error event payload (WIRE.md §1.5). */
+  /** The mid-stream error event payload (`data: {"error":{…}}` inside a 200 stream). */
   midstream: () => ({
     error: {
       message:

@@ -1,7 +1,7 @@
 /**
  * Gemini API: `POST /{v1,v1beta}/models/{model}:streamGenerateContent?alt=sse` (SSE with CRLF,
  * Google JSON style, no [DONE]), without alt=sse (a streamed JSON array) and `:generateContent`,
- * with the real service's auth and validation errors (WIRE.md §2).
+ * with the real service's auth and validation errors (as recorded in test/fixtures/).
  */
 import { defaultAfter, expectedAnswer, splitText, thoughtTexts } from './answer.ts'
 import { faultReply, geminiErrors, googleHtml404, type ErrorReply } from './errors.ts'
@@ -267,7 +267,7 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
       if (!(await send(sse ? 'data: {"candidates": [{"content": {"parts": [{"text": "tru\r\n\r\n' : ',\r\n{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {\n            "text": "tru\n'))) return
       return ex.end('malformed')
     case 'midstream':
-      // A bare pretty-printed error object, no `data:` prefix, in its own network read (WIRE.md §2.7).
+      // A bare pretty-printed error object, no `data:` prefix, in its own network read, as Gemini sends it.
       if (!(await ex.gap())) return
       if (!(await ex.write(`${sse ? '' : ',\r\n'}${geminiErrors.unavailable().body}`))) return
       return ex.end('midstream', close)

@@ -1,6 +1,6 @@
 /**
  * OpenAI Chat Completions: `POST /v1/chat/completions`, streamed (SSE, `data: <json>\n\n`,
- * `data: [DONE]`) or not, with the real service's auth and validation errors (WIRE.md §1).
+ * `data: [DONE]`) or not, with the real service's auth and validation errors (as recorded in test/fixtures/).
  */
 import { defaultAfter, expectedRefusal, expectedAnswer, splitText } from './answer.ts'
 import { faultReply, openaiErrors, type ErrorReply } from './errors.ts'

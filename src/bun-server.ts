@@ -6,16 +6,6 @@
  * serveWithBun((request) => app.fetch(request, Bun.env), { name: 'LLM SSE gateway', port: 8000 })
  */
 
-declare const Bun: {
-  serve(options: {
-    port: number
-    hostname: string
-    idleTimeout: number
-    fetch: (request: Request) => Response | Promise<Response>
-  }): { port: number; hostname: string; stop(closeActiveConnections?: boolean): void }
-  env: Record<string, string | undefined>
-}
-
 /** The process environment on Bun. */
 export const bunEnv = (): Record<string, string | undefined> => Bun.env
 

@@ -1,8 +1,8 @@
 /**
  * Typed bindings and their defaults, in one place.
  *
- * On Workers the bindings come from `wrangler.toml` `[vars]`, `.dev.vars` and
- * `wrangler secret put`; on Bun from the process environment. Both arrive as
+ * On Workers the bindings come from `wrangler.jsonc` `vars`, `.dev.vars` and
+ * `wrangler secret put`; on Bun and Node from the process environment. Both arrive as
  * a plain object of strings, which {@link readConfig} turns into a typed
  * {@link GatewayConfig} once per request.
  *
@@ -34,6 +34,7 @@ export interface Bindings {
   RETRIES?: string
   FALLBACK?: string
   MAX_UPSTREAM_EVENT_BYTES?: string
+  /** Token of an authenticated Cloudflare AI Gateway, sent as `cf-aig-authorization: Bearer <token>`. */
   AI_GATEWAY_TOKEN?: string
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
@@ -88,7 +89,7 @@ export interface GatewayConfig {
   /** Tried in order when the requested provider fails before its first text. */
   fallback: ModelTarget[]
   maxUpstreamEventBytes: number
-  /** Sent as `cf-aig-authorization: Bearer …` to an authenticated Cloudflare AI Gateway. */
+  /** AI_GATEWAY_TOKEN: when set, every upstream request carries `cf-aig-authorization: Bearer <token>`. */
   aiGatewayToken: string | undefined
 }
 
@@ -123,6 +124,7 @@ export function parseTargets(value: string | undefined): ModelTarget[] {
   return targets
 }
 
+/** A secret, trimmed; empty or blank counts as not set (an unfilled `.dev.vars` placeholder). */
 function secret(value: string | undefined): string | undefined {
   const trimmed = value?.trim()
   return trimmed ? trimmed : undefined

@@ -1,6 +1,6 @@
 /**
  * Cloudflare Workers entry. `static/` is served by Workers static assets (see
- * wrangler.toml) before the app sees a request; everything else is the app.
+ * wrangler.jsonc) before the app sees a request; everything else is the app.
  */
 import { createApp } from './app'
 

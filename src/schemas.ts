@@ -181,6 +181,49 @@ export const HealthSchema = z
   })
   .openapi('Health')
 
+/** A piece of the answer's text: `data: {"chunk":"…","done":false}`. */
+export const StreamTextEventSchema = z
+  .object({
+    chunk: z.string().openapi({ description: 'The next piece of the answer, as the provider sent it.', example: 'Xin chào' }),
+    done: z.literal(false),
+  })
+  .openapi('StreamTextEvent', { description: 'One text piece, sent the moment the provider sends it.' })
+
+/** The last event of a good answer. The demo stream (`/api/stream/sse`) closes with `events` instead. */
+export const StreamDoneEventSchema = z
+  .object({
+    chunk: z.literal('').openapi({ description: 'Always empty.' }),
+    done: z.literal(true),
+    provider: z.enum(PROVIDER_NAMES).optional().openapi({ description: 'The provider that answered.' }),
+    model: z.string().optional().openapi({ description: 'The model that answered.', example: 'gemini-2.5-flash' }),
+    finish_reason: z
+      .string()
+      .optional()
+      .openapi({ description: '`stop`, `length` (cut by max_tokens) or `refusal`.', example: 'stop' }),
+    usage: UsageSchema.optional(),
+    events: z.number().int().optional().openapi({ description: 'The demo stream only: how many events it sent.' }),
+  })
+  .openapi('StreamDoneEvent', { description: 'The last event of a good answer.' })
+
+/** A failure after the stream began, as its last event. */
+export const StreamErrorEventSchema = z
+  .object({
+    error: z.string().openapi({
+      description: 'Which provider, what happened and what to do.',
+      example: 'openai: invalid API key (401: …). Check the OPENAI_API_KEY secret.',
+    }),
+    done: z.literal(true),
+  })
+  .openapi('StreamErrorEvent', { description: 'A failure after the stream began: the last event.' })
+
+/** What each `data:` line of a stream carries, as JSON. */
+export const StreamEventSchema = z
+  .union([StreamTextEventSchema, StreamDoneEventSchema, StreamErrorEventSchema])
+  .openapi('StreamEvent', {
+    description:
+      'The JSON of one Server-Sent Event (`data: <StreamEvent>` and a blank line). Text events until one with `done: true`: a StreamDoneEvent, or a StreamErrorEvent when something failed. Lines starting with `:` (`: ping`, `: open`) are comments.',
+  })
+
 export const SSE_DESCRIPTION = [
   'A stream of Server-Sent Events, each one `data:` line of JSON:',
   '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…}}`.',

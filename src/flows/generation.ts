@@ -120,7 +120,7 @@ export class Generation {
         this.succeed(this.decoder!.finish())
         return false
       }
-      this.decoder!.push(value)
+      this.decoder!.push(value!)
       return true
     } catch (error) {
       if (this.ended) return false
@@ -147,7 +147,7 @@ export class Generation {
   }
 
   /** The next upstream read; a failed read is a connection that closed too early. */
-  private async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  private async read(): Promise<{ done: boolean; value?: Uint8Array }> {
     try {
       return await this.reader!.read()
     } catch (error) {

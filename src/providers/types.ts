@@ -69,4 +69,4 @@ export interface ChatProvider {
 }
 
 /** The runtime's `fetch`, injectable for tests and other runtimes. */
-export type FetchFunction = typeof globalThis.fetch
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>

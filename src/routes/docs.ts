@@ -1,8 +1,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
 import type { AppEnv } from '../app-env'
+import { DOCS_CSP, DOCS_HTML, DOCS_INIT_SCRIPT } from './docs-page'
 
-/** `GET /openapi.json` (generated from the request schemas) and `GET /docs` (Swagger UI). */
+/**
+ * `GET /openapi.json` (generated from the request schemas), `GET /docs` (Swagger UI, every file from
+ * this origin) and `GET /docs/init.js` (the page's start-up script).
+ *
+ * @example
+ * registerDocsRoutes(app) // then: curl http://localhost:8000/openapi.json
+ */
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
   app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
@@ -10,9 +16,18 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
       title: 'LLM SSE Gateway',
       version: '0.1.0',
       description:
-        'Streams OpenAI and Gemini chat answers as Server-Sent Events. Every event is one `data:` line of JSON: `{"chunk":"…","done":false}` per text piece, then `{"chunk":"","done":true,…}`; a failure ends the stream with `{"error":"…","done":true}`.',
+        'Streams OpenAI and Gemini chat answers as Server-Sent Events. Every event is one `data:` line of JSON (a `StreamEvent`): `{"chunk":"…","done":false}` per text piece, then `{"chunk":"","done":true,…}`; a failure ends the stream with `{"error":"…","done":true}`.',
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }))
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'LLM SSE Gateway – API docs' }))
+  app.get('/docs', (c) =>
+    c.html(DOCS_HTML, 200, { 'content-security-policy': DOCS_CSP, 'x-content-type-options': 'nosniff' }),
+  )
+  app.get('/docs/init.js', (c) =>
+    c.body(DOCS_INIT_SCRIPT, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    }),
+  )
 }

@@ -4,13 +4,14 @@ import { answerStream, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
 import { logAnswer } from '../flows/answer-log'
 import { planFor } from '../flows/plan'
-import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION } from '../schemas'
+import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION, StreamEventSchema } from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
 import { badRequest } from '../validation'
 import { chatRequestFrom, checkInputSize } from './chat-input'
 import { jsonBody } from './json-body'
 
-const sseContent = { 'text/event-stream': { schema: z.string().openapi({ example: 'data: {"chunk":"Hi","done":false}\n\n' }) } }
+/** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
+const sseContent = { 'text/event-stream': { schema: StreamEventSchema } }
 const badRequestResponse = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' }
 
 const chatPost = createRoute({

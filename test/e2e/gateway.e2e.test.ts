@@ -20,7 +20,7 @@ import { parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } 
 const run = promisify(execFile)
 type Provider = 'openai' | 'gemini'
 const PROVIDERS: Provider[] = ['openai', 'gemini']
-/** wrangler.toml [vars] (and the gateway's built-in defaults). */
+/** wrangler.jsonc "vars" (and the gateway's built-in defaults). */
 const DEFAULT_PROVIDER: Provider = 'gemini'
 const DEFAULT_MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
 const NAME: Record<Provider, RegExp> = { openai: /openai/i, gemini: /gemini/i }

@@ -1,5 +1,5 @@
 /**
- * The emulator's bytes against the recorded provider fixtures (test/fixtures, from shared/wire):
+ * The emulator's bytes against the recorded provider fixtures (test/fixtures):
  * same framing (LF + [DONE] for OpenAI, CRLF and no [DONE] for Gemini), same JSON keys and
  * style, and byte-identical error bodies. Skipped when the fixtures are not on disk.
  */
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/server.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const FIXTURES = [process.env.WIRE_FIXTURES, join(ROOT, 'test/fixtures'), join(ROOT, 'test/fixtures/wire'), join(ROOT, '../shared/wire/fixtures')].find(
+const FIXTURES = [process.env.WIRE_FIXTURES, join(ROOT, 'test/fixtures')].find(
   (d): d is string => !!d && existsSync(join(d, 'index.json')),
 )
 const fixture = (name: string) => readFileSync(join(FIXTURES!, name), 'utf8')

@@ -331,14 +331,6 @@ describe('health, docs and the rest', () => {
     expect(Object.keys(chatRequest?.properties ?? {})).toEqual(['user_input', 'provider', 'model', 'system', 'messages', 'temperature', 'max_tokens', 'fallback'])
   })
 
-  it('GET /docs serves the interactive docs for /openapi.json', async () => {
-    const response = await gateway('/docs')
-    expect(response.status).toBe(200)
-    const html = await response.text()
-    expect(html).toContain('SwaggerUIBundle')
-    expect(html).toContain("url: '/openapi.json'")
-  })
-
   it('GET / leads to the test client', async () => {
     const response = await gateway('/', { redirect: 'manual' })
     expect(response.status).toBe(302)

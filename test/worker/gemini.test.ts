@@ -138,7 +138,7 @@ describe('Gemini: every failure ends with one clear error event', () => {
   const midStreamError =
     'gemini: the provider reported an error during the answer (503: This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later). The answer is incomplete. Retry in a few seconds.'
 
-  // WIRE.md §2.7: the error object follows a 200 and some events. (index.json gives this constructed
+  // Gemini's mid-stream error: the error object follows a 200 and some events. (index.json gives this constructed
   // fixture a 503 status; that case is the last test of this group.)
   it('a bare error object in the middle of a 200 stream, in its own network read', async () => {
     const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200, delayMs: 5 })
