@@ -175,7 +175,8 @@ export class Generation {
     this.closeAttempt('done')
     this.end()
     this.result = result
-    this.listener.done(result, this.attempts.length)
+    // A provider without a key is skipped without a request: it is in the log, not in the count.
+    this.listener.done(result, this.attempts.filter((attempt) => attempt.outcome !== 'not_configured').length)
   }
 
   private async failed(error: unknown): Promise<boolean> {
@@ -192,7 +193,7 @@ export class Generation {
         }
         return !this.ended
       }
-      if (canFallBack(error) && this.nextTarget()) return true
+      if (remaining > 0 && canFallBack(error) && this.nextTarget()) return true
     }
     this.end()
     this.error = error
