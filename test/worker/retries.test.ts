@@ -1,17 +1,5 @@
-import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createApp } from '../../src/app'
-import { fixtureBytes, parseEvents, scenario, upstreamRequests } from './helpers'
-
-/** A fresh app with extra bindings, called in this isolate (so its log lines can be read). */
-function call(bindings: Record<string, string | undefined>, path: string, body: unknown): Promise<Response> {
-  const request = new Request(`http://gateway.test${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  return Promise.resolve(createApp().fetch(request, { ...env, ...bindings }))
-}
+import { fixtureBytes, parseEvents, postWith as call, scenario, upstreamRequests } from './helpers'
 
 const text = async (name: string): Promise<string> => new TextDecoder().decode(await fixtureBytes(name))
 
