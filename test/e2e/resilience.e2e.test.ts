@@ -55,6 +55,13 @@ const SERVICE_UNAVAILABLE: Record<Provider, string> = {
     'gemini: service unavailable or overloaded (503: This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later). Retry in a few seconds.',
 }
 
+const UNAUTHORISED: Record<Provider, string> = {
+  openai:
+    'openai: invalid API key (401: Incorrect API key provided: emu***y. You can find your API key at https://platform.openai.com/account/api-keys). Check the OPENAI_API_KEY secret.',
+  gemini:
+    'gemini: invalid API key (401: Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project). Check the GEMINI_API_KEY secret.',
+}
+
 describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulator upstream)', (runtime) => {
   if (!runtimeAvailable(runtime)) {
     it.skip(`${runtime}: ${RUNTIME_ENTRY[runtime]} does not exist yet`, () => {})
@@ -143,8 +150,7 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
 
     it.each(PROVIDERS)('%s: a 401 is not retried', async (provider) => {
       const s = await stream(retrying, { user_input: `Unauthorised ${provider} [emu fault=401]`, provider, fallback: false })
-      expect(s.events).toHaveLength(1)
-      expect(s.last).toEqual({ error: expect.stringMatching(new RegExp(`^${provider}: invalid API key \\(401: .+\\)\\. Check the ${provider.toUpperCase()}_API_KEY secret\\.$`)), done: true })
+      expect(s.events).toEqual([{ error: UNAUTHORISED[provider], done: true }])
       expect(calls()).toEqual([[provider, 1, 401, 'error']])
     })
 
