@@ -82,7 +82,12 @@ export class Generation {
   private lastTextAt = 0
   private piecesAtTick = 0
   private timedOut: ProviderError | undefined
+  /** Checks the silence between pieces (UPSTREAM_IDLE_TIMEOUT_MS), to the tick. */
   private timer: ReturnType<typeof setInterval> | undefined
+  /** Fires at MAX_DURATION_MS after the start. */
+  private deadline: ReturnType<typeof setTimeout> | undefined
+  /** Fires at FIRST_TEXT_TIMEOUT_MS after the current attempt was sent, unless text came first. */
+  private firstTextTimer: ReturnType<typeof setTimeout> | undefined
   private ended = false
   private readonly stopped = new AbortController()
 
@@ -112,6 +117,7 @@ export class Generation {
   async step(): Promise<boolean> {
     if (this.ended) return false
     this.timer ??= setInterval(this.checkTime, this.tick())
+    this.deadline ??= setTimeout(this.onDeadline, this.startedAt + this.plan.limits.maxDurationMs - Date.now())
     try {
       if (!this.reader) await this.open()
       const { value, done } = await this.read()
@@ -140,7 +146,10 @@ export class Generation {
   }
 
   private readonly onText = (piece: string): void => {
-    if (this.pieces === 0) this.firstTextAt = this.lastTextAt = Date.now()
+    if (this.pieces === 0) {
+      this.firstTextAt = this.lastTextAt = Date.now()
+      clearTimeout(this.firstTextTimer)
+    }
     this.pieces++
     this.characters += piece.length
     this.listener.text(piece)
@@ -162,6 +171,7 @@ export class Generation {
     this.attemptStartedAt = Date.now()
     this.attemptModel = this.currentTarget.model ?? chat.defaultModel
     this.timedOut = undefined
+    this.firstTextTimer = setTimeout(this.onFirstTextTimeout, this.plan.limits.firstTextTimeoutMs)
     const answer = await chat.open({ ...this.plan.request, model: this.attemptModel }, this.attempt.signal)
     if (this.ended) {
       answer.body.cancel().catch(() => {})
@@ -223,6 +233,7 @@ export class Generation {
       ...(status !== undefined ? { status } : {}),
       ms: Date.now() - this.attemptStartedAt,
     })
+    clearTimeout(this.firstTextTimer)
     this.reader?.cancel(reason).catch(() => {})
     this.attempt.abort(reason)
     this.attempt = undefined
@@ -233,14 +244,27 @@ export class Generation {
   private end(): void {
     this.ended = true
     if (this.timer !== undefined) clearInterval(this.timer)
+    clearTimeout(this.deadline)
+    clearTimeout(this.firstTextTimer)
     this.stopped.abort()
   }
 
+  /** The idle check's period: a quarter of UPSTREAM_IDLE_TIMEOUT_MS, at most a second. */
   private tick(): number {
-    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.plan.limits
-    return Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4, maxDurationMs / 4))
+    return Math.max(10, Math.min(1000, this.plan.limits.idleTimeoutMs / 4))
   }
 
+  private readonly onFirstTextTimeout = (): void => {
+    if (this.attempt && !this.timedOut && this.pieces === 0) {
+      this.expire(firstTextTimeoutError(this.provider, this.plan.limits.firstTextTimeoutMs))
+    }
+  }
+
+  private readonly onDeadline = (): void => {
+    if (this.attempt && !this.timedOut) this.expire(maxDurationError(this.provider, this.plan.limits.maxDurationMs))
+  }
+
+  /** Every tick: the idle timeout, and the other two limits again should a timer have found no attempt. */
   private readonly checkTime = (): void => {
     if (!this.attempt || this.timedOut) return
     const now = Date.now()
