@@ -1,48 +1,10 @@
 import type { ModelTarget, ProviderName } from '../env'
-import {
-  ProviderError,
-  firstTextTimeoutError,
-  idleTimeoutError,
-  maxDurationError,
-  truncatedError,
-  type ProviderErrorKind,
-} from '../providers/errors'
-import type { ProviderRegistry } from '../providers/registry'
-import type { AnswerDecoder, ChatRequest, StreamResult } from '../providers/types'
+import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError, truncatedError } from '../providers/errors'
+import type { AnswerDecoder, StreamResult } from '../providers/types'
+import type { AttemptRecord, GenerationListener, GenerationPlan } from './generation-types'
 import { retryDelay, canFallBack } from './retry-policy'
 
-export interface GenerationLimits {
-  /** Extra attempts per provider before the first text. */
-  retries: number
-  firstTextTimeoutMs: number
-  idleTimeoutMs: number
-  maxDurationMs: number
-}
-
-export interface GenerationPlan {
-  providers: ProviderRegistry
-  request: ChatRequest
-  /** The requested provider and model first, then the fallbacks in order. */
-  targets: ModelTarget[]
-  limits: GenerationLimits
-}
-
-/** One upstream request and how it ended. */
-export interface AttemptRecord {
-  provider: ProviderName
-  model: string
-  outcome: 'done' | 'aborted' | ProviderErrorKind | 'internal'
-  status?: number
-  ms: number
-}
-
-/** Where a generation reports what happens, as it happens. */
-export interface GenerationListener {
-  text(piece: string): void
-  done(result: StreamResult, attempts: number): void
-  /** The answer failed; a {@link ProviderError}'s message is safe for clients. */
-  fail(error: unknown): void
-}
+export type { AttemptRecord, GenerationLimits, GenerationListener, GenerationPlan } from './generation-types'
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
