@@ -147,6 +147,19 @@ describe('retries before the first text', () => {
     expect(raw.slice(raw.indexOf('data: '))).toBe(GEMINI_BASIC + geminiDone(2))
   })
 
+  it('a client that leaves while the gateway waits to retry: no further upstream request', async () => {
+    const model = await scenario({
+      fixture: 'gemini-basic.sse',
+      firstRequests: [{ fixture: 'gemini-error-503-overloaded.json', headers: { 'retry-after': '1' } }],
+    })
+    const response = await call({ SSE_PING_INTERVAL_MS: '100' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    const reader = response.body!.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(': ping\n\n')
+    await reader.cancel()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await upstreamRequests(model)).map((request) => request.status)).toEqual([503])
+  })
+
   it('the JSON answer (/api/flows/ask) retries the same way and says attempts: 2', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-500-internal.json' }] })
     const response = await call({}, '/api/flows/ask', { user_input: 'Hi', provider: 'gemini', model })
