@@ -78,8 +78,7 @@ export class Generation {
   /** Reads the next upstream chunk (opening, retrying or falling back first as needed). False once it ended. */
   async step(): Promise<boolean> {
     if (this.ended) return false
-    this.timer ??= setInterval(this.checkTime, this.tick())
-    this.deadline ??= setTimeout(this.onDeadline, this.startedAt + this.plan.limits.maxDurationMs - Date.now())
+    if (this.timer === undefined) this.startClocks()
     try {
       if (!this.reader) await this.open()
       const { value, done } = await this.read()
@@ -209,6 +208,12 @@ export class Generation {
     clearTimeout(this.deadline)
     clearTimeout(this.firstTextTimer)
     this.stopped.abort()
+  }
+
+  /** The idle tick and the total-time timer, once, at the first step. */
+  private startClocks(): void {
+    this.timer = setInterval(this.checkTime, this.tick())
+    this.deadline = setTimeout(this.onDeadline, this.startedAt + this.plan.limits.maxDurationMs - Date.now())
   }
 
   /** The idle check's period: a quarter of UPSTREAM_IDLE_TIMEOUT_MS, at most a second. */
