@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { fixtureBytes, parseEvents, postWith as call, scenario, upstreamRequests } from './helpers'
+import { fixtureBytes, parseEvents, postWith as call, readStream, scenario, upstreamRequests } from './helpers'
 
 const text = async (name: string): Promise<string> => new TextDecoder().decode(await fixtureBytes(name))
 
@@ -53,6 +53,18 @@ describe('retries before the first text', () => {
     const [first, second] = await upstreamRequests(model)
     expect([first?.status, second?.status]).toEqual([429, 200])
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(900)
+  })
+
+  it("OpenAI's retry-after-ms is honoured too", async () => {
+    const model = await scenario({
+      fixture: 'openai-chat-basic.sse',
+      firstRequests: [{ fixture: 'openai-error-429-rate-limit.json', headers: { 'retry-after-ms': '800' } }],
+    })
+    const { events } = await readStream(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model }))
+    expect(events.at(-1)).toEqual({ chunk: '', done: true, provider: 'openai', model: 'gpt-5-nano-2025-08-07', finish_reason: 'stop', attempts: 2 })
+    const [first, second] = await upstreamRequests(model)
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(750)
+    expect(second!.receivedAt - first!.receivedAt).toBeLessThan(2000)
   })
 
   it("Gemini's RetryInfo (retryDelay \"1s\") is honoured like Retry-After", async () => {
