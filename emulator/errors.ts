@@ -247,8 +247,45 @@ export function googleHtml404(path: string): ErrorReply {
   return { status: 404, contentType: 'text/html; charset=UTF-8', body }
 }
 
+/** Google's status name for an HTTP status the recorded fixtures do not cover. */
+const GOOGLE_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 408: 'DEADLINE_EXCEEDED', 409: 'ABORTED', 499: 'CANCELLED', 504: 'DEADLINE_EXCEEDED' }
+
+/** An error reply for any other 4xx/5xx status (`status=502`), in the provider's layout. */
+function genericReply(provider: 'openai' | 'gemini', status: number): ErrorReply {
+  const server = status >= 500
+  if (provider === 'openai') {
+    return openaiLegacy(status, {
+      message: server ? `The server had an error while processing your request (HTTP ${status}).` : `The request failed (HTTP ${status}).`,
+      type: server ? 'server_error' : 'invalid_request_error',
+      param: null,
+      code: null,
+    })
+  }
+  const name = GOOGLE_STATUS[status] ?? (server ? 'UNAVAILABLE' : 'FAILED_PRECONDITION')
+  return geminiError(status, name, server ? `The service is currently unavailable (HTTP ${status}).` : `The request failed (HTTP ${status}).`)
+}
+
+/**
+ * An error reply with `Retry-After: <seconds>`; a Gemini body that carries a `RetryInfo` detail says the
+ * same delay there.
+ */
+export function withRetryAfter(reply: ErrorReply, seconds: number | undefined): ErrorReply {
+  if (seconds === undefined) return reply
+  return {
+    ...reply,
+    body: reply.body.replace(/("retryDelay": )"[^"]*"/, `$1"${seconds}s"`),
+    headers: { ...reply.headers, 'retry-after': String(seconds) },
+  }
+}
+
 /** The reply for a status-type fault, per provider. Undefined for stream faults. */
 export function faultReply(provider: 'openai' | 'gemini', fault: string, ctx: { model: string; version: string; key: string }): ErrorReply | undefined {
+  const known = knownFaultReply(provider, fault, ctx)
+  if (known || !/^[45]\d\d$/.test(fault)) return known
+  return genericReply(provider, Number(fault))
+}
+
+function knownFaultReply(provider: 'openai' | 'gemini', fault: string, ctx: { model: string; version: string; key: string }): ErrorReply | undefined {
   if (provider === 'openai') {
     switch (fault) {
       case '400': return openaiErrors.unsupportedParameter()

@@ -4,11 +4,12 @@
  * with the real service's auth and validation errors (as recorded in test/fixtures/).
  */
 import { defaultAfter, expectedAnswer, splitText, thoughtTexts } from './answer.ts'
-import { faultReply, geminiErrors, googleHtml404, type ErrorReply } from './errors.ts'
+import { faultReply, geminiErrors, googleHtml404, withRetryAfter, type ErrorReply } from './errors.ts'
 import type { Exchange } from './exchange.ts'
 import { estimateTokens, googleJson, googlePretty, isObject, randomId, readBody, tryJson } from './format.ts'
 import { MISSING_MODEL } from './openai.ts'
-import { CUTTING_FAULTS, baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import type { HandlerContext } from './attempts.ts'
+import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, type Scenario } from './scenario.ts'
 
 export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
 
@@ -142,7 +143,7 @@ function frame(f: Framing, obj: unknown): string {
   return text
 }
 
-export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): Promise<void> {
+export async function handleGemini(ex: Exchange, url: URL, context: HandlerContext): Promise<void> {
   const { entry } = ex
   entry.provider = 'gemini'
   const raw = await readBody(ex.req)
@@ -189,7 +190,9 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
   const prompt = promptOf(contents)
   entry.prompt = prompt
   const header = ex.req.headers['x-emulator-scenario']
-  const scenario: Scenario = { ...defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  const written: Scenario = { ...context.defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  entry.attempt = context.attempts.next('gemini', prompt)
+  const scenario = forAttempt(written, entry.attempt)
   ex.scenario = scenario
   entry.scenario = scenario
   entry.scenarioText = formatScenario(scenario)
@@ -198,7 +201,8 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
   const base = baseModel(model)
   if (MISSING_MODEL.test(base)) return fail(geminiErrors.modelNotFound(base, version))
   const fault = scenario.fault === 'refusal' ? 'blocked' : scenario.fault
-  const faultErr = fault ? faultReply('gemini', fault, { model: base, version, key }) : undefined
+  const reply = fault ? faultReply('gemini', fault, { model: base, version, key }) : undefined
+  const faultErr = reply && withRetryAfter(reply, scenario.retryAfter)
   if (faultErr) {
     if (!(await ex.wait(scenario.ttft ?? 0))) return
     return fail(faultErr)
@@ -234,6 +238,7 @@ export async function handleGemini(ex: Exchange, url: URL, defaults: Scenario): 
   const f: Framing = { first: true, sse }
   const close = sse ? '' : ']'
   if (!(await ex.begin(200, headers))) return
+  if (!(await ex.wait(scenario.hold ?? 0))) return
 
   if (fault === 'blocked') {
     if (!(await ex.write(frame(f, { promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }, usageMetadata: usage(turn, false), modelVersion: turn.modelVersion, responseId: turn.responseId })))) return

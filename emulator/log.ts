@@ -25,6 +25,8 @@ export interface RequestLogEntry {
   scenarioText: string
   /** Whether an API key was present (OpenAI `Authorization: Bearer`, Gemini `x-goog-api-key` or `?key=`). */
   keyPresent: boolean
+  /** This request's number among the requests of the same prompt to the same provider (from 1; `fail=N` counts these). */
+  attempt: number | null
   /** The text of the last user message, tags included. */
   prompt: string | null
   /** The parsed JSON body (null when it was not JSON). */
@@ -62,6 +64,7 @@ export class RequestLog {
       scenario: {},
       scenarioText: '',
       prompt: null,
+      attempt: null,
       body: null,
       status: null,
       outcome: null,

@@ -3,10 +3,11 @@
  * `data: [DONE]`) or not, with the real service's auth and validation errors (as recorded in test/fixtures/).
  */
 import { defaultAfter, expectedRefusal, expectedAnswer, splitText } from './answer.ts'
-import { faultReply, openaiErrors, type ErrorReply } from './errors.ts'
+import { faultReply, openaiErrors, withRetryAfter, type ErrorReply } from './errors.ts'
 import type { Exchange } from './exchange.ts'
 import { estimateTokens, isObject, jsonTypeName, obfuscation, randomId, readBody, tryJson } from './format.ts'
-import { CUTTING_FAULTS, baseModel, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import type { HandlerContext } from './attempts.ts'
+import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, type Scenario } from './scenario.ts'
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer']
 const KNOWN_PARAMS = new Set([
@@ -168,7 +169,7 @@ function usage(turn: Turn, completion: number) {
   }
 }
 
-export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): Promise<void> {
+export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerContext): Promise<void> {
   const { entry } = ex
   entry.provider = 'openai'
   entry.operation = 'chat.completions'
@@ -194,7 +195,9 @@ export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): 
   entry.prompt = prompt
   entry.stream = body.stream === true
   const header = ex.req.headers['x-emulator-scenario']
-  const scenario: Scenario = { ...defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  const written: Scenario = { ...context.defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  entry.attempt = context.attempts.next('openai', prompt)
+  const scenario = forAttempt(written, entry.attempt)
   ex.scenario = scenario
   entry.scenario = scenario
   entry.scenarioText = formatScenario(scenario)
@@ -203,7 +206,8 @@ export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): 
   const base = baseModel(model)
   if (MISSING_MODEL.test(base)) return ex.error(openaiErrors.modelNotFound(base))
   const fault = scenario.fault
-  const faultErr = fault ? faultReply('openai', fault, { model: base, version: 'v1', key }) : undefined
+  const reply = fault ? faultReply('openai', fault, { model: base, version: 'v1', key }) : undefined
+  const faultErr = reply && withRetryAfter(reply, scenario.retryAfter)
   if (faultErr) {
     await ex.reply(faultErr.status, faultErr.contentType, faultErr.body, faultErr.headers)
     return
@@ -230,6 +234,7 @@ export async function handleOpenAI(ex: Exchange, url: URL, defaults: Scenario): 
   if (!(await ex.begin(200, SSE_HEADERS(requestId)))) return
   const first = fault === 'refusal' ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }
   if (!(await ex.write(chunk(turn, [choice(first)])))) return
+  if (!(await ex.wait(scenario.hold ?? 0))) return
   if (fault === 'blocked') pieces.length = 0
   const cut = CUTTING_FAULTS.includes(fault ?? '') ? after : pieces.length
   for (const piece of pieces.slice(0, cut)) {

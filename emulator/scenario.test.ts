@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectedAnswer, expectedChunks, expectedPrefix, splitText } from './answer.ts'
-import { baseModel, parseControls, parseScenario, stripTags } from './scenario.ts'
+import { baseModel, forAttempt, parseControls, parseScenario, stripTags } from './scenario.ts'
 
 describe('scenario controls', () => {
   it('reads [emu ...] tags, the model suffix and the header, later wins', () => {
@@ -9,6 +9,22 @@ describe('scenario controls', () => {
     expect(parseScenario('Hi', 'gemini-2.5-flash@emu:drop:after-2:split')).toEqual({ fault: 'drop', after: 2, split: true })
     expect(parseScenario('Hi [emu 500]', 'm~fault=429', 'fault=401 delay=5')).toEqual({ fault: '500', delay: 5 })
     expect(parseControls('split=0 thoughts=2 splitDelay=7 nonsense=1')).toEqual({ split: false, thoughts: 2, splitDelay: 7 })
+  })
+
+  it('reads fail=, status=, retry_after= and hold=, also in a model name', () => {
+    expect(parseScenario('Hi [emu fail=2 status=503 retry_after=1]')).toEqual({ fail: 2, fault: '503', retryAfter: 1 })
+    expect(parseScenario('Hi', 'gpt-4.1-mini@emu:fail-1:status-429:retry_after-2:hold-300')).toEqual({ fail: 1, fault: '429', retryAfter: 2, hold: 300 })
+    expect(parseControls('retryafter=0.5 hold=20')).toEqual({ retryAfter: 0.5, hold: 20 })
+  })
+
+  it('forAttempt: requests 1..N fail (a 503 unless told), later ones answer without the failing controls', () => {
+    const scenario = parseControls('fail=2 status=429 retry_after=1 hold=50 ttft=10')
+    expect(forAttempt(scenario, 1)).toEqual(scenario)
+    expect(forAttempt(scenario, 2)).toEqual(scenario)
+    expect(forAttempt(scenario, 3)).toEqual({ fail: 2, ttft: 10 })
+    expect(forAttempt(parseControls('fail=1'), 1)).toEqual({ fail: 1, fault: '503' })
+    expect(forAttempt(parseControls('fail=1 hold=100'), 1)).toEqual({ fail: 1, hold: 100 })
+    expect(forAttempt(parseControls('fault=drop'), 9)).toEqual({ fault: 'drop' })
   })
 
   it('strips tags from the prompt and controls from the model', () => {

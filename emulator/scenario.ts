@@ -11,6 +11,7 @@
  * // { fault: 'drop', after: 3, ttft: 200, delay: 20, chunks: 12 }
  * parseScenario('', 'gpt-4o-mini~fault=429')            // { fault: '429' }
  * parseScenario('', 'gemini-2.5-flash@emu:drop:after-2') // { fault: 'drop', after: 2 }
+ * parseScenario('Hi [emu fail=2 status=503 retry_after=1]') // { fail: 2, fault: '503', retryAfter: 1 }
  */
 
 export interface Scenario {
@@ -32,6 +33,12 @@ export interface Scenario {
   split?: boolean
   /** Milliseconds between the two halves of a split character (default 15). */
   splitDelay?: number
+  /** Only the first N requests of this prompt (per provider) fail; later ones answer normally. See {@link forAttempt}. */
+  fail?: number
+  /** Seconds sent as `Retry-After` with an error reply (and as Gemini's `RetryInfo` on a 429). */
+  retryAfter?: number
+  /** Milliseconds of silence after the headers (and OpenAI's role chunk), before the first content piece. */
+  hold?: number
 }
 
 export const STREAM_FAULTS = ['drop', 'malformed', 'stall', 'midstream', 'blocked', 'safety', 'refusal', 'length'] as const
@@ -41,9 +48,11 @@ export const CUTTING_FAULTS: readonly string[] = ['drop', 'malformed', 'stall', 
 export const STATUS_FAULTS = ['400', '401', '403', '404', '429', '500', '503', 'badkey', 'nokey', 'quota', 'overloaded'] as const
 
 const TAG = /\[emu(?:[\s,]([^\]]*))?\]/gi
-const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 'splitdelay'] as const
+const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 'splitdelay', 'fail', 'hold'] as const
+/** Keys whose spelling differs from the field. */
+const RENAMED: Record<string, 'splitDelay' | 'retryAfter'> = { splitdelay: 'splitDelay', retry_after: 'retryAfter', retryafter: 'retryAfter' }
 
-const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay)-(.+)$/i
+const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|fail|status|hold|retry_after|retryafter)-(.+)$/i
 
 /**
  * Parses one control string (`fault=drop after=3`, `429`, `split`). `key-value` is accepted too
@@ -62,12 +71,13 @@ export function parseControls(text: string): Scenario {
       else if ((STREAM_FAULTS as readonly string[]).includes(key) || (STATUS_FAULTS as readonly string[]).includes(key)) out.fault = key
       continue
     }
-    if (key === 'fault') out.fault = value.toLowerCase()
+    if (key === 'fault' || key === 'status') out.fault = value.toLowerCase()
     else if (key === 'split') out.split = !['0', 'false', 'no', 'off'].includes(value.toLowerCase())
-    else if ((NUMERIC as readonly string[]).includes(key)) {
+    else if ((NUMERIC as readonly string[]).includes(key) || key in RENAMED) {
       const n = Number(value)
       if (Number.isFinite(n) && n >= 0) {
-        if (key === 'splitdelay') out.splitDelay = n
+        const renamed = RENAMED[key]
+        if (renamed) out[renamed] = n
         else out[key as Exclude<(typeof NUMERIC)[number], 'splitdelay'>] = n
       }
     }
@@ -86,6 +96,21 @@ export function parseScenario(prompt: string, model?: string, header?: string): 
   if (model && mark) merged = { ...merged, ...parseControls(model.slice(mark.index + mark[0].length)) }
   for (const match of prompt.matchAll(TAG)) merged = { ...merged, ...parseControls(match[1] ?? '') }
   return merged
+}
+
+/**
+ * The scenario for the `attempt`-th request (1-based) of a prompt: with `fail=N`, requests 1..N get the
+ * failing controls (`fault`/`status`, default a 503; `retry_after`; `hold`) and later ones answer
+ * normally. Without `fail`, every request gets the scenario as written.
+ *
+ * @example
+ * forAttempt(parseControls('fail=2 status=429 retry_after=1'), 3) // { fail: 2 }: answers normally
+ */
+export function forAttempt(scenario: Scenario, attempt: number): Scenario {
+  if (scenario.fail === undefined) return scenario
+  if (attempt <= scenario.fail) return scenario.fault || scenario.hold ? scenario : { ...scenario, fault: '503' }
+  const { fault: _fault, retryAfter: _retryAfter, hold: _hold, ...rest } = scenario
+  return rest
 }
 
 /** The prompt with its `[emu ...]` tags removed and outer whitespace trimmed. */

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { expectedAnswer, expectedChunks, type Provider } from './answer.ts'
+import { AttemptCounter } from './attempts.ts'
 import { Exchange } from './exchange.ts'
 import { handleGemini } from './gemini.ts'
 import { RequestLog, type RequestLogEntry } from './log.ts'
@@ -34,6 +35,7 @@ export interface Emulator {
   url: string
   port: number
   requests(): RequestLogEntry[]
+  /** Clears the request log and the per-prompt request counts of `fail=N`. */
   clearRequests(): void
   /** Resolves with the first logged request matching `predicate`, waiting up to `timeoutMs`. */
   waitForRequest(predicate: (e: RequestLogEntry) => boolean, timeoutMs?: number): Promise<RequestLogEntry>
@@ -63,11 +65,12 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(body)
 }
 
-function control(req: IncomingMessage, res: ServerResponse, url: URL, log: RequestLog): void {
+function control(req: IncomingMessage, res: ServerResponse, url: URL, log: RequestLog, attempts: AttemptCounter): void {
   const path = url.pathname
   if (path === '/__emulator/requests' && req.method === 'GET') return json(res, 200, log.list())
   if (path === '/__emulator/requests' && req.method === 'DELETE') {
     log.clear()
+    attempts.clear()
     res.writeHead(204).end()
     return
   }
@@ -91,11 +94,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? '127.0.0.1'
   const defaults = options.defaults ?? {}
   const log = new RequestLog()
+  const attempts = new AttemptCounter()
   const sockets = new Set<Socket>()
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator')
-    if (url.pathname === '/' || url.pathname.startsWith('/__emulator/')) return control(req, res, url, log)
+    if (url.pathname === '/' || url.pathname.startsWith('/__emulator/')) return control(req, res, url, log, attempts)
     const query: Record<string, string> = {}
     for (const [k, v] of url.searchParams) query[k] = k === 'key' ? '***' : v
     const entry = log.create({
@@ -108,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const ex = new Exchange(req, res, entry, log)
     const gemini = /^\/v1(beta|alpha)?\/models\//.test(url.pathname) || /^\/v1(beta|alpha)\//.test(url.pathname)
     const handler = gemini ? handleGemini : handleOpenAI
-    handler(ex, url, defaults).catch((err: unknown) => {
+    handler(ex, url, { defaults, attempts }).catch((err: unknown) => {
       // An emulator bug: answer 500 plainly so it is never mistaken for a provider reply.
       console.error('[emulator] handler error:', err)
       if (!res.headersSent) {
@@ -139,7 +143,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url: `http://${urlHost}:${port}`,
     port,
     requests: () => log.list(),
-    clearRequests: () => log.clear(),
+    clearRequests: () => {
+      log.clear()
+      attempts.clear()
+    },
     waitForRequest: (predicate, timeoutMs) => log.waitFor(predicate, timeoutMs),
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -1,48 +1,10 @@
 import type { ModelTarget, ProviderName } from '../env'
-import {
-  ProviderError,
-  firstTextTimeoutError,
-  idleTimeoutError,
-  maxDurationError,
-  truncatedError,
-  type ProviderErrorKind,
-} from '../providers/errors'
-import type { ProviderRegistry } from '../providers/registry'
-import type { AnswerDecoder, ChatRequest, StreamResult } from '../providers/types'
+import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError, truncatedError } from '../providers/errors'
+import type { AnswerDecoder, StreamResult } from '../providers/types'
+import type { AttemptRecord, GenerationListener, GenerationPlan } from './generation-types'
 import { retryDelay, canFallBack } from './retry-policy'
 
-export interface GenerationLimits {
-  /** Extra attempts per provider before the first text. */
-  retries: number
-  firstTextTimeoutMs: number
-  idleTimeoutMs: number
-  maxDurationMs: number
-}
-
-export interface GenerationPlan {
-  providers: ProviderRegistry
-  request: ChatRequest
-  /** The requested provider and model first, then the fallbacks in order. */
-  targets: ModelTarget[]
-  limits: GenerationLimits
-}
-
-/** One upstream request and how it ended. */
-export interface AttemptRecord {
-  provider: ProviderName
-  model: string
-  outcome: 'done' | 'aborted' | ProviderErrorKind | 'internal'
-  status?: number
-  ms: number
-}
-
-/** Where a generation reports what happens, as it happens. */
-export interface GenerationListener {
-  text(piece: string): void
-  done(result: StreamResult, attempts: number): void
-  /** The answer failed; a {@link ProviderError}'s message is safe for clients. */
-  fail(error: unknown): void
-}
+export type { AttemptRecord, GenerationLimits, GenerationListener, GenerationPlan } from './generation-types'
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -82,7 +44,12 @@ export class Generation {
   private lastTextAt = 0
   private piecesAtTick = 0
   private timedOut: ProviderError | undefined
+  /** Checks the silence between pieces (UPSTREAM_IDLE_TIMEOUT_MS), to the tick. */
   private timer: ReturnType<typeof setInterval> | undefined
+  /** Fires at MAX_DURATION_MS after the start. */
+  private deadline: ReturnType<typeof setTimeout> | undefined
+  /** Fires at FIRST_TEXT_TIMEOUT_MS after the current attempt was sent, unless text came first. */
+  private firstTextTimer: ReturnType<typeof setTimeout> | undefined
   private ended = false
   private readonly stopped = new AbortController()
 
@@ -111,7 +78,7 @@ export class Generation {
   /** Reads the next upstream chunk (opening, retrying or falling back first as needed). False once it ended. */
   async step(): Promise<boolean> {
     if (this.ended) return false
-    this.timer ??= setInterval(this.checkTime, this.tick())
+    if (this.timer === undefined) this.startClocks()
     try {
       if (!this.reader) await this.open()
       const { value, done } = await this.read()
@@ -140,7 +107,10 @@ export class Generation {
   }
 
   private readonly onText = (piece: string): void => {
-    if (this.pieces === 0) this.firstTextAt = this.lastTextAt = Date.now()
+    if (this.pieces === 0) {
+      this.firstTextAt = this.lastTextAt = Date.now()
+      clearTimeout(this.firstTextTimer)
+    }
     this.pieces++
     this.characters += piece.length
     this.listener.text(piece)
@@ -162,6 +132,7 @@ export class Generation {
     this.attemptStartedAt = Date.now()
     this.attemptModel = this.currentTarget.model ?? chat.defaultModel
     this.timedOut = undefined
+    this.firstTextTimer = setTimeout(this.onFirstTextTimeout, this.plan.limits.firstTextTimeoutMs)
     const answer = await chat.open({ ...this.plan.request, model: this.attemptModel }, this.attempt.signal)
     if (this.ended) {
       answer.body.cancel().catch(() => {})
@@ -175,7 +146,8 @@ export class Generation {
     this.closeAttempt('done')
     this.end()
     this.result = result
-    this.listener.done(result, this.attempts.length)
+    // A provider without a key is skipped without a request: it is in the log, not in the count.
+    this.listener.done(result, this.attempts.filter((attempt) => attempt.outcome !== 'not_configured').length)
   }
 
   private async failed(error: unknown): Promise<boolean> {
@@ -192,7 +164,7 @@ export class Generation {
         }
         return !this.ended
       }
-      if (canFallBack(error) && this.nextTarget()) return true
+      if (remaining > 0 && canFallBack(error) && this.nextTarget()) return true
     }
     this.end()
     this.error = error
@@ -222,6 +194,7 @@ export class Generation {
       ...(status !== undefined ? { status } : {}),
       ms: Date.now() - this.attemptStartedAt,
     })
+    clearTimeout(this.firstTextTimer)
     this.reader?.cancel(reason).catch(() => {})
     this.attempt.abort(reason)
     this.attempt = undefined
@@ -232,14 +205,33 @@ export class Generation {
   private end(): void {
     this.ended = true
     if (this.timer !== undefined) clearInterval(this.timer)
+    clearTimeout(this.deadline)
+    clearTimeout(this.firstTextTimer)
     this.stopped.abort()
   }
 
-  private tick(): number {
-    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.plan.limits
-    return Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4, maxDurationMs / 4))
+  /** The idle tick and the total-time timer, once, at the first step. */
+  private startClocks(): void {
+    this.timer = setInterval(this.checkTime, this.tick())
+    this.deadline = setTimeout(this.onDeadline, this.startedAt + this.plan.limits.maxDurationMs - Date.now())
   }
 
+  /** The idle check's period: a quarter of UPSTREAM_IDLE_TIMEOUT_MS, at most a second. */
+  private tick(): number {
+    return Math.max(10, Math.min(1000, this.plan.limits.idleTimeoutMs / 4))
+  }
+
+  private readonly onFirstTextTimeout = (): void => {
+    if (this.attempt && !this.timedOut && this.pieces === 0) {
+      this.expire(firstTextTimeoutError(this.provider, this.plan.limits.firstTextTimeoutMs))
+    }
+  }
+
+  private readonly onDeadline = (): void => {
+    if (this.attempt && !this.timedOut) this.expire(maxDurationError(this.provider, this.plan.limits.maxDurationMs))
+  }
+
+  /** Every tick: the idle timeout, and the other two limits again should a timer have found no attempt. */
   private readonly checkTime = (): void => {
     if (!this.attempt || this.timedOut) return
     const now = Date.now()

@@ -38,9 +38,10 @@ export function retryDelay(error: unknown, retry: number): number | undefined {
 
 /**
  * Whether another provider may answer instead: any failure before the first text but a blocked
- * prompt (another provider must not be used to get around a safety filter) and a rejected request (400).
+ * prompt (another provider must not be used to get around a safety filter), a rejected request (400)
+ * and the total time limit (MAX_DURATION_MS bounds the whole answer, fallbacks included).
  */
 export function canFallBack(error: unknown): boolean {
   if (!(error instanceof ProviderError)) return false
-  return error.kind !== 'blocked' && error.status !== 400
+  return error.kind !== 'blocked' && error.kind !== 'max_duration' && error.status !== 400
 }

@@ -23,7 +23,7 @@ const ask = createRoute({
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
     502: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider failed; the message says which and what to do.' },
     503: { content: { 'application/json': { schema: ErrorSchema } }, description: "The provider's API key is not configured." },
-    504: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider sent nothing for too long.' },
+    504: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A timeout: FIRST_TEXT_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS or MAX_DURATION_MS (the message names it).' },
   },
 })
 

@@ -29,6 +29,14 @@ export interface Scenario {
   dropAfterWrites?: number
   /** Stop writing after this many writes and keep the connection open (a stall). */
   stallAfterWrites?: number
+  /** Wait this long before the status line (a provider that stalls before its first byte). */
+  headersDelayMs?: number
+  /**
+   * What the first requests for this model get instead, in order: request n (0-based) is answered with
+   * the scenario merged with `firstRequests[n]`; later requests get the scenario itself. E.g. a 503, then
+   * the fixture: `{ fixture, firstRequests: [{ status: 503, body: '{"error":…}' }] }`.
+   */
+  firstRequests?: Omit<Scenario, 'firstRequests'>[]
 }
 
 export interface LoggedRequest {
@@ -37,6 +45,8 @@ export interface LoggedRequest {
   path: string
   headers: Record<string, string | string[] | undefined>
   body: unknown
+  /** The status we answered with (undefined while the headers are held back). */
+  status?: number
   /** The client closed the connection before the reply was complete (not counting drops we made). */
   clientClosedEarly: boolean
   droppedByServer?: boolean
@@ -104,16 +114,29 @@ export async function startReplayServer(port = 0): Promise<ReplayServer> {
   const log: LoggedRequest[] = []
   let nextId = 1
 
+  /** The scenario for the `nth` request (0-based) of a model: its `firstRequests[nth]` override, if any. */
+  function scenarioFor(model: string, nth: number): Scenario | undefined {
+    const scenario = scenarios.get(model)
+    const override = scenario?.firstRequests?.[nth]
+    return scenario && override ? { ...scenario, ...override } : scenario
+  }
+
   async function replay(request: IncomingMessage, response: ServerResponse, entry: LoggedRequest): Promise<void> {
-    const scenario = scenarios.get(entry.model)
+    const nth = log.filter((logged) => logged.model === entry.model).length - 1
+    const scenario = scenarioFor(entry.model, nth)
     if (!scenario) {
       response.writeHead(404, { 'content-type': 'application/json' })
       response.end(JSON.stringify({ error: { message: `replay: no scenario for model ${entry.model}`, code: 404 } }))
       return
     }
+    if (scenario.headersDelayMs) {
+      await sleep(scenario.headersDelayMs)
+      if (response.destroyed) return
+    }
     const meta = scenario.fixture ? index[scenario.fixture] : undefined
     const body = scenario.body !== undefined ? Buffer.from(scenario.body) : readFileSync(FIXTURES + scenario.fixture)
-    response.writeHead(scenario.status ?? meta?.status ?? 200, { ...(meta?.headers ?? {}), ...(scenario.headers ?? {}) })
+    entry.status = scenario.status ?? meta?.status ?? 200
+    response.writeHead(entry.status, { ...(meta?.headers ?? {}), ...(scenario.headers ?? {}) })
     response.flushHeaders()
     const writes = writesFor(body, scenario.chunking)
     for (let i = 0; i < writes.length; i++) {

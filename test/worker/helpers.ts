@@ -1,5 +1,6 @@
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { inject } from 'vitest'
+import { createApp } from '../../src/app'
 import type { Scenario, LoggedRequest } from '../replay/server'
 
 export const upstreamUrl = (): string => inject('replayUrl')
@@ -23,6 +24,16 @@ export async function upstreamRequests(model: string): Promise<LoggedRequest[]> 
 /** Calls the worker through the runtime, as a client on the network would. */
 export function gateway(path: string, init?: RequestInit): Promise<Response> {
   return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`http://gateway.test${path}`, init))
+}
+
+/** POSTs JSON to a fresh app with extra bindings, in this isolate (its log lines can be read here). */
+export function postWith(bindings: Record<string, string | undefined>, path: string, body: unknown): Promise<Response> {
+  const request = new Request(`http://gateway.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return Promise.resolve(createApp().fetch(request, { ...env, ...bindings }))
 }
 
 export function postChat(body: unknown, path = '/api/stream/chat'): Promise<Response> {
