@@ -1,3 +1,4 @@
+import type { RequestRecord } from './observability/request-record'
 import { ProviderError } from './providers/errors'
 import type { StreamResult } from './providers/types'
 import { OPEN_EVENT, PING_EVENT, SSE_HEADERS, chunkEvent, doneEvent, errorEvent } from './sse'
@@ -17,6 +18,12 @@ export interface AnswerStreamOptions<Result> {
   describe: (result: Result) => object
   /** Start with a `: open` comment, so runtimes that wait for body bytes send the headers at once. */
   open?: boolean
+  /**
+   * Issue 8: the request's record. The stream counts pieces and bytes on it, makes the closing
+   * event safe (`record.closing`: checked model, masked, `request_id`), masks error messages and
+   * adds `request_id`, and emits the record's one log line when it ends, fails or the client leaves.
+   */
+  record?: RequestRecord
 }
 
 /** The message a client sees for a failure: a {@link ProviderError}'s own words, or a generic one. */
@@ -67,7 +74,18 @@ export function answerStream<Result>(
   answer: AsyncGenerator<string, Result, undefined>,
   options: AnswerStreamOptions<Result>,
 ): ReadableStream<Uint8Array> {
-  const { abort, pingIntervalMs, idleTimeoutMs, source, describe } = options
+  const { abort, pingIntervalMs, idleTimeoutMs, source, describe, record } = options
+  // Issue 8: the failure event, and the log line (through the record when there is one).
+  const failureEvent = (error: unknown, message = publicErrorMessage(error)): Uint8Array => {
+    if (!record) {
+      logFailure(source, error)
+      return errorEvent(message)
+    }
+    const event = errorEvent(record.fail(error, message), { request_id: record.requestId })
+    record.finish('error', 200)
+    return event
+  }
+  if (record) record.streaming = true
   let lastEventAt = Date.now()
   let lastTextAt = lastEventAt
   let finished = false
@@ -86,9 +104,8 @@ export function answerStream<Result>(
         const now = Date.now()
         if (now - lastTextAt >= idleTimeoutMs) {
           const error = options.idleError()
-          logFailure(source, error)
           finish()
-          controller.enqueue(errorEvent(error.message))
+          controller.enqueue(failureEvent(error, error.message))
           controller.close()
           abort.abort(error)
         } else if (now - lastEventAt >= pingIntervalMs) {
@@ -104,23 +121,27 @@ export function answerStream<Result>(
         if (finished) return
         if (step.done) {
           finish()
-          controller.enqueue(doneEvent(describe(step.value)))
+          const details = describe(step.value)
+          controller.enqueue(doneEvent(record ? record.closing(details) : details))
           controller.close()
+          record?.finish('done', 200)
           return
         }
         lastEventAt = lastTextAt = Date.now()
-        controller.enqueue(chunkEvent(step.value))
+        const event = chunkEvent(step.value)
+        record?.piece(event.byteLength)
+        controller.enqueue(event)
       } catch (error) {
         if (finished) return
         finish()
-        logFailure(source, error)
-        controller.enqueue(errorEvent(publicErrorMessage(error)))
+        controller.enqueue(failureEvent(error))
         controller.close()
       }
     },
 
     cancel(reason) {
       finish()
+      record?.finish('client_left', 200)
       abort.abort(reason ?? new DOMException('The client closed the connection', 'AbortError'))
       // Let the generator run its cleanup (the SDKs release the body) without waiting for it.
       answer.return(undefined as never).catch(() => {})

@@ -33,6 +33,7 @@ export function doneEvent(details: object = {}): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify({ chunk: '', done: true, ...details })}\n\n`)
 }
 
-export function errorEvent(message: string): Uint8Array {
-  return encoder.encode(`data: ${JSON.stringify({ error: message, done: true })}\n\n`)
+/** The failure event; `details` (e.g. `request_id`, issue 8) follow the two fixed fields. */
+export function errorEvent(message: string, details: object = {}): Uint8Array {
+  return encoder.encode(`data: ${JSON.stringify({ error: message, done: true, ...details })}\n\n`)
 }

@@ -10,6 +10,8 @@ export type ProviderErrorKind =
   | 'truncated'
   | 'timeout'
   | 'blocked'
+  /** Issue 8: the upstream answered with a redirect, which is not followed. */
+  | 'redirect'
 
 /**
  * A provider failure whose `message` is safe to send to clients: it names the

@@ -9,6 +9,7 @@ import {
   truncatedError,
   upstreamStatusError,
 } from './errors'
+import { ownProviderError } from './no-redirect-fetch'
 import { parseGoogleError } from './google-error'
 import { withTail, type TailRecorder } from './response-tail'
 import type { ChatProvider, ChatRequest, FetchFunction, StreamResult, TextStream, Usage } from './types'
@@ -156,6 +157,9 @@ function finishError(reason: string): ProviderError {
 /** Maps what the SDK throws to a {@link ProviderError} with a message a client can act on. */
 function toProviderError(error: unknown, signal: AbortSignal, midStream: boolean, tail: TailRecorder): unknown {
   if (isAbort(error, signal)) return error
+  // Issue 8: our own error (a refused redirect) thrown from inside the SDK's fetch.
+  const own = ownProviderError(error)
+  if (own) return own
   if (error instanceof ApiError) {
     const parsed = parseGoogleError(error.message)
     // "got status: …" is how the SDK reports an error object found inside a 200 stream,

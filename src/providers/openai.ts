@@ -10,6 +10,7 @@ import {
   truncatedError,
   upstreamStatusError,
 } from './errors'
+import { ownProviderError } from './no-redirect-fetch'
 import type { ChatProvider, ChatRequest, FetchFunction, StreamResult, TextStream, Usage } from './types'
 
 export interface OpenAIProviderSettings {
@@ -125,6 +126,9 @@ async function* streamChat(client: OpenAI, request: ChatRequest, model: string, 
 /** Maps what the SDK throws to a {@link ProviderError} with a message a client can act on. */
 function toProviderError(error: unknown, signal: AbortSignal, midStream: boolean): unknown {
   if (isAbort(error, signal)) return error
+  // Issue 8: our own error (a refused redirect) thrown from inside the SDK's fetch.
+  const own = ownProviderError(error)
+  if (own) return own
   if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
     return midStream ? truncatedError('openai', error) : networkError('openai', error)
   }

@@ -1,5 +1,6 @@
 import type { GatewayConfig, ProviderName } from '../env'
 import { createGeminiProvider } from './gemini'
+import { noRedirectFetch } from './no-redirect-fetch'
 import { createOpenAIProvider } from './openai'
 import type { ChatProvider, FetchFunction } from './types'
 
@@ -14,8 +15,9 @@ export type ProviderRegistry = Readonly<Record<ProviderName, ChatProvider>>
  */
 export function createProviders(config: GatewayConfig, fetch?: FetchFunction): ProviderRegistry {
   return {
-    openai: createOpenAIProvider({ ...config.openai, fetch }),
-    gemini: createGeminiProvider({ ...config.gemini, fetch }),
+    // Issue 8: upstream redirects are never followed (the key goes to the base URL's origin only).
+    openai: createOpenAIProvider({ ...config.openai, fetch: noRedirectFetch('openai', fetch) }),
+    gemini: createGeminiProvider({ ...config.gemini, fetch: noRedirectFetch('gemini', fetch) }),
   }
 }
 

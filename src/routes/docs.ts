@@ -12,7 +12,8 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
       description:
         'Streams OpenAI and Gemini chat answers as Server-Sent Events. Every event is one `data:` line of JSON: `{"chunk":"…","done":false}` per text piece, then `{"chunk":"","done":true,…}`; a failure ends the stream with `{"error":"…","done":true}`.',
     },
-    servers: [{ url: new URL(c.req.url).origin }],
+    // Issue 8: never the Host header: PUBLIC_URL when set, else relative to where the document was loaded.
+    servers: [{ url: c.var.security.publicUrl ?? '/' }],
   }))
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'LLM SSE Gateway – API docs' }))
 }

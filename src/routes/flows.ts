@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
-import { logFailure, publicErrorMessage } from '../answer-stream'
+import { checkMaxTokens, checkModel, outputTokens } from '../access/model-policy'
+import { publicErrorMessage } from '../answer-stream'
 import { runAskWorkflow } from '../flows/ask-flow'
 import { ProviderError } from '../providers/errors'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
@@ -40,16 +41,26 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
     const tooLong = checkInputSize(input, config.maxInputChars)
     if (tooLong) return badRequest(c, [tooLong])
     const provider = input.provider ?? config.defaultProvider
+    // Issue 8: the record's fields, the model policy (400) and the output cap.
+    const { record, security } = c.var
+    record.set({ provider, model: input.model ?? config[provider].model })
+    record.prompt(input.user_input)
+    const denied = checkModel(security.policy, provider, input.model, config[provider].model) ?? checkMaxTokens(security.policy, input.max_tokens)
+    if (denied) return badRequest(c, [denied])
+    const maxTokens = outputTokens(security.policy, input.max_tokens)
     try {
       const result = await runAskWorkflow(
         provider,
-        { ...chatRequestFrom(input), prompt: input.user_input },
+        { ...chatRequestFrom(input), ...(maxTokens !== undefined ? { maxTokens } : {}), prompt: input.user_input },
         { providers: c.var.providers, signal: c.req.raw.signal ?? new AbortController().signal },
       )
-      return c.json(result, 200)
+      // Issue 8: the checked model name, masked fields and the record's pieces/bytes/usage.
+      const { response, ...meta } = result
+      const { request_id: _id, ...safe } = record.closing(meta) as typeof meta & { request_id: string }
+      record.answered(new TextEncoder().encode(response).byteLength)
+      return c.json({ response, ...safe }, 200)
     } catch (error) {
-      logFailure(provider, error)
-      return c.json({ error: publicErrorMessage(error) }, statusFor(error))
+      return c.json({ error: record.fail(error, publicErrorMessage(error)), request_id: record.requestId }, statusFor(error))
     }
   })
 }

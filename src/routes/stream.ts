@@ -4,6 +4,7 @@ import { answerStream, describeResult, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
 import { runStreamTestWorkflow } from '../flows/stream-test-flow'
 import { idleTimeoutError } from '../providers/errors'
+import { checkMaxTokens, checkModel, outputTokens } from '../access/model-policy'
 import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { chatRequestFrom, checkInputSize } from './chat-input'
 import { jsonBody } from './json-body'
@@ -49,13 +50,21 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
   if (tooLong) return badRequest(c, [tooLong])
 
   const provider = input.provider ?? config.defaultProvider
+  // Issue 8: the record's fields, then ALLOWED_MODELS / MAX_OUTPUT_TOKENS (400), and the output cap.
+  const { record, security } = c.var
+  record.set({ provider, model: input.model ?? config[provider].model })
+  record.prompt(input.user_input)
+  const denied = checkModel(security.policy, provider, input.model, config[provider].model) ?? checkMaxTokens(security.policy, input.max_tokens)
+  if (denied) return badRequest(c, [denied])
+  const maxTokens = outputTokens(security.policy, input.max_tokens)
+
   const abort = new AbortController()
   const clientSignal = c.req.raw.signal
   clientSignal?.addEventListener('abort', () => abort.abort(clientSignal.reason), { once: true })
 
   const answer = runStreamTestWorkflow(input.user_input, {
     provider,
-    request: chatRequestFrom(input),
+    request: { ...chatRequestFrom(input), ...(maxTokens !== undefined ? { maxTokens } : {}) },
     providers: c.var.providers,
     signal: abort.signal,
   })
@@ -68,6 +77,7 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
       idleError: () => idleTimeoutError(provider, config.upstreamIdleTimeoutMs),
       describe: describeResult,
       open: c.var.flushHeadersEarly,
+      record,
     }),
   )
 }
@@ -105,6 +115,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
         idleError: () => new Error('demo stream stalled'),
         describe: (events) => ({ events }),
         open: c.var.flushHeadersEarly,
+        record: c.var.record,
       }),
     )
   })
