@@ -6,13 +6,22 @@
  * serveWithBun((request) => app.fetch(request, Bun.env), { name: 'LLM SSE gateway', port: 8000 })
  */
 
+/** What the gateway uses of Bun's server. */
+export interface BunServer {
+  port: number
+  hostname: string
+  stop(closeActiveConnections?: boolean): void
+  /** The client's socket address (issue 8: per-caller rate limits by IP). */
+  requestIP(request: Request): { address: string } | null
+}
+
 declare const Bun: {
   serve(options: {
     port: number
     hostname: string
     idleTimeout: number
-    fetch: (request: Request) => Response | Promise<Response>
-  }): { port: number; hostname: string; stop(closeActiveConnections?: boolean): void }
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>
+  }): BunServer
   env: Record<string, string | undefined>
 }
 
@@ -20,7 +29,7 @@ declare const Bun: {
 export const bunEnv = (): Record<string, string | undefined> => Bun.env
 
 export function serveWithBun(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, server: BunServer) => Response | Promise<Response>,
   options: { name: string; port: number; hostname?: string },
 ): void {
   const server = Bun.serve({

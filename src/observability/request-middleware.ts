@@ -36,10 +36,11 @@ export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
     mask,
     logPrompts,
   })
-  c.set('record', record)
-  await next()
+  // The route is known before the handlers run (a stream may end, and log, before next() returns).
   const route = routePath(c, -1)
   record.set(route.endsWith('*') ? { route: '(none)', path: c.req.path.slice(0, 200) } : { route })
+  c.set('record', record)
+  await next()
   setResponseHeader(c, 'x-request-id', record.requestId)
   if (!record.streaming) record.finish(outcomeFor(c.res.status), c.res.status)
 }

@@ -15,7 +15,7 @@ const BASE_URL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_BASE_U
 export function noRedirectFetch(provider: ProviderName, fetch: FetchFunction = (input, init) => globalThis.fetch(input, init)): FetchFunction {
   return async (input, init) => {
     const response = await fetch(input, { ...init, redirect: 'manual' })
-    if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+    if ((response.status >= 300 && response.status < 400) || (response.type as string) === 'opaqueredirect') {
       await response.body?.cancel().catch(() => {})
       const binding = BASE_URL_BINDINGS[provider]
       throw new ProviderError(

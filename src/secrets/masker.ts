@@ -11,7 +11,7 @@
  */
 
 /** Any run of this many characters of a secret is masked (the whole secret when it is shorter). */
-export const PART_LENGTH = 8
+export const PART_LENGTH = 12
 export const REDACTED = '[redacted]'
 
 export type Masker = (text: string) => string
