@@ -21,6 +21,9 @@ export default defineConfig({
                   OPENAI_API_KEY: 'sk-test-openai-key',
                   GEMINI_API_KEY: 'test-gemini-key',
                 },
+                // Issue 8: a second Workers Rate Limiting binding with a small limit, so a test can hit it
+                // (the app reads RATE_LIMITER; the test passes this one in its place).
+                ratelimits: { TEST_RATE_LIMITER: { namespace_id: '1002', simple: { limit: 3, period: 60 } } },
               },
             }
           }),
