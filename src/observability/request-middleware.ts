@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { routePath } from 'hono/route'
+import { matchedRoutes } from 'hono/route'
 import type { AppEnv } from '../app-env'
 import { requestIdFor } from './request-id'
 import { RequestRecord, type Outcome } from './request-record'
@@ -37,8 +37,8 @@ export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
     logPrompts,
   })
   // The route is known before the handlers run (a stream may end, and log, before next() returns).
-  const route = routePath(c, -1)
-  record.set(route.endsWith('*') ? { route: '(none)', path: c.req.path.slice(0, 200) } : { route })
+  const route = matchedRoutes(c).findLast((entry) => !entry.path.endsWith('*'))?.path
+  record.set(route ? { route } : { route: '(none)', path: c.req.path.slice(0, 200) })
   c.set('record', record)
   await next()
   setResponseHeader(c, 'x-request-id', record.requestId)
