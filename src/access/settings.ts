@@ -42,7 +42,11 @@ export function readSecurity(env: Bindings): SecuritySettings {
   const tokens = parseTokens(env.ACCESS_TOKENS)
   const signingSecret = env.TOKEN_SIGNING_SECRET?.trim() || undefined
   const spec = parseRateLimit(env.RATE_LIMIT)
-  const limiter = isRateLimitBinding(env.RATE_LIMITER)
+  // RATE_LIMIT=off turns every limit off, the binding's too (local benchmarks and test suites).
+  const off = /^\s*off\s*$/i.test(env.RATE_LIMIT ?? '')
+  const limiter = off
+    ? undefined
+    : isRateLimitBinding(env.RATE_LIMITER)
     ? bindingRateLimiter(env.RATE_LIMITER, spec?.periodSeconds)
     : spec
       ? createMemoryRateLimiter(spec)

@@ -19,7 +19,7 @@ async function expect429(response: Response, retryAfter: (seconds: number) => bo
 describe('rate limits per caller', () => {
   it('the Workers Rate Limiting binding (RATE_LIMITER): over the limit a 429 with Retry-After; other callers go on', async () => {
     // TEST_RATE_LIMITER (vitest.config.ts) is a real workerd rate limiter of 3 per 60 s, passed as RATE_LIMITER.
-    const binds = bindings({ ACCESS_TOKENS: TOKENS.join(','), RATE_LIMITER: (env as Record<string, unknown>).TEST_RATE_LIMITER })
+    const binds = bindings({ ACCESS_TOKENS: TOKENS.join(','), RATE_LIMIT: undefined, RATE_LIMITER: (env as Record<string, unknown>).TEST_RATE_LIMITER })
     for (let i = 0; i < 3; i++) {
       const response = await call(binds, demo, { headers: auth(0) })
       expect(response.status).toBe(200)
@@ -33,7 +33,7 @@ describe('rate limits per caller', () => {
   })
 
   it('without access control the key is the client IP (cf-connecting-ip on Workers)', async () => {
-    const binds = bindings({ RATE_LIMITER: (env as Record<string, unknown>).TEST_RATE_LIMITER })
+    const binds = bindings({ RATE_LIMIT: undefined, RATE_LIMITER: (env as Record<string, unknown>).TEST_RATE_LIMITER })
     const from = (ip: string) => call(binds, demo, { headers: { 'cf-connecting-ip': ip } })
     for (let i = 0; i < 3; i++) await (await from('203.0.113.7')).text()
     await expect429(await from('203.0.113.7'), (s) => s === 60)
@@ -47,6 +47,11 @@ describe('rate limits per caller', () => {
     for (let i = 0; i < 2; i++) expect((await call(binds, demo, { headers: auth(0) })).status).toBe(200)
     await expect429(await call(binds, demo, { headers: auth(0) }), (s) => s >= 1 && s <= 10)
     expect((await call(binds, demo, { headers: auth(1) })).status).toBe(200)
+  })
+
+  it('RATE_LIMIT=off turns the binding off too', async () => {
+    const binds = bindings({ RATE_LIMIT: 'off', RATE_LIMITER: (env as Record<string, unknown>).TEST_RATE_LIMITER })
+    for (let i = 0; i < 6; i++) expect((await call(binds, '/api/nope', { headers: { 'cf-connecting-ip': '203.0.113.99' } })).status).toBe(404)
   })
 
   it('unconfigured: no limit, and the open endpoints are never limited', async () => {
