@@ -2,8 +2,10 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { verifySignedToken } from './jwt'
 
-const HOW =
-  'Send "Authorization: Bearer <token>", or add "?access_token=<token>" to the URL (for EventSource), with a token from ACCESS_TOKENS or one signed with TOKEN_SIGNING_SECRET.'
+const HOW = [
+  'Send "Authorization: Bearer <token>", or add "?access_token=<token>" to the URL (for EventSource),',
+  'with a token from ACCESS_TOKENS or one signed with TOKEN_SIGNING_SECRET.',
+].join(' ')
 
 /** The credential a request presents: the Bearer token, else `?access_token=`. */
 function presentedToken(authorization: string | undefined, query: string | undefined): string | undefined {

@@ -24,8 +24,8 @@ interface ErrorFields {
 /** Upstream causes can be long: the log keeps their first characters. */
 const MAX_CAUSE = 500
 /** An absolute file path (a stack frame, a static root) never reaches a log line. */
-const FILE_PATH =
-  /(?:file:\/\/)?\/(?:home|usr|tmp|var|opt|root|srv|work|app|Users|private|etc|mnt|nix|snap|workspace|builds?)\/[^\s'"():]*|[A-Za-z]:\\[^\s'"]+/g
+const ROOTS = 'home|usr|tmp|var|opt|root|srv|work|app|Users|private|etc|mnt|nix|snap|workspace|builds?'
+const FILE_PATH = new RegExp(`(?:file://)?/(?:${ROOTS})/[^\\s'"():]*|[A-Za-z]:\\\\[^\\s'"]+`, 'g')
 
 const scrubPaths = (text: string): string => text.replace(FILE_PATH, '<path>')
 

@@ -12,7 +12,10 @@ const BASE_URL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_BASE_U
  * @example
  * createOpenAIProvider({ apiKey, fetch: noRedirectFetch('openai', fetch) })
  */
-export function noRedirectFetch(provider: ProviderName, fetch: FetchFunction = (input, init) => globalThis.fetch(input, init)): FetchFunction {
+export function noRedirectFetch(
+  provider: ProviderName,
+  fetch: FetchFunction = (input, init) => globalThis.fetch(input, init),
+): FetchFunction {
   return async (input, init) => {
     const response = await fetch(input, { ...init, redirect: 'manual' })
     if ((response.status >= 300 && response.status < 400) || (response.type as string) === 'opaqueredirect') {
@@ -21,7 +24,8 @@ export function noRedirectFetch(provider: ProviderName, fetch: FetchFunction = (
       throw new ProviderError(
         provider,
         'redirect',
-        `${provider}: the provider answered with a redirect (HTTP ${response.status || 'redirect'}), which the gateway does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
+        `${provider}: the provider answered with a redirect (HTTP ${response.status || 'redirect'}), which the gateway ` +
+          `does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
         { status: response.status || undefined },
       )
     }

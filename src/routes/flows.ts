@@ -45,7 +45,9 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
     const { record, security } = c.var
     record.set({ provider, model: input.model ?? config[provider].model })
     record.prompt(input.user_input)
-    const denied = checkModel(security.policy, provider, input.model, config[provider].model) ?? checkMaxTokens(security.policy, input.max_tokens)
+    const denied =
+      checkModel(security.policy, provider, input.model, config[provider].model) ??
+      checkMaxTokens(security.policy, input.max_tokens)
     if (denied) return badRequest(c, [denied])
     const maxTokens = outputTokens(security.policy, input.max_tokens)
     try {
@@ -60,7 +62,8 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
       record.answered(new TextEncoder().encode(response).byteLength)
       return c.json({ response, ...safe }, 200)
     } catch (error) {
-      return c.json({ error: record.fail(error, publicErrorMessage(error)), request_id: record.requestId }, statusFor(error))
+      const message = record.fail(error, publicErrorMessage(error))
+      return c.json({ error: message, request_id: record.requestId }, statusFor(error))
     }
   })
 }

@@ -11,11 +11,19 @@ import { setResponseHeader } from '../observability/request-middleware'
  * @example
  * app.use('*', securityHeaders)
  */
-export const CLIENT_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src *; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const LOCKED = "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-export const DOCS_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+export const CLIENT_CSP = [
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src *",
+  LOCKED,
+].join('; ')
+
+const CDN = 'https://cdn.jsdelivr.net'
+export const DOCS_CSP = [
+  `default-src 'self'; script-src 'self' 'unsafe-inline' ${CDN}; style-src 'self' 'unsafe-inline' ${CDN}`,
+  `img-src 'self' data: ${CDN}; connect-src 'self'`,
+  LOCKED,
+].join('; ')
 
 /** Sent with every response (static files included, through static/_headers on Workers). */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {

@@ -54,7 +54,9 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
   const { record, security } = c.var
   record.set({ provider, model: input.model ?? config[provider].model })
   record.prompt(input.user_input)
-  const denied = checkModel(security.policy, provider, input.model, config[provider].model) ?? checkMaxTokens(security.policy, input.max_tokens)
+  const denied =
+    checkModel(security.policy, provider, input.model, config[provider].model) ??
+    checkMaxTokens(security.policy, input.max_tokens)
   if (denied) return badRequest(c, [denied])
   const maxTokens = outputTokens(security.policy, input.max_tokens)
 
