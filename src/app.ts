@@ -13,6 +13,7 @@ import { registerDocsRoutes } from './routes/docs'
 import { registerFlowRoutes } from './routes/flows'
 import { registerHealthRoute } from './routes/health'
 import { recordRequests } from './observability/request-middleware'
+import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
 import { badRequest, validationHook } from './validation'
@@ -73,7 +74,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       maxAge: 86_400,
     }),
   )
-  app.use('/api/*', accessControl, rateLimiting)
+  app.use('/api/*', refuseHead, accessControl, rateLimiting)
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
