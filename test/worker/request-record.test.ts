@@ -161,6 +161,25 @@ describe('headers, documents and odd paths', () => {
     }
   })
 
+  it('/openapi.json says how to send a token and documents 401, 405 and 429 on the API routes only', async () => {
+    type Doc = {
+      components: { securitySchemes: Record<string, unknown> }
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>
+    }
+    const doc = (await (await gateway('/openapi.json')).json()) as Doc
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerToken: { type: 'http', scheme: 'bearer' },
+      accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
+    })
+    for (const [path, method] of [['/api/stream/chat', 'post'], ['/api/stream/chat-get', 'get'], ['/api/stream/sse', 'get'], ['/api/flows/ask', 'post']]) {
+      const operation = doc.paths[path!]![method!]!
+      expect(operation.security).toEqual([{ bearerToken: [] }, { accessTokenQuery: [] }])
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '405', '429']))
+    }
+    expect(doc.paths['/health']!.get!.security).toBeUndefined()
+    expect(doc.paths['/health']!.get!.responses['401']).toBeUndefined()
+  })
+
   it("/openapi.json never takes its server URL from the Host header", async () => {
     const doc = (await (await gateway('/openapi.json', { headers: { host: 'evil.example' } })).json()) as { servers: { url: string }[] }
     expect(doc.servers).toEqual([{ url: '/' }])
