@@ -20,7 +20,12 @@ export default defineConfig({
                   GEMINI_BASE_URL: upstream,
                   OPENAI_API_KEY: 'sk-test-openai-key',
                   GEMINI_API_KEY: 'test-gemini-key',
+                  // Issue 8: the suite sends thousands of requests; tests that check limits set their own.
+                  RATE_LIMIT: 'off',
                 },
+                // Issue 8: a second Workers Rate Limiting binding with a small limit, so a test can hit it
+                // (the app reads RATE_LIMITER; the test passes this one in its place).
+                ratelimits: { TEST_RATE_LIMITER: { namespace_id: '1002', simple: { limit: 3, period: 60 } } },
               },
             }
           }),

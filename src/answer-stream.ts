@@ -1,4 +1,5 @@
 import { Generation, type GenerationPlan } from './flows/generation'
+import type { RequestRecord } from './observability/request-record'
 import { ProviderError } from './providers/errors'
 import type { StreamResult } from './providers/types'
 import { OPEN_EVENT, PING_EVENT, SSE_HEADERS, chunkEvent, doneEvent, errorEvent } from './sse'
@@ -11,10 +12,12 @@ export interface AnswerStreamOptions {
   pingIntervalMs: number
   /** Start with a `: open` comment, so runtimes that wait for body bytes send the headers at once. */
   open?: boolean
-  /** Fields added to the closing event and to an error event (e.g. `request_id`). */
-  extra?: Record<string, unknown>
-  /** Called once when the stream ended, however it ended. */
-  onEnd?: (generation: Generation, outcome: StreamOutcome) => void
+  /**
+   * The request's record: it counts pieces and bytes, makes the closing event safe (checked model
+   * name, masked, `request_id`), masks error messages, and writes the request's one log line when
+   * the stream ends, fails or the client leaves.
+   */
+  record?: RequestRecord
 }
 
 /** The message a client sees for a failure: a {@link ProviderError}'s own words, or a generic one. */
@@ -47,7 +50,8 @@ export function answerStream(
   plan: GenerationPlan,
   options: AnswerStreamOptions,
 ): { body: ReadableStream<Uint8Array>; generation: Generation } {
-  const extra = options.extra ?? {}
+  const { record } = options
+  if (record) record.streaming = true
   let controller!: ReadableStreamDefaultController<Uint8Array>
   let sent = 0
   let sentAtPing = 0
@@ -57,21 +61,28 @@ export function answerStream(
     if (timer === undefined) return
     clearInterval(timer)
     timer = undefined
-    options.onEnd?.(generation, outcome)
+    if (record) {
+      record.set({ attempts: generation.attempts })
+      record.finish(outcome, 200)
+    }
   }
 
   const generation = new Generation(plan, {
     text(piece) {
       sent++
-      controller.enqueue(chunkEvent(piece))
+      const event = chunkEvent(piece)
+      record?.piece(event.byteLength)
+      controller.enqueue(event)
     },
     done(result, attempts) {
-      controller.enqueue(doneEvent({ ...describeResult(result, attempts), ...extra }))
+      const details = describeResult(result, attempts)
+      controller.enqueue(doneEvent(record ? record.closing(details) : details))
       controller.close()
       end('done')
     },
     fail(error) {
-      controller.enqueue(errorEvent(publicErrorMessage(error), extra))
+      const message = publicErrorMessage(error)
+      controller.enqueue(record ? errorEvent(record.fail(error, message), { request_id: record.requestId }) : errorEvent(message))
       controller.close()
       end('error')
     },

@@ -1,4 +1,6 @@
+import type { SecuritySettings } from './access/settings'
 import type { Bindings, GatewayConfig } from './env'
+import type { RequestRecord } from './observability/request-record'
 import type { ProviderRegistry } from './providers/registry'
 
 /** Hono's environment for this app: the bindings and what the config middleware sets. */
@@ -9,5 +11,13 @@ export interface AppEnv {
     providers: ProviderRegistry
     /** Send a comment as soon as a stream opens (see AppOptions.flushHeadersEarly). */
     flushHeadersEarly: boolean
+    /** Access, limits, model policy and the secret masker (issue 8). */
+    security: SecuritySettings
+    /** This request's record: its id and its one log line. */
+    record: RequestRecord
+    /** The caller's identity when access control is on (`token:<index>` or `sub:<sub>`). */
+    caller: string | undefined
+    /** The client's IP: `cf-connecting-ip` on Workers, the socket's address on Bun and Node. */
+    clientIp: string | undefined
   }
 }

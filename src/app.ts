@@ -2,6 +2,9 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
+import { accessControl } from './access/access-control'
+import { rateLimiting } from './access/rate-limiting'
+import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
 import { providersFor } from './providers/registry'
@@ -9,6 +12,9 @@ import type { FetchFunction } from './providers/types'
 import { registerDocsRoutes } from './routes/docs'
 import { registerFlowRoutes } from './routes/flows'
 import { registerHealthRoute } from './routes/health'
+import { recordRequests } from './observability/request-middleware'
+import { refuseHead } from './routes/api-methods'
+import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
 import { badRequest, validationHook } from './validation'
 
@@ -23,6 +29,11 @@ export interface AppOptions {
    * for the model's first token; Workers and Node send them at once.
    */
   flushHeadersEarly?: boolean
+  /**
+   * The client's IP for per-caller rate limits where the runtime knows the socket (Bun, Node).
+   * Without it the app uses `cf-connecting-ip`, which only Cloudflare sets trustworthily.
+   */
+  clientIp?: (request: Request) => string | undefined
 }
 
 /**
@@ -36,28 +47,35 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
   app.use('*', async (c, next) => {
-    const config = readConfig(c.env ?? {})
+    const bindings = c.env ?? {}
+    const config = readConfig(bindings)
     c.set('config', config)
+    c.set('security', readSecurity(bindings))
+    c.set('clientIp', options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip'))
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
     await next()
   })
+  // Issue 8: request id + one log line per request, security headers, then access and limits.
+  app.use('*', recordRequests)
+  app.use('*', securityHeaders)
 
   app.use(
     '*',
     cors({
       origin: (origin, c) => {
-        const allowed = (c.var as AppEnv['Variables']).config.corsOrigins
+        const allowed = (c.var as unknown as AppEnv['Variables']).config.corsOrigins
         if (allowed === '*') return '*'
         return allowed.includes(origin) ? origin : null
       },
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control', 'X-Request-Id'],
-      // A fetch reader on another origin reads these to resume or stop a stream and to quote a request.
-      exposeHeaders: ['X-Stream-Id', 'X-Request-Id'],
+      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
+      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
       maxAge: 86_400,
     }),
   )
+  app.use('/api/*', refuseHead, accessControl, rateLimiting)
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
@@ -66,8 +84,11 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       }
       return error.getResponse()
     }
-    console.error(JSON.stringify({ event: 'unhandled_error', path: c.req.path, message: error.message, stack: error.stack }))
-    return c.json({ error: 'gateway: internal error. Retry; if it persists, check the gateway logs.' }, 500)
+    // The record logs the error (masked, no stack, no file path) on the request's one line.
+    const record = c.var.record
+    const message = 'gateway: internal error. Retry; if it persists, check the gateway logs for this request id.'
+    if (!record) return c.json({ error: message }, 500)
+    return c.json({ error: record.fail(error, message), request_id: record.requestId }, 500)
   })
 
   registerStreamRoutes(app)
@@ -75,7 +96,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerHealthRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
-  if (options.staticFiles) app.get('*', options.staticFiles)
+  if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)
 
   app.notFound((c) =>
     c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404),

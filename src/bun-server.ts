@@ -6,11 +6,16 @@
  * serveWithBun((request) => app.fetch(request, Bun.env), { name: 'LLM SSE gateway', port: 8000 })
  */
 
+import type { Server } from 'bun'
+
+/** What the gateway uses of Bun's server (`requestIP`: the socket address, for per-caller rate limits). */
+export type BunServer = Pick<Server<undefined>, 'port' | 'hostname' | 'stop' | 'requestIP'>
+
 /** The process environment on Bun. */
 export const bunEnv = (): Record<string, string | undefined> => Bun.env
 
 export function serveWithBun(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, server: BunServer) => Response | Promise<Response>,
   options: { name: string; port: number; hostname?: string },
 ): void {
   const server = Bun.serve({

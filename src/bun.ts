@@ -11,10 +11,20 @@ import { bunEnv, serveWithBun } from './bun-server'
 import type { Bindings } from './env'
 
 const bindings: Bindings = bunEnv()
+// Issue 8: the socket's address for per-caller rate limits (never a client-sent header).
+const clientIps = new WeakMap<Request, string>()
 const app = createApp({
+  clientIp: (request) => clientIps.get(request),
   staticFiles: serveStatic<AppEnv>({ root: new URL('../static', import.meta.url).pathname }),
   // Bun sends the status line and headers only with the first body bytes.
   flushHeadersEarly: true,
 })
 
-serveWithBun((request) => app.fetch(request, bindings), { name: 'LLM SSE gateway', port: 8000 })
+serveWithBun(
+  (request, server) => {
+    const ip = server.requestIP(request)?.address
+    if (ip) clientIps.set(request, ip)
+    return app.fetch(request, bindings)
+  },
+  { name: 'LLM SSE gateway', port: 8000 },
+)

@@ -36,6 +36,16 @@ export interface Bindings {
   MAX_UPSTREAM_EVENT_BYTES?: string
   /** Token of an authenticated Cloudflare AI Gateway, sent as `cf-aig-authorization: Bearer <token>`. */
   AI_GATEWAY_TOKEN?: string
+  // Security (issue 8): see src/access/settings.ts and the README's Security section.
+  ACCESS_TOKENS?: string
+  TOKEN_SIGNING_SECRET?: string
+  RATE_LIMIT?: string
+  /** The Workers Rate Limiting binding (Workers only; declared in the wrangler config). */
+  RATE_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> }
+  ALLOWED_MODELS?: string
+  MAX_OUTPUT_TOKENS?: string
+  LOG_PROMPTS?: string
+  PUBLIC_URL?: string
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }

@@ -12,10 +12,18 @@ import type { Bindings } from './env'
 
 const bindings: Bindings = process.env
 const root = fileURLToPath(new URL('../static', import.meta.url))
-const app = createApp({ staticFiles: serveStatic<AppEnv>({ root }) })
+// Issue 8: the socket's address for per-caller rate limits (never a client-sent header).
+const clientIps = new WeakMap<Request, string>()
+const app = createApp({ staticFiles: serveStatic<AppEnv>({ root }), clientIp: (request) => clientIps.get(request) })
 
 const server = serve(
-  { fetch: (request) => app.fetch(request, bindings), port: Number(process.env.PORT ?? 8000), hostname: process.env.HOST ?? '0.0.0.0' },
+  {
+    fetch: (request, { incoming }) => {
+      const ip = incoming.socket.remoteAddress
+      if (ip) clientIps.set(request, ip)
+      return app.fetch(request, bindings)
+    },
+    port: Number(process.env.PORT ?? 8000), hostname: process.env.HOST ?? '0.0.0.0' },
   (info) => console.log(`LLM SSE gateway (Node) listening on http://${info.address}:${info.port}`),
 )
 

@@ -144,6 +144,7 @@ export const ErrorSchema = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .openapi({ example: [{ field: 'user_input', message: 'is required' }] }),
+    request_id: z.string().optional().openapi({ description: 'On 5xx answers: the id of the log line for this request.' }),
   })
   .openapi('Error')
 
@@ -170,12 +171,14 @@ export const AskResponseSchema = z
 const ProviderHealthSchema = z.object({
   configured: z.boolean().openapi({ description: 'Whether its API key binding is set (the key itself is never shown).' }),
   model: z.string().openapi({ description: 'Default model.' }),
-  base_url: z.string(),
 })
 
 export const HealthSchema = z
   .object({
     status: z.literal('ok'),
+    access: z.enum(['open', 'token']).openapi({
+      description: '`open`: the API serves everyone (no ACCESS_TOKENS, no TOKEN_SIGNING_SECRET); `token`: it needs an access token.',
+    }),
     default_provider: z.enum(PROVIDER_NAMES),
     providers: z.object({ openai: ProviderHealthSchema, gemini: ProviderHealthSchema }),
   })

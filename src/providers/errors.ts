@@ -187,8 +187,8 @@ export function redirectError(provider: ProviderName, status: number): ProviderE
   return new ProviderError(
     provider,
     'redirect',
-    `${provider}: the provider answered with a redirect (${status}), which the gateway does not follow so the API key never leaves ${binding}'s origin. Set ${binding} to the API's final URL.`,
-    { status },
+    `${provider}: the provider answered with a redirect (HTTP ${status || 'redirect'}), which the gateway does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
+    { status: status || undefined },
   )
 }
 

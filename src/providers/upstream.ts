@@ -46,7 +46,8 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
     throw networkError(provider, error)
   }
   if (response.ok && response.body) return response.body
-  if (response.status >= 300 && response.status < 400) {
+  // `redirect: 'manual'` gives the 3xx itself (workerd, Bun, Node) or an opaque redirect (browsers).
+  if ((response.status >= 300 && response.status < 400) || (response.type as string) === 'opaqueredirect') {
     await response.body?.cancel()
     throw redirectError(provider, response.status)
   }

@@ -1,13 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
 import { publicErrorMessage } from '../answer-stream'
-import { logAnswer } from '../flows/answer-log'
 import { runAskWorkflow } from '../flows/ask-flow'
-import { planFor } from '../flows/plan'
 import { ProviderError } from '../providers/errors'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
-import { badRequest } from '../validation'
-import { chatRequestFrom, checkInputSize } from './chat-input'
+import { planChat } from './chat-plan'
 import { jsonBody } from './json-body'
 
 const ask = createRoute({
@@ -37,23 +34,19 @@ function statusFor(error: unknown): 429 | 502 | 503 | 504 {
 
 export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ask, async (c) => {
-    const input = c.req.valid('json')
-    const config = c.var.config
-    const tooLong = checkInputSize(input, config.maxInputChars)
-    if (tooLong) return badRequest(c, [tooLong])
-    const plan = planFor(config, c.var.providers, {
-      provider: input.provider ?? config.defaultProvider,
-      request: { ...chatRequestFrom(input), prompt: input.user_input },
-      fallback: input.fallback,
-    })
-    const signal = c.req.raw.signal
+    const plan = planChat(c, c.req.valid('json'))
+    if (plan instanceof Response) return plan as never
+    const { record } = c.var
     try {
-      const result = await runAskWorkflow(plan, signal, (generation) =>
-        logAnswer(generation, generation.result ? 'done' : signal?.aborted ? 'client_left' : 'error'),
-      )
-      return c.json(result, 200)
+      const result = await runAskWorkflow(plan, c.req.raw.signal, (generation) => record.set({ attempts: generation.attempts }))
+      // The checked model name, masked fields and the record's bytes and usage.
+      const { response, ...meta } = result
+      const { request_id: _id, ...safe } = record.closing(meta) as typeof meta & { request_id: string }
+      record.answered(new TextEncoder().encode(response).byteLength)
+      return c.json({ response, ...safe }, 200)
     } catch (error) {
-      return c.json({ error: publicErrorMessage(error) }, statusFor(error))
+      const message = record.fail(error, publicErrorMessage(error))
+      return c.json({ error: message, request_id: record.requestId }, statusFor(error))
     }
   })
 }

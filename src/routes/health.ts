@@ -16,10 +16,12 @@ export function registerHealthRoute(app: OpenAPIHono<AppEnv>): void {
     return c.json(
       {
         status: 'ok' as const,
+        // Issue 8: whether the API needs a token; per provider only configured + model (no base URLs).
+        access: c.var.security.access,
         default_provider: defaultProvider,
         providers: {
-          openai: { configured: openai.apiKey !== undefined, model: openai.model, base_url: openai.baseURL },
-          gemini: { configured: gemini.apiKey !== undefined, model: gemini.model, base_url: gemini.baseURL },
+          openai: { configured: openai.apiKey !== undefined, model: c.var.security.mask(openai.model) },
+          gemini: { configured: gemini.apiKey !== undefined, model: c.var.security.mask(gemini.model) },
         },
       },
       200,

@@ -2,12 +2,10 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { answerStream, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
-import { logAnswer } from '../flows/answer-log'
-import { planFor } from '../flows/plan'
+import type { RequestRecord } from '../observability/request-record'
 import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION, StreamEventSchema } from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
-import { badRequest } from '../validation'
-import { chatRequestFrom, checkInputSize } from './chat-input'
+import { planChat } from './chat-plan'
 import { jsonBody } from './json-body'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
@@ -46,20 +44,12 @@ type ChatInput = z.infer<typeof ChatRequestSchema>
 
 /** Starts the answer and returns the SSE response at once; provider failures arrive as error events. */
 function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
-  const config = c.var.config
-  const tooLong = checkInputSize(input, config.maxInputChars)
-  if (tooLong) return badRequest(c, [tooLong])
-
-  const provider = input.provider ?? config.defaultProvider
-  const plan = planFor(config, c.var.providers, {
-    provider,
-    request: { ...chatRequestFrom(input), prompt: input.user_input },
-    fallback: input.fallback,
-  })
+  const plan = planChat(c, input)
+  if (plan instanceof Response) return plan
   const { body, generation } = answerStream(plan, {
-    pingIntervalMs: config.pingIntervalMs,
+    pingIntervalMs: c.var.config.pingIntervalMs,
     open: c.var.flushHeadersEarly,
-    onEnd: (ended, outcome) => logAnswer(ended, outcome),
+    record: c.var.record,
   })
   // Workers and Node also report a client that left through the request's signal.
   const clientSignal = c.req.raw.signal
@@ -68,7 +58,13 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
 }
 
 /** `count` events, `intervalMs` apart: checks that streaming reaches a client through every proxy. */
-function demoStream(count: number, intervalMs: number, options: { pingIntervalMs: number; open: boolean }): ReadableStream<Uint8Array> {
+function demoStream(
+  count: number,
+  intervalMs: number,
+  options: { pingIntervalMs: number; open: boolean; record: RequestRecord },
+): ReadableStream<Uint8Array> {
+  const { record } = options
+  record.streaming = true
   let timer: ReturnType<typeof setTimeout> | undefined
   let ping: ReturnType<typeof setInterval> | undefined
   return new ReadableStream<Uint8Array>({
@@ -78,20 +74,24 @@ function demoStream(count: number, intervalMs: number, options: { pingIntervalMs
       if (intervalMs >= options.pingIntervalMs) ping = setInterval(() => controller.enqueue(PING_EVENT), options.pingIntervalMs)
       const next = (): void => {
         sent++
-        controller.enqueue(chunkEvent(`Event ${sent}/${count} at ${new Date().toISOString()}\n`))
+        const event = chunkEvent(`Event ${sent}/${count} at ${new Date().toISOString()}\n`)
+        record.piece(event.byteLength)
+        controller.enqueue(event)
         if (sent < count) {
           timer = setTimeout(next, intervalMs)
           return
         }
         clearInterval(ping)
-        controller.enqueue(doneEvent({ events: count }))
+        controller.enqueue(doneEvent(record.closing({ events: count })))
         controller.close()
+        record.finish('done', 200)
       }
       next()
     },
     cancel() {
       clearTimeout(timer)
       clearInterval(ping)
+      record.finish('client_left', 200)
     },
   })
 }
@@ -101,6 +101,8 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(chatGet, (c) => streamChat(c, c.req.valid('query')))
   app.openapi(demo, (c) => {
     const { count = 5, interval_ms: intervalMs = 500 } = c.req.valid('query')
-    return sseResponse(demoStream(count, intervalMs, { pingIntervalMs: c.var.config.pingIntervalMs, open: c.var.flushHeadersEarly }))
+    return sseResponse(
+      demoStream(count, intervalMs, { pingIntervalMs: c.var.config.pingIntervalMs, open: c.var.flushHeadersEarly, record: c.var.record }),
+    )
   })
 }

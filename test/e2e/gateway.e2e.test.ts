@@ -16,6 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { expectedAnswer, expectedPrefix, expectedRefusal, startEmulator, type Emulator, type RequestLogEntry } from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 import { parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } from '../support/sse.ts'
+import { securitySuite } from './security.e2e.ts'
 
 const run = promisify(execFile)
 type Provider = 'openai' | 'gemini'
@@ -470,3 +471,6 @@ with urllib.request.urlopen(url) as response:
     })
   })
 })
+
+// Issue 8: access, limits, model policy, request ids and security headers, on every runtime.
+for (const runtime of RUNTIMES) if (runtimeAvailable(runtime)) securitySuite(runtime)

@@ -97,6 +97,9 @@ export function upstreamVars(upstreamUrl: string): Record<string, string> {
     GEMINI_BASE_URL: base,
     OPENAI_API_KEY: 'emu-key',
     GEMINI_API_KEY: 'emu-key',
+    // Issue 8: no rate limit (wrangler.toml's RATE_LIMITER) for suites and benchmarks that send
+    // hundreds of requests from one address; the security suite sets its own limit.
+    RATE_LIMIT: 'off',
   }
 }
 

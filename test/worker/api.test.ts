@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests } from './helpers'
+import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests, withoutRequestId } from './helpers'
 
 /** Calls a fresh app with extra bindings, in this isolate (the real Response bytes still). */
 function withBindings(bindings: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
@@ -80,7 +80,7 @@ describe('the SSE endpoints', () => {
     ] as const) {
       const response = await withBindings({ [binding]: undefined }, '/api/stream/chat', json({ user_input: 'Hi', provider }))
       expect(response.status).toBe(200)
-      expect(await response.text()).toBe(
+      expect(withoutRequestId(await response.text(), response.headers.get('x-request-id'))).toBe(
         `data: ${JSON.stringify({
           error: `${provider}: no API key configured. Set the ${binding} secret (wrangler secret put ${binding}, or ${binding}=… in .dev.vars or the environment).`,
           done: true,
@@ -96,7 +96,7 @@ describe('the SSE endpoints', () => {
       ['gemini', 'GEMINI_BASE_URL', 'http://127.0.0.1:9'],
     ] as const) {
       const response = await withBindings({ [binding]: url }, '/api/stream/chat', json({ user_input: 'Hi', provider }))
-      expect(await response.text()).toBe(
+      expect(withoutRequestId(await response.text(), response.headers.get('x-request-id'))).toBe(
         `data: ${JSON.stringify({
           error: `${provider}: could not reach the provider or the connection failed. Check ${binding} and retry.`,
           done: true,
@@ -140,6 +140,8 @@ describe('POST /api/flows/ask', () => {
     expect(await response.json()).toEqual({
       error:
         'gemini: rate limit or quota exceeded (429: You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits). Wait a little and retry, or check the plan and billing of the account.',
+      // Issue 8: the id of the request's log line.
+      request_id: response.headers.get('x-request-id'),
     })
     const blocked = await postChat(
       { user_input: 'Hello', provider: 'gemini', model: await scenario({ fixture: 'gemini-prompt-blocked.sse' }) },
@@ -298,14 +300,17 @@ describe('health, docs and the rest', () => {
   it('GET /health says which providers are configured, never the keys', async () => {
     const response = await gateway('/health')
     const body = await response.text()
+    // Issue 8: whether access is open, and per provider only configured + model (no base URLs).
     expect(JSON.parse(body)).toEqual({
       status: 'ok',
+      access: 'open',
       default_provider: 'gemini',
       providers: {
-        openai: { configured: true, model: 'gpt-4.1-mini', base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/) },
-        gemini: { configured: true, model: 'gemini-2.5-flash', base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
+        openai: { configured: true, model: 'gpt-4.1-mini' },
+        gemini: { configured: true, model: 'gemini-2.5-flash' },
       },
     })
+    expect(body).not.toContain('127.0.0.1')
     expect(body).not.toContain('sk-test-openai-key')
     expect(body).not.toContain('test-gemini-key')
     const unconfigured = await withBindings({ OPENAI_API_KEY: undefined }, '/health')

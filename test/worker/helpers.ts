@@ -59,9 +59,27 @@ export function parseEvents(raw: string): GatewayEvent[] {
     })
 }
 
-/** The whole SSE body and its events. */
+/**
+ * Issue 8: the closing event and every error event end with `"request_id":"<X-Request-Id>"`.
+ * This checks that the last event of `raw` ends with exactly the response's request id and
+ * returns the bytes without that one field, so assertions written for the rest of the contract
+ * still compare every other byte.
+ */
+export function withoutRequestId(raw: string, requestId: string | null): string {
+  if (!requestId) throw new Error('the response has no X-Request-Id header')
+  const tail = `,"request_id":${JSON.stringify(requestId)}}\n\n`
+  if (!raw.endsWith(tail)) throw new Error(`the last event does not end with the request id ${requestId}: ${JSON.stringify(raw.slice(-160))}`)
+  return `${raw.slice(0, -tail.length)}}\n\n`
+}
+
+/** The body of an SSE response, its last event's request id checked and left out ({@link withoutRequestId}). */
+export async function bodyText(response: Response): Promise<string> {
+  return withoutRequestId(await response.text(), response.headers.get('x-request-id'))
+}
+
+/** The whole SSE body (its last event's request id checked and left out, see {@link withoutRequestId}) and its events. */
 export async function readStream(response: Response): Promise<{ raw: string; events: GatewayEvent[]; text: string }> {
-  const raw = await response.text()
+  const raw = withoutRequestId(await response.text(), response.headers.get('x-request-id'))
   const events = parseEvents(raw)
   const text = events.map((event) => event.chunk ?? '').join('')
   return { raw, events, text }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { fixtureBytes, parseEvents, postWith as call, readStream, scenario, upstreamRequests } from './helpers'
+import { bodyText, fixtureBytes, parseEvents, postWith as call, readStream, scenario, upstreamRequests } from './helpers'
 
 const text = async (name: string): Promise<string> => new TextDecoder().decode(await fixtureBytes(name))
 
@@ -26,7 +26,7 @@ async function answerLogs(run: () => Promise<unknown>): Promise<Record<string, u
     log.mockRestore()
     error.mockRestore()
   }
-  return lines.filter((line) => line.startsWith('{"event":"answer"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+  return lines.filter((line) => line.startsWith('{"event":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
 }
 
 afterEach(() => vi.restoreAllMocks())
@@ -35,7 +35,7 @@ describe('retries before the first text', () => {
   it('a 503, then the answer: the whole answer streams, with attempts: 2 and two upstream requests', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }] })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(GEMINI_BASIC + geminiDone(2))
+    expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
     const requests = await upstreamRequests(model)
     expect(requests.map((request) => request.status)).toEqual([503, 200])
   })
@@ -47,7 +47,7 @@ describe('retries before the first text', () => {
     })
     const startedAt = Date.now()
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(GEMINI_BASIC + geminiDone(2))
+    expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900)
     expect(Date.now() - startedAt).toBeLessThan(5000)
     const [first, second] = await upstreamRequests(model)
@@ -71,7 +71,7 @@ describe('retries before the first text', () => {
     const body = (await text('gemini-error-429-resource-exhausted.json')).replace('"26s"', '"1s"')
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ body, status: 429 }] })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(GEMINI_BASIC + geminiDone(2))
+    expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
     const [first, second] = await upstreamRequests(model)
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(900)
     expect(second!.receivedAt - first!.receivedAt).toBeLessThan(3000)
@@ -80,7 +80,7 @@ describe('retries before the first text', () => {
   it('a Retry-After longer than 10 s is not waited for: the error at once, one request', async () => {
     const model = await scenario({ fixture: 'gemini-error-429-resource-exhausted.json' })
     const startedAt = Date.now()
-    const events = parseEvents(await (await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })).text())
+    const events = parseEvents(await bodyText(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })))
     expect(events).toEqual([
       {
         error:
@@ -95,14 +95,14 @@ describe('retries before the first text', () => {
   it('a provider that keeps failing is asked 1 + RETRIES times, then the error names it', async () => {
     const model = await scenario({ fixture: 'openai-error-503-overloaded.json' })
     const response = await call({ RETRIES: '3' }, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model })
-    expect(parseEvents(await response.text())).toEqual([{ error: OPENAI_503, done: true }])
+    expect(parseEvents(await bodyText(response))).toEqual([{ error: OPENAI_503, done: true }])
     expect((await upstreamRequests(model)).map((request) => request.status)).toEqual([503, 503, 503, 503])
   })
 
   it('RETRIES=0 turns retries off', async () => {
     const model = await scenario({ fixture: 'openai-error-503-overloaded.json' })
     const response = await call({ RETRIES: '0' }, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model })
-    expect(parseEvents(await response.text())).toEqual([{ error: OPENAI_503, done: true }])
+    expect(parseEvents(await bodyText(response))).toEqual([{ error: OPENAI_503, done: true }])
     expect(await upstreamRequests(model)).toHaveLength(1)
   })
 
@@ -123,7 +123,7 @@ describe('retries before the first text', () => {
     it(`a 4xx other than 429 is never retried (${fixture})`, async () => {
       const model = await scenario({ fixture })
       const response = await call({ RETRIES: '3' }, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model })
-      expect(parseEvents(await response.text())).toEqual([{ error: message, done: true }])
+      expect(parseEvents(await bodyText(response))).toEqual([{ error: message, done: true }])
       expect(await upstreamRequests(model)).toHaveLength(1)
     })
   }
@@ -131,7 +131,7 @@ describe('retries before the first text', () => {
   it('a failure after the first piece is not retried: the pieces, then an error event', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', dropAfterWrites: 1 })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(
+    expect(await bodyText(response)).toBe(
       'data: {"chunk":"The","done":false}\n\n' +
         'data: {"error":"gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.","done":true}\n\n',
     )
@@ -141,7 +141,7 @@ describe('retries before the first text', () => {
   it('a connection that closes before the first text is retried', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ dropAfterWrites: 0 }] })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(GEMINI_BASIC + geminiDone(2))
+    expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
     expect(await upstreamRequests(model)).toHaveLength(2)
   })
 
@@ -151,7 +151,7 @@ describe('retries before the first text', () => {
       firstRequests: [{ fixture: 'gemini-error-503-overloaded.json', headers: { 'retry-after': '1' } }],
     })
     const response = await call({ SSE_PING_INTERVAL_MS: '200' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    const raw = await response.text()
+    const raw = await bodyText(response)
     const pings = raw.slice(0, raw.indexOf('data: ')).split(': ping\n\n')
     expect(pings.pop()).toBe('')
     expect(pings.every((before) => before === '')).toBe(true)
@@ -190,9 +190,9 @@ describe('retries before the first text', () => {
   it('the log line lists every attempt with its outcome', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }] })
     const [line] = await answerLogs(async () => {
-      await (await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })).text()
+      await bodyText(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model }))
     })
-    expect(line).toMatchObject({ event: 'answer', outcome: 'done', provider: 'gemini', model: 'gemini-2.0-flash', pieces: 3 })
+    expect(line).toMatchObject({ event: 'request', outcome: 'done', provider: 'gemini', model: 'gemini-2.0-flash', pieces: 3 })
     expect(line!.attempts).toEqual([
       { provider: 'gemini', model, outcome: 'upstream_status', status: 503, ms: expect.any(Number) },
       { provider: 'gemini', model, outcome: 'done', ms: expect.any(Number) },

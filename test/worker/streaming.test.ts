@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { parseEvents, postChat, scenario, upstreamRequests, waitFor } from './helpers'
+import { parseEvents, postChat, scenario, upstreamRequests, waitFor, withoutRequestId } from './helpers'
 
 const decoder = new TextDecoder()
 
@@ -115,7 +115,7 @@ describe('streaming behaviour', () => {
       }),
       { ...env, SSE_PING_INTERVAL_MS: '100', UPSTREAM_IDLE_TIMEOUT_MS: '1000' },
     )
-    const events = parseEvents(await response.text())
+    const events = parseEvents(withoutRequestId(await response.text(), response.headers.get('x-request-id')))
     expect(events).toHaveLength(2)
     expect(events[0]).toMatchObject({ done: false, chunk: expect.stringMatching(/^\*\*Cats:\*\*/) })
     expect(events[1]).toEqual({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LoggedRequest } from '../replay/server'
-import { parseEvents, postWith, scenario, upstreamRequests, waitFor } from './helpers'
+import { bodyText, parseEvents, postWith, scenario, upstreamRequests, waitFor } from './helpers'
 
 const GEMINI_BASIC =
   'data: {"chunk":"The","done":false}\n\n' +
@@ -30,7 +30,7 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ headersDelayMs: 5000 }] })
     const startedAt = Date.now()
     const response = await postWith({ FIRST_TEXT_TIMEOUT_MS: '300' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    expect(await response.text()).toBe(GEMINI_BASIC)
+    expect(await bodyText(response)).toBe(GEMINI_BASIC)
     expect(Date.now() - startedAt).toBeLessThan(2500)
     const [first, second] = await upstreamRequests(model)
     expect(first).toMatchObject({ clientClosedEarly: true })
@@ -45,7 +45,7 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
       provider: 'openai',
       model,
     })
-    expect(parseEvents(await response.text())).toEqual([{ error: firstText('openai', '0.4'), done: true }])
+    expect(parseEvents(await bodyText(response))).toEqual([{ error: firstText('openai', '0.4'), done: true }])
     await closedByGateway(model, 1)
   })
 
@@ -59,7 +59,7 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
     })
     const elapsed = Date.now() - startedAt
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: firstText('gemini', '0.5') })
+    expect(await response.json()).toEqual({ error: firstText('gemini', '0.5'), request_id: response.headers.get('x-request-id') })
     expect(elapsed).toBeGreaterThanOrEqual(450)
     expect(elapsed).toBeLessThan(1500)
     await closedByGateway(model, 1)
@@ -74,7 +74,7 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
       model,
     })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: firstText('gemini', '0.3') })
+    expect(await response.json()).toEqual({ error: firstText('gemini', '0.3'), request_id: response.headers.get('x-request-id') })
     expect(Date.now() - startedAt).toBeLessThan(2500)
     await closedByGateway(model, 2)
   })
@@ -88,7 +88,7 @@ describe('UPSTREAM_IDLE_TIMEOUT_MS', () => {
       provider: 'openai',
       model,
     })
-    const events = parseEvents(await response.text())
+    const events = parseEvents(await bodyText(response))
     expect(events.at(-1)).toEqual({ error: idle('openai', '0.5'), done: true })
     expect(events.slice(0, -1).map((event) => event.chunk).join('')).toBe('Hi there')
     await closedByGateway(model, 1)
@@ -98,7 +98,7 @@ describe('UPSTREAM_IDLE_TIMEOUT_MS', () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 3 })
     const response = await postWith({ UPSTREAM_IDLE_TIMEOUT_MS: '500' }, '/api/flows/ask', { user_input: 'Hi', provider: 'openai', model })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: idle('openai', '0.5') })
+    expect(await response.json()).toEqual({ error: idle('openai', '0.5'), request_id: response.headers.get('x-request-id') })
     await closedByGateway(model, 1)
   })
 })
@@ -108,7 +108,7 @@ describe('MAX_DURATION_MS', () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 300 })
     const startedAt = Date.now()
     const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
-    const events = parseEvents(await response.text())
+    const events = parseEvents(await bodyText(response))
     expect(Date.now() - startedAt).toBeLessThan(2000)
     expect(events.length).toBeGreaterThanOrEqual(2)
     for (const event of events.slice(0, -1)) expect(event).toEqual({ chunk: expect.any(String), done: false })
@@ -120,7 +120,7 @@ describe('MAX_DURATION_MS', () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 300 })
     const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/flows/ask', { user_input: 'Hi', provider: 'gemini', model })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: total('gemini', '1') })
+    expect(await response.json()).toEqual({ error: total('gemini', '1'), request_id: response.headers.get('x-request-id') })
     await closedByGateway(model, 1)
   })
 
@@ -128,7 +128,7 @@ describe('MAX_DURATION_MS', () => {
     const model = await scenario({ fixture: 'openai-error-503-overloaded.json', headers: { 'retry-after': '1' } })
     const startedAt = Date.now()
     const response = await postWith({ MAX_DURATION_MS: '1500', RETRIES: '5' }, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model })
-    const [event] = parseEvents(await response.text())
+    const [event] = parseEvents(await bodyText(response))
     expect(event).toEqual({ error: expect.stringMatching(/^openai: service unavailable or overloaded \(503: /), done: true })
     expect(Date.now() - startedAt).toBeLessThan(1500)
     expect(await upstreamRequests(model)).toHaveLength(2)
@@ -142,7 +142,7 @@ describe('MAX_DURATION_MS', () => {
       provider: 'gemini',
       model: stalled,
     })
-    expect(parseEvents(await response.text())).toEqual([{ error: total('gemini', '0.8'), done: true }])
+    expect(parseEvents(await bodyText(response))).toEqual([{ error: total('gemini', '0.8'), done: true }])
     await closedByGateway(stalled, 1)
     expect(await upstreamRequests(backup)).toHaveLength(0)
   })

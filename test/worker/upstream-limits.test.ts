@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { parseEvents, scenario, upstreamRequests, waitFor } from './helpers'
+import { bodyText, parseEvents, scenario, upstreamRequests, waitFor } from './helpers'
 
 const LIMIT = 64 * 1024
 
@@ -16,7 +16,7 @@ async function streamWithLimit(provider: 'openai' | 'gemini', model: string) {
     { ...env, MAX_UPSTREAM_EVENT_BYTES: String(LIMIT), RETRIES: '0' },
   )
   expect(response.status).toBe(200)
-  return parseEvents(await response.text())
+  return parseEvents(await bodyText(response))
 }
 
 const oversize = (provider: string) =>

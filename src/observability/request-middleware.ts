@@ -1,0 +1,46 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import type { AppEnv } from '../app-env'
+import { requestIdFor } from './request-id'
+import { RequestRecord, type Outcome } from './request-record'
+
+/** Sets a header on the response, copying it first when the runtime made its headers immutable. */
+export function setResponseHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    c.res = new Response(c.res.body, c.res)
+    c.res.headers.set(name, value)
+  }
+}
+
+function outcomeFor(status: number): Outcome {
+  if (status >= 500) return 'error'
+  return status >= 400 ? 'rejected' : 'done'
+}
+
+/**
+ * Gives every request its {@link RequestRecord} (`c.var.record`) and request id, puts the id in
+ * the `X-Request-Id` response header and emits the record's log line when the response is not a
+ * stream (a stream emits it itself when it ends). Runs after the config middleware.
+ *
+ * @example
+ * app.use('*', recordRequests)
+ * app.get('/x', (c) => { c.var.record.set({ provider: 'gemini' }); return c.json({}) })
+ */
+export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { mask, logPrompts } = c.var.security
+  const record = new RequestRecord({
+    requestId: requestIdFor(c.req.header('x-request-id'), mask),
+    method: c.req.method,
+    mask,
+    logPrompts,
+  })
+  // The route is known before the handlers run (a stream may end, and log, before next() returns).
+  const route = matchedRoutes(c).findLast((entry) => !entry.path.endsWith('*'))?.path
+  record.set(route ? { route } : { route: '(none)', path: c.req.path.slice(0, 200) })
+  c.set('record', record)
+  await next()
+  setResponseHeader(c, 'x-request-id', record.requestId)
+  if (!record.streaming) record.finish(outcomeFor(c.res.status), c.res.status)
+}
