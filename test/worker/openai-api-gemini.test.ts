@@ -301,7 +301,7 @@ describe('Gemini through /v1/chat/completions, not streamed', () => {
 })
 
 describe('Gemini errors reach the SDK as its usual error classes', () => {
-  const cases: [string, number, typeof OpenAI.APIError][] = [
+  const cases: [string, number, abstract new (...args: never[]) => Error][] = [
     ['gemini-error-400-api-key-invalid.json', 400, OpenAI.BadRequestError],
     ['gemini-error-403-no-api-key.json', 403, OpenAI.PermissionDeniedError],
     ['gemini-error-404-model-not-found.json', 404, OpenAI.NotFoundError],
