@@ -32,6 +32,8 @@ export interface Scenario {
   split?: boolean
   /** Milliseconds between the two halves of a split character (default 15). */
   splitDelay?: number
+  /** Gemini: call this declared function instead of answering (see tools.ts). */
+  call?: string
 }
 
 export const STREAM_FAULTS = ['drop', 'malformed', 'stall', 'midstream', 'blocked', 'safety', 'refusal', 'length'] as const
@@ -43,7 +45,7 @@ export const STATUS_FAULTS = ['400', '401', '403', '404', '429', '500', '503', '
 const TAG = /\[emu(?:[\s,]([^\]]*))?\]/gi
 const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 'splitdelay'] as const
 
-const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay)-(.+)$/i
+const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|call)-(.+)$/i
 
 /**
  * Parses one control string (`fault=drop after=3`, `429`, `split`). `key-value` is accepted too
@@ -63,6 +65,7 @@ export function parseControls(text: string): Scenario {
       continue
     }
     if (key === 'fault') out.fault = value.toLowerCase()
+    else if (key === 'call') out.call = value
     else if (key === 'split') out.split = !['0', 'false', 'no', 'off'].includes(value.toLowerCase())
     else if ((NUMERIC as readonly string[]).includes(key)) {
       const n = Number(value)
