@@ -24,9 +24,10 @@ export async function* geminiFrames(
     onEvent: (event) => events.push(event.data),
     onError: (error) => stray.push(error.line ?? ''),
   })
-  const drain = (): string => {
-    let out = ''
-    for (const data of events) {
+  /** Frames translated but not yet sent: kept when a later event of the same read fails. */
+  let ready = ''
+  const drain = (): void => {
+    for (const data of events.splice(0)) {
       let chunk: GenerateContentResponse & { error?: unknown }
       try {
         chunk = JSON.parse(data) as GenerateContentResponse & { error?: unknown }
@@ -37,10 +38,8 @@ export async function* geminiFrames(
         const reported = parseGoogleError(data)
         throw upstreamStatusError('gemini', reported?.code, reported?.message ?? '', { midStream: true })
       }
-      out += translator.push(chunk)
+      ready += translator.push(chunk)
     }
-    events.length = 0
-    return out
   }
   const strayError = (final: boolean): void => {
     if (stray.length === 0) return
@@ -52,25 +51,33 @@ export async function* geminiFrames(
   const reader = body.getReader()
   const decoder = new TextDecoder()
   try {
-    for (;;) {
-      let read: ReadableStreamReadResult<Uint8Array>
+    for (let done = false; !done; ) {
+      let failure: unknown
       try {
-        read = await reader.read()
+        const read = await reader.read().catch((error: unknown) => {
+          throw error instanceof Error && error.name === 'AbortError' ? error : truncatedError('gemini', error)
+        })
+        done = read.done
+        if (done) {
+          parser.feed(decoder.decode())
+          parser.reset({ consume: true })
+        } else {
+          parser.feed(decoder.decode(read.value, { stream: true }))
+        }
+        drain()
+        strayError(done)
+        if (done) ready += translator.end()
       } catch (error) {
-        if (error instanceof Error && error.name === 'AbortError') throw error
-        throw truncatedError('gemini', error)
+        failure = error
       }
-      if (read.done) break
-      parser.feed(decoder.decode(read.value, { stream: true }))
-      const frames = drain()
-      strayError(false)
-      if (frames !== '') yield frames
+      // What arrived before a failure still goes out first.
+      if (ready !== '') {
+        const frames = ready
+        ready = ''
+        yield frames
+      }
+      if (failure !== undefined) throw failure
     }
-    parser.feed(decoder.decode())
-    parser.reset({ consume: true })
-    const frames = drain()
-    strayError(true)
-    yield frames + translator.end()
   } finally {
     // Ends the upstream body when the client left early; a no-op after the last read.
     reader.cancel().catch(() => {})

@@ -249,6 +249,16 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     expect((error as Error).message).toMatch(/^gemini: the provider reported an error during the answer \(503: This model is currently experiencing high demand\)/)
   })
 
+  it('text and an error event in the same network read: the text first, then the error frame', async () => {
+    const [first, second] = await fixtureEvents('gemini-basic.sse')
+    const error = '{"error": {"code": 429,"message": "Resource exhausted.","status": "RESOURCE_EXHAUSTED"}}'
+    const model = await scenario({ body: `data: ${first}\r\n\r\ndata: ${second}\r\n\r\ndata: ${error}\r\n\r\n`, status: 200, chunking: 'whole' })
+    const result = await collectUntilError(await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    expect(result.text).toBe('The capital of Wyoming')
+    expect(result.error).toBeInstanceOf(OpenAI.APIError)
+    expect((result.error as Error).message).toContain('gemini: the provider reported an error during the answer (429: Resource exhausted)')
+  })
+
   it('an error before any answer text (after thoughts only) is a plain 503 error reply', async () => {
     const model = await scenario({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200 })
     const error = await rejection(openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
