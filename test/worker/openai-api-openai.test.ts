@@ -98,6 +98,18 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
     expect(raw.endsWith('data: [DONE]\n\n')).toBe(true)
   })
 
+  it('a redirect from the upstream is not followed (the key stays with the configured origin): 502', async () => {
+    for (const provider of ['openai', 'gemini'] as const) {
+      const model = await scenario({ body: '', status: 307, headers: { location: 'http://127.0.0.1:9/steal' } })
+      const response = await post({ model: `${provider}/${model}`, messages: HI, stream: true })
+      expect(response.status).toBe(502)
+      const { error } = (await response.json()) as { error: { message: string } }
+      const binding = provider === 'openai' ? 'OPENAI_BASE_URL' : 'GEMINI_BASE_URL'
+      expect(error.message).toBe(`${provider}: the provider answered with a redirect (307), which the gateway does not follow. Check ${binding}.`)
+      expect(await upstreamRequests(model)).toHaveLength(1)
+    }
+  })
+
   const errors: [string, number, abstract new (...args: never[]) => Error, string][] = [
     ['openai-error-401-invalid-api-key.json', 401, OpenAI.AuthenticationError, 'openai: invalid API key (401: Incorrect API key provided: sk-tes… You can find'],
     ['openai-error-404-model-not-found.json', 404, OpenAI.NotFoundError, 'openai: model or endpoint not found (404: The model `gpt-4.1-nano-wrong` does not exist'],
