@@ -89,6 +89,7 @@ export async function upstreamFailure(provider: ProviderName, response: Response
   const text = await response.text().catch(() => '')
   const reported = provider === 'openai' ? openaiReported(text) : geminiReported(text)
   const error = upstreamStatusError(provider, response.status, reported.message)
+  console.error(JSON.stringify({ event: 'openai_api_upstream_error', provider, status: response.status, message: error.message }))
   return providerErrorResponse(error, {
     ...(reported.type ? { type: reported.type } : {}),
     param: reported.param ?? null,
