@@ -9,6 +9,7 @@ import { toGeminiRequest } from './gemini-request'
 import { geminiFrames } from './gemini-sse'
 import { routeModel, type ModelRoute } from './models'
 import { relayFrames } from './openai-relay'
+import type { FrameStreamOptions } from './frame-stream'
 import { streamResponse } from './stream-response'
 import { send, upstreamFailure } from './upstream'
 
@@ -58,16 +59,24 @@ export async function chatCompletions(body: Json, context: CompletionContext): P
   const abort = new AbortController()
   const client = context.signal
   client?.addEventListener('abort', () => abort.abort(client.reason), { once: true })
+  // A stream answers once its first frame is there: until then the idle timeout covers the wait
+  // for the provider's headers and its first text (after it, the body's own timer does).
+  const options = streamOptions(route, context, abort)
+  const timer = body.stream === true ? setTimeout(() => abort.abort(options.idleError()), options.idleTimeoutMs) : undefined
   try {
-    return route.provider === 'openai' ? await openai(body, route, context, abort) : await gemini(body, route, context, abort)
+    return route.provider === 'openai' ? await openai(body, route, context, options) : await gemini(body, route, context, options)
   } catch (error) {
-    if (error instanceof ProviderError) return providerErrorResponse(error)
+    const reason: unknown = abort.signal.reason
+    const failure = abort.signal.aborted && reason instanceof ProviderError ? reason : error
+    if (failure instanceof ProviderError) return providerErrorResponse(failure)
     if (abort.signal.aborted) return openAIError(499, 'gateway: the client closed the request.', { code: 'client_closed' })
     throw error
+  } finally {
+    clearTimeout(timer)
   }
 }
 
-function streamOptions(route: ModelRoute, context: CompletionContext, abort: AbortController) {
+function streamOptions(route: ModelRoute, context: CompletionContext, abort: AbortController): FrameStreamOptions {
   const idleMs = context.config.upstreamIdleTimeoutMs
   return {
     abort,
@@ -78,7 +87,7 @@ function streamOptions(route: ModelRoute, context: CompletionContext, abort: Abo
   }
 }
 
-async function openai(body: Json, route: ModelRoute, context: CompletionContext, abort: AbortController): Promise<Response> {
+async function openai(body: Json, route: ModelRoute, context: CompletionContext, options: FrameStreamOptions): Promise<Response> {
   const { apiKey, baseURL } = context.config.openai
   const response = await send({
     provider: 'openai',
@@ -86,7 +95,7 @@ async function openai(body: Json, route: ModelRoute, context: CompletionContext,
     headers: { authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ ...body, model: route.model }),
     fetch: context.fetch,
-    signal: abort.signal,
+    signal: options.abort.signal,
   })
   if (!response.ok || !response.body) return upstreamFailure('openai', response)
   if (body.stream !== true) {
@@ -95,10 +104,10 @@ async function openai(body: Json, route: ModelRoute, context: CompletionContext,
       headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
     })
   }
-  return streamResponse(relayFrames(response.body), streamOptions(route, context, abort))
+  return streamResponse(relayFrames(response.body), options)
 }
 
-async function gemini(body: Json, route: ModelRoute, context: CompletionContext, abort: AbortController): Promise<Response> {
+async function gemini(body: Json, route: ModelRoute, context: CompletionContext, options: FrameStreamOptions): Promise<Response> {
   const translated = toGeminiRequest(body, route.model)
   if (!translated.ok) return invalidParams(translated.issues)
   const { apiKey, baseURL, apiVersion } = context.config.gemini
@@ -110,20 +119,20 @@ async function gemini(body: Json, route: ModelRoute, context: CompletionContext,
     headers: { 'x-goog-api-key': apiKey ?? '' },
     body: JSON.stringify(translated.request),
     fetch: context.fetch,
-    signal: abort.signal,
+    signal: options.abort.signal,
   })
   if (!response.ok || !response.body) return upstreamFailure('gemini', response)
   const created = Math.floor(Date.now() / 1000)
   if (stream) {
-    const options = body.stream_options as Json | undefined
-    const translator = createChunkTranslator({ model: route.model, includeUsage: options?.include_usage === true, created })
-    return streamResponse(geminiFrames(response.body, translator), streamOptions(route, context, abort))
+    const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true
+    const translator = createChunkTranslator({ model: route.model, includeUsage, created })
+    return streamResponse(geminiFrames(response.body, translator), options)
   }
   let reply: GenerateContentResponse
   try {
     reply = (await response.json()) as GenerateContentResponse
   } catch (error) {
-    if (abort.signal.aborted) throw error
+    if (options.abort.signal.aborted) throw error
     throw malformedError('gemini', error)
   }
   return Response.json(toChatCompletion(reply, route.model, created))

@@ -5,7 +5,7 @@ import { STREAM_HEADERS, frameStream, type FrameStreamOptions } from './frame-st
 /**
  * Answers a streamed chat completion once its first frame is there: until then nothing is sent,
  * so a failure (an error event in the first read, a dropped connection, silence past the idle
- * timeout) is still a plain OpenAI error reply with its status, which the SDKs raise as their
+ * timeout, which the caller's timer turns into an abort) is still a plain OpenAI error reply with its status, which the SDKs raise as their
  * usual error classes. After it, failures are error frames (see {@link frameStream}).
  *
  * @example
@@ -16,7 +16,6 @@ export async function streamResponse(
   options: FrameStreamOptions,
 ): Promise<Response> {
   const { abort } = options
-  const timer = setTimeout(() => abort.abort(options.idleError()), options.idleTimeoutMs)
   let first: IteratorResult<string | Uint8Array, void>
   try {
     first = await frames.next()
@@ -26,8 +25,6 @@ export async function streamResponse(
     if (failure instanceof ProviderError) return providerErrorResponse(failure)
     const { message, code } = describeFailure(failure)
     return openAIError(500, message, { code })
-  } finally {
-    clearTimeout(timer)
   }
   const body = frameStream(first.done ? undefined : first.value, frames, options)
   return new Response(body, { status: 200, headers: STREAM_HEADERS })

@@ -23,6 +23,7 @@ type Provider = 'openai' | 'gemini'
 const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
+const IDLE_TIMEOUT_MS = 1500
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
@@ -59,7 +60,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
 
   beforeAll(async () => {
     emu = await startEmulator()
-    gw = await startGateway({ runtime, upstreamUrl: emu.url, onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined })
+    gw = await startGateway({ runtime, upstreamUrl: emu.url, vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }, onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined })
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-token', maxRetries: 0 })
   }, 120_000)
   afterAll(async () => {
@@ -224,6 +225,34 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     expect(text).toBe(expectedPrefix(prompt, { provider }))
     if (provider === 'gemini') expect(error.message).toMatch(/^gemini: the provider reported an error during the answer \(503/)
     else expect(error.message).toContain('The server had an error')
+  })
+
+  it.each(PROVIDERS)('%s: a provider that goes silent mid-answer ends with an error frame after UPSTREAM_IDLE_TIMEOUT_MS', async (provider) => {
+    const prompt = 'Hi [emu fault=stall after=2]'
+    const stream = await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })
+    let text = ''
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+      })(),
+    )
+    expect(text).toBe(expectedPrefix(prompt, { provider }))
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(error.message).toBe(`${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+  })
+
+  it.each(PROVIDERS)('%s: a provider silent from the start (no headers yet) is a 504 before any chunk', async (provider) => {
+    const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+    expect(error.status).toBe(504)
+    expect(error.message).toBe(`504 ${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+  })
+
+  it('gemini: headers, then silence before the first text: also a 504', async () => {
+    const error = await rejection(client.chat.completions.create({ model: MODEL.gemini, messages: user('Hi [emu thoughts=1 fault=stall after=0]'), stream: true }))
+    expect(error.status).toBe(504)
   })
 
   it('GET /v1/models lists both configured models', async () => {
