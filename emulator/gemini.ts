@@ -10,6 +10,7 @@ import { estimateTokens, googleJson, googlePretty, isObject, randomId, readBody,
 import { MISSING_MODEL } from './openai.ts'
 import type { HandlerContext } from './attempts.ts'
 import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import { emulatorSignature, expectedFunctionCall, functionToCall, missingSignature, partPrompt } from './tools.ts'
 
 export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
 
@@ -90,11 +91,11 @@ export function validateGemini(body: Record<string, unknown>, version: string): 
   return undefined
 }
 
-/** The text of the last user content (a content without role counts as user). */
+/** The text of the last user content (a content without role counts as user); a function result counts as text. */
 function promptOf(contents: Record<string, unknown>[]): string {
   const last = [...contents].reverse().find((c) => c.role === undefined || c.role === 'user' || contents.length === 1)
   const parts = Array.isArray(last?.parts) ? last.parts : []
-  return parts.map((p) => (isObject(p) && typeof p.text === 'string' && p.thought !== true ? p.text : '')).join('')
+  return parts.map(partPrompt).join('')
 }
 
 interface Turn {
@@ -200,6 +201,8 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
 
   const base = baseModel(model)
   if (MISSING_MODEL.test(base)) return fail(geminiErrors.modelNotFound(base, version))
+  const unsigned = missingSignature(contents, base)
+  if (unsigned) return fail(unsigned)
   const fault = scenario.fault === 'refusal' ? 'blocked' : scenario.fault
   const reply = fault ? faultReply('gemini', fault, { model: base, version, key }) : undefined
   const faultErr = reply && withRetryAfter(reply, scenario.retryAfter)
@@ -221,7 +224,10 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
     candidateTokens: 0,
   }
 
-  if (operation === 'generateContent') return unary(ex, turn, pieces, after, thoughts)
+  const call = functionToCall(body, scenario.call, contents)
+  const callPart = call ? { functionCall: expectedFunctionCall(prompt, call), thoughtSignature: emulatorSignature(call) } : undefined
+
+  if (operation === 'generateContent') return unary(ex, turn, pieces, after, thoughts, callPart)
 
   const headers: Record<string, string> = sse
     ? {
@@ -253,6 +259,13 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
   for (const t of thoughts) {
     turn.thoughtTokens += estimateTokens(t)
     if (!(await send(frame(f, response(turn, textCandidate([{ text: t, thought: true }])))))) return
+  }
+  if (callPart) {
+    // A function call comes whole, in one chunk that also finishes the turn (WIRE.md §2.5).
+    turn.candidateTokens = estimateTokens(JSON.stringify(callPart.functionCall))
+    if (!(await send(frame(f, response(turn, textCandidate([callPart], 'STOP')))))) return
+    ex.sent()
+    return ex.end('function_call', close)
   }
   const cut = CUTTING_FAULTS.includes(fault ?? '') ? after : pieces.length
   for (const [i, piece] of pieces.slice(0, cut).entries()) {
@@ -286,7 +299,7 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
   ex.end(fault ?? 'ok', close)
 }
 
-async function unary(ex: Exchange, turn: Turn, pieces: string[], after: number, thoughts: string[]): Promise<void> {
+async function unary(ex: Exchange, turn: Turn, pieces: string[], after: number, thoughts: string[], callPart?: Record<string, unknown>): Promise<void> {
   const fault = ex.scenario.fault === 'refusal' ? 'blocked' : ex.scenario.fault
   if (fault === 'stall') {
     if (!(await ex.begin(200, { 'content-type': 'application/json; charset=UTF-8' }))) return
@@ -302,7 +315,10 @@ async function unary(ex: Exchange, turn: Turn, pieces: string[], after: number, 
   }
   for (const t of thoughts) turn.thoughtTokens += estimateTokens(t)
   let obj: unknown
-  if (fault === 'blocked') {
+  if (callPart) {
+    turn.candidateTokens = estimateTokens(JSON.stringify(callPart.functionCall))
+    obj = response(turn, textCandidate([...thoughts.map((t) => ({ text: t, thought: true })), callPart], 'STOP'))
+  } else if (fault === 'blocked') {
     obj = { promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }, usageMetadata: usage(turn, false), modelVersion: turn.modelVersion, responseId: turn.responseId }
   } else {
     const partial = fault === 'safety' || fault === 'length'

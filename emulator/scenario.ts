@@ -39,6 +39,8 @@ export interface Scenario {
   retryAfter?: number
   /** Milliseconds of silence after the headers (and OpenAI's role chunk), before the first content piece. */
   hold?: number
+  /** Gemini: call this declared function instead of answering (see tools.ts). */
+  call?: string
 }
 
 export const STREAM_FAULTS = ['drop', 'malformed', 'stall', 'midstream', 'blocked', 'safety', 'refusal', 'length'] as const
@@ -52,7 +54,7 @@ const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 's
 /** Keys whose spelling differs from the field. */
 const RENAMED: Record<string, 'splitDelay' | 'retryAfter'> = { splitdelay: 'splitDelay', retry_after: 'retryAfter', retryafter: 'retryAfter' }
 
-const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|fail|status|hold|retry_after|retryafter)-(.+)$/i
+const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|fail|status|hold|retry_after|retryafter|call)-(.+)$/i
 
 /**
  * Parses one control string (`fault=drop after=3`, `429`, `split`). `key-value` is accepted too
@@ -72,6 +74,7 @@ export function parseControls(text: string): Scenario {
       continue
     }
     if (key === 'fault' || key === 'status') out.fault = value.toLowerCase()
+    else if (key === 'call') out.call = value
     else if (key === 'split') out.split = !['0', 'false', 'no', 'off'].includes(value.toLowerCase())
     else if ((NUMERIC as readonly string[]).includes(key) || key in RENAMED) {
       const n = Number(value)

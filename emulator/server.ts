@@ -21,6 +21,7 @@ import type { Scenario } from './scenario.ts'
 export type { RequestLogEntry } from './log.ts'
 export type { Scenario } from './scenario.ts'
 export { expectedAnswer, expectedChunks, expectedPrefix, expectedRefusal, thoughtTexts } from './answer.ts'
+export { emulatorSignature, expectedFunctionCall, toolResultPrompt } from './tools.ts'
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */

@@ -7,6 +7,7 @@ import { rateLimiting } from './access/rate-limiting'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
+import { registerOpenAIRoutes } from './openai/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
 import { registerDocsRoutes } from './routes/docs'
@@ -93,6 +94,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
 
   registerStreamRoutes(app)
   registerFlowRoutes(app)
+  registerOpenAIRoutes(app, { fetch: options.fetch })
   registerHealthRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))

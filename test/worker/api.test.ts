@@ -326,7 +326,7 @@ describe('health, docs and the rest', () => {
     }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/health'].sort(),
+      ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/health', '/v1/chat/completions', '/v1/models'].sort(),
     )
     expect(doc.paths['/api/stream/chat']?.post?.requestBody?.content['application/json']?.schema).toEqual({
       $ref: '#/components/schemas/ChatRequest',

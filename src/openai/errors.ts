@@ -1,0 +1,106 @@
+import { ProviderError } from '../providers/errors'
+
+/**
+ * Errors in OpenAI's shape, `{"error":{"message","type","param","code"}}`, so that the openai SDKs
+ * raise their usual classes (BadRequestError, NotFoundError, RateLimitError, …) with the right status.
+ *
+ * @example
+ * return openAIError(404, 'The model `x` does not exist or you do not have access to it.', {
+ *   param: 'model', code: 'model_not_found',
+ * })
+ */
+
+export interface OpenAIErrorFields {
+  type?: string
+  param?: string | null
+  code?: string | null
+}
+
+/** The body of an OpenAI error. */
+export function errorBody(message: string, status: number, fields: OpenAIErrorFields = {}) {
+  return {
+    error: { message, type: fields.type ?? typeFor(status), param: fields.param ?? null, code: fields.code ?? null },
+  }
+}
+
+/** OpenAI's error `type` for a status. */
+export function typeFor(status: number): string {
+  if (status === 401) return 'authentication_error'
+  if (status === 403) return 'permission_error'
+  if (status === 429) return 'rate_limit_error'
+  if (status >= 500) return 'server_error'
+  return 'invalid_request_error'
+}
+
+/**
+ * A JSON error reply. `retry: false` adds `x-should-retry: false`, which the openai SDKs honour
+ * (they would otherwise retry 408, 409, 429 and 5xx on their own).
+ */
+export function openAIError(
+  status: number,
+  message: string,
+  fields: OpenAIErrorFields & { retry?: boolean; headers?: Record<string, string> } = {},
+): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...fields.headers }
+  if (fields.retry === false) headers['x-should-retry'] = 'false'
+  return new Response(JSON.stringify(errorBody(message, status, fields)), { status, headers })
+}
+
+export function modelNotFound(model: string): Response {
+  return openAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`, {
+    param: 'model',
+    code: 'model_not_found',
+  })
+}
+
+/** A request parameter the gateway rejects, e.g. `{ param: 'n', message: "'n' must be 1 …" }`. */
+export interface ParamIssue {
+  param: string
+  message: string
+}
+
+/** 400 naming every rejected parameter; `param` is the first of them. */
+export function invalidParams(issues: ParamIssue[]): Response {
+  const unsupported = issues.every((issue) => issue.message.startsWith('unsupported'))
+  return openAIError(400, issues.map((issue) => `${issue.param}: ${issue.message}`).join('; '), {
+    param: issues[0]?.param ?? null,
+    code: unsupported ? 'unsupported_parameter' : 'invalid_value',
+  })
+}
+
+/** The status a failure is reported with when the upstream gave none. */
+function statusOf(error: ProviderError): number {
+  if (error.status !== undefined && error.status >= 400) return error.status
+  switch (error.kind) {
+    case 'not_configured':
+      return 503
+    case 'timeout':
+      return 504
+    case 'blocked':
+      return 400
+    default:
+      return 502
+  }
+}
+
+/** An OpenAI error reply for a provider failure before the first chunk. */
+export function providerErrorResponse(error: ProviderError, fields: OpenAIErrorFields & { headers?: Record<string, string> } = {}) {
+  const status = statusOf(error)
+  // A missing key or a key the provider rejects will not get better by retrying.
+  const retry = error.kind === 'not_configured' || status === 401 || status === 403 ? false : undefined
+  return openAIError(status, error.message, { code: error.kind, ...fields, retry })
+}
+
+const encoder = new TextEncoder()
+
+/** An error after the first chunk: a `data: {"error":…}` frame (the SDKs raise APIError), then `[DONE]`. */
+export function errorFrame(message: string, code: string): Uint8Array {
+  const body = errorBody(message, 500, { code })
+  return encoder.encode(`data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`)
+}
+
+/** The public message and code for any failure while streaming. */
+export function describeFailure(error: unknown): { message: string; code: string } {
+  if (error instanceof ProviderError) return { message: error.message, code: error.kind }
+  return { message: 'gateway: internal error while streaming the answer. Retry; if it persists, check the gateway logs.', code: 'internal' }
+}

@@ -1,0 +1,78 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppEnv } from '../app-env'
+import type { FetchFunction } from '../providers/types'
+import { chatCompletions } from './chat-completions'
+import { openAIError } from './errors'
+import { listModels } from './models'
+import { CHUNKS_DESCRIPTION, ChatCompletionRequestSchema, ChatCompletionSchema, ModelListSchema, OpenAIErrorSchema } from './schemas'
+
+/**
+ * Registers `POST /v1/chat/completions` and `GET /v1/models`, and describes them in the OpenAPI
+ * document. The body is read here rather than by a validator so that every error, malformed JSON
+ * included, has OpenAI's shape.
+ *
+ * @example
+ * registerOpenAIRoutes(app, { fetch: options.fetch })
+ */
+
+const errorResponse = (description: string) => ({ content: { 'application/json': { schema: OpenAIErrorSchema } }, description })
+
+const completions = createRoute({
+  method: 'post',
+  path: '/v1/chat/completions',
+  tags: ['openai'],
+  summary: 'OpenAI-compatible chat completions (OpenAI or Gemini, picked by the model)',
+  request: { body: { content: { 'application/json': { schema: ChatCompletionRequestSchema } }, required: true } },
+  responses: {
+    200: {
+      content: {
+        'application/json': { schema: ChatCompletionSchema },
+        'text/event-stream': { schema: z.string().openapi({ example: 'data: {"id":"chatcmpl-…","object":"chat.completion.chunk",…}\n\ndata: [DONE]\n\n' }) },
+      },
+      description: CHUNKS_DESCRIPTION,
+    },
+    400: errorResponse('A parameter is invalid, or Gemini cannot honour it; `param` and the message name it.'),
+    404: errorResponse('Unknown model (`model_not_found`).'),
+    502: errorResponse('The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).'),
+  },
+})
+
+const models = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  tags: ['openai'],
+  summary: 'The configured model of each provider that has an API key',
+  responses: { 200: { content: { 'application/json': { schema: ModelListSchema } }, description: 'OpenAI’s model list.' } },
+})
+
+export interface OpenAIRouteOptions {
+  /** The `fetch` the provider calls go through; the runtime's own by default. */
+  fetch?: FetchFunction
+}
+
+export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRouteOptions = {}): void {
+  const fetch: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  app.openAPIRegistry.registerPath(completions)
+  app.post(
+    completions.path,
+    (c, next) =>
+      bodyLimit({
+        maxSize: c.var.config.maxBodyBytes,
+        onError: () => openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+      })(c, next),
+    async (c) => {
+      let body: unknown
+      try {
+        body = await c.req.json()
+      } catch {
+        return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
+      }
+      return chatCompletions(body as Record<string, unknown>, { config: c.var.config, fetch, signal: c.req.raw.signal })
+    },
+  )
+  app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.var.config) }, 200))
+}

@@ -1,0 +1,262 @@
+/**
+ * Black box: the official openai SDK against the gateway's OpenAI-compatible API (wrangler dev,
+ * Bun and Node), with the provider emulator upstream. Every answer is compared exactly with the
+ * emulator's `expectedAnswer(...)`; the tool call round trip runs against Gemini.
+ *
+ * Narrow the runtimes with GATEWAY_RUNTIMES=workers (or bun,node).
+ */
+import OpenAI from 'openai'
+import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  expectedAnswer,
+  expectedChunks,
+  expectedFunctionCall,
+  expectedPrefix,
+  startEmulator,
+  toolResultPrompt,
+  type Emulator,
+} from '../../emulator/server.ts'
+import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+
+type Provider = 'openai' | 'gemini'
+const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
+const PROVIDERS: Provider[] = ['openai', 'gemini']
+const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
+const IDLE_TIMEOUT_MS = 1500
+
+const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
+const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
+
+async function collect(stream: AsyncIterable<ChatCompletionChunk>) {
+  const chunks: ChatCompletionChunk[] = []
+  for await (const chunk of stream) chunks.push(chunk)
+  const deltas = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.delta))
+  const text = deltas.map((delta) => delta.content ?? '').join('')
+  const finish = chunks.flatMap((chunk) => chunk.choices).find((choice) => choice.finish_reason)?.finish_reason
+  return { chunks, deltas, text, finish }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await promise
+  } catch (error) {
+    return error as InstanceType<typeof OpenAI.APIError>
+  }
+  throw new Error('expected a rejection')
+}
+
+const user = (content: string): ChatCompletionMessageParam[] => [{ role: 'user', content }]
+
+describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstream)', (runtime) => {
+  if (!runtimeAvailable(runtime)) {
+    it.skip(`${runtime}: ${RUNTIME_ENTRY[runtime]} does not exist yet`, () => {})
+    return
+  }
+
+  let emu: Emulator
+  let gw: RunningGateway
+  let client: OpenAI
+
+  beforeAll(async () => {
+    emu = await startEmulator()
+    gw = await startGateway({ runtime, upstreamUrl: emu.url, vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }, onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined })
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-token', maxRetries: 0 })
+  }, 120_000)
+  afterAll(async () => {
+    await gw?.stop()
+    await emu?.close()
+  })
+  beforeEach(() => emu.clearRequests())
+
+  it.each(PROVIDERS)('%s: streams the exact answer, piece by piece, finish_reason "stop"', async (provider) => {
+    const r = await collect(await client.chat.completions.create({ model: MODEL[provider], messages: user(PROMPT), stream: true }))
+    expect(r.text).toBe(expectedAnswer(PROMPT, { provider }))
+    const pieces = expectedChunks(PROMPT, { provider })
+    // OpenAI's own first chunk is role-only (content ""); the Gemini translation puts the role on the first piece.
+    const contents = r.deltas.map((delta) => delta.content).filter((content) => content !== undefined && content !== '')
+    expect(contents).toEqual(pieces)
+    expect(r.deltas[0]).toMatchObject({ role: 'assistant' })
+    expect(r.finish).toBe('stop')
+    expect(r.chunks.every((chunk) => chunk.usage == null)).toBe(true)
+    const [request] = emu.requests()
+    expect(request).toMatchObject({ provider, model: MODEL[provider], status: 200, outcome: 'ok', stream: true })
+  })
+
+  it.each(PROVIDERS)('%s: without streaming, one chat.completion with the exact answer', async (provider) => {
+    const completion = await client.chat.completions.create({ model: MODEL[provider], messages: user(PROMPT) })
+    expect(completion.object).toBe('chat.completion')
+    expect(completion.choices).toHaveLength(1)
+    expect(completion.choices[0]).toMatchObject({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: expectedAnswer(PROMPT, { provider }) } })
+    expect(completion.usage!.total_tokens).toBe(completion.usage!.prompt_tokens + completion.usage!.completion_tokens)
+  })
+
+  it.each(PROVIDERS)('%s: include_usage adds one last chunk with empty choices and the usage', async (provider) => {
+    const prompt = `${PROMPT} [emu thoughts=2]`
+    const r = await collect(
+      await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true, stream_options: { include_usage: true } }),
+    )
+    expect(r.text).toBe(expectedAnswer(prompt, { provider }))
+    const last = r.chunks.at(-1)!
+    expect(last.choices).toEqual([])
+    expect(last.usage!.prompt_tokens).toBeGreaterThan(0)
+    expect(last.usage!.completion_tokens).toBeGreaterThan(0)
+    expect(last.usage!.total_tokens).toBe(last.usage!.prompt_tokens + last.usage!.completion_tokens)
+    if (provider === 'gemini') expect(last.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0)
+    for (const chunk of r.chunks.slice(0, -1)) expect(chunk.usage ?? null).toBeNull()
+  })
+
+  for (const stream of [true, false]) {
+    it(`gemini: a tool call round trip (${stream ? 'streamed' : 'not streamed'}): the call, the result, the answer`, async () => {
+      const model = 'gemini-3-flash-preview'
+      const prompt = 'Thời tiết ở Hà Nội thế nào? [emu call=get_weather thoughts=1]'
+      const tools: OpenAI.ChatCompletionTool[] = [
+        { type: 'function', function: { name: 'get_weather', description: 'Weather for a place', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } },
+      ]
+      const call = expectedFunctionCall(prompt, 'get_weather')
+      let toolCall: OpenAI.ChatCompletionMessageFunctionToolCall
+      if (stream) {
+        const r = await collect(await client.chat.completions.create({ model, messages: user(prompt), tools, stream: true }))
+        expect(r.text).toBe('')
+        expect(r.finish).toBe('tool_calls')
+        const calls = r.deltas.flatMap((delta) => delta.tool_calls ?? [])
+        expect(calls).toHaveLength(1)
+        expect(calls[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather' } })
+        toolCall = { id: calls[0]!.id!, type: 'function', function: { name: calls[0]!.function!.name!, arguments: calls[0]!.function!.arguments! } }
+      } else {
+        const completion = await client.chat.completions.create({ model, messages: user(prompt), tools })
+        expect(completion.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null } })
+        toolCall = completion.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall
+      }
+      expect(toolCall.id).toMatch(/^call_/)
+      expect(JSON.parse(toolCall.function.arguments)).toEqual(call.args)
+
+      const result = { temperature: 31, unit: 'C', sky: 'nắng' }
+      const messages: ChatCompletionMessageParam[] = [
+        ...user(prompt),
+        { role: 'assistant', content: null, tool_calls: [toolCall] },
+        { role: 'tool', tool_call_id: toolCall.id, content: JSON.stringify(result) },
+      ]
+      const expected = expectedAnswer(toolResultPrompt('get_weather', result), { provider: 'gemini' })
+      if (stream) {
+        const r = await collect(await client.chat.completions.create({ model, messages, tools, stream: true }))
+        expect(r.text).toBe(expected)
+        expect(r.finish).toBe('stop')
+      } else {
+        const completion = await client.chat.completions.create({ model, messages, tools })
+        expect(completion.choices[0]!.message.content).toBe(expected)
+      }
+      // The second request carried the call with its thought signature (Gemini 3 rejects it otherwise).
+      const second = emu.requests()[1]!
+      expect(second.status).toBe(200)
+      expect((second.body as { contents: unknown[] }).contents[1]).toEqual({
+        role: 'model',
+        parts: [{ functionCall: { name: 'get_weather', args: call.args }, thoughtSignature: expect.any(String) }],
+      })
+    })
+  }
+
+  it('gemini: response_format json_schema and reasoning_effort are translated', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] }
+    const completion = await client.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: user(PROMPT),
+      response_format: { type: 'json_schema', json_schema: { name: 'reply', schema } },
+      reasoning_effort: 'none',
+    })
+    expect(completion.choices[0]!.message.content).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
+    const [request] = emu.requests()
+    expect((request!.body as { generationConfig: unknown }).generationConfig).toEqual({
+      responseMimeType: 'application/json',
+      responseJsonSchema: schema,
+      thinkingConfig: { thinkingBudget: 0 },
+    })
+  })
+
+  it('gemini: parameters it cannot honour are a 400 BadRequestError naming them; nothing goes upstream', async () => {
+    const error = await rejection(client.chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), n: 3, logprobs: true, stream: true }))
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(error.status).toBe(400)
+    expect(error.message).toBe(
+      '400 n: unsupported for Gemini (Gemini returns one choice: n must be 1); logprobs: unsupported for Gemini (Gemini log probabilities are not translated)',
+    )
+    expect(error.param).toBe('n')
+    expect(error.code).toBe('unsupported_parameter')
+    expect(emu.requests()).toEqual([])
+  })
+
+  it('an unknown model is a 404 NotFoundError (model_not_found)', async () => {
+    const error = await rejection(client.chat.completions.create({ model: 'claude-3-opus', messages: user('Hi') }))
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError)
+    expect(error.code).toBe('model_not_found')
+  })
+
+  const faults: [Provider, string, number, abstract new (...args: never[]) => Error][] = [
+    ['gemini', '429', 429, OpenAI.RateLimitError],
+    ['gemini', 'badkey', 400, OpenAI.BadRequestError],
+    ['gemini', 'nokey', 403, OpenAI.PermissionDeniedError],
+    ['gemini', '503', 503, OpenAI.InternalServerError],
+    ['openai', '429', 429, OpenAI.RateLimitError],
+    ['openai', 'badkey', 401, OpenAI.AuthenticationError],
+    ['openai', '404', 404, OpenAI.NotFoundError],
+    ['openai', '500', 500, OpenAI.InternalServerError],
+  ]
+  for (const [provider, fault, status, ErrorClass] of faults) {
+    it(`${provider} fault=${fault}: ${ErrorClass.name} ${status}, streamed or not`, async () => {
+      for (const stream of [true, false]) {
+        const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user(`Hi [emu fault=${fault}]`), stream }))
+        expect(error).toBeInstanceOf(ErrorClass)
+        expect(error.status).toBe(status)
+        expect(error.message).toMatch(new RegExp(`^${status} ${provider}: `))
+      }
+    })
+  }
+
+  it.each(PROVIDERS)('%s: an error mid-answer arrives after the text so far, and the SDK raises it', async (provider) => {
+    const prompt = 'Hi [emu fault=midstream after=2]'
+    const stream = await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })
+    let text = ''
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+      })(),
+    )
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(text).toBe(expectedPrefix(prompt, { provider }))
+    if (provider === 'gemini') expect(error.message).toMatch(/^gemini: the provider reported an error during the answer \(503/)
+    else expect(error.message).toContain('The server had an error')
+  })
+
+  it.each(PROVIDERS)('%s: a provider that goes silent mid-answer ends with an error frame after UPSTREAM_IDLE_TIMEOUT_MS', async (provider) => {
+    const prompt = 'Hi [emu fault=stall after=2]'
+    const stream = await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })
+    let text = ''
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+      })(),
+    )
+    expect(text).toBe(expectedPrefix(prompt, { provider }))
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(error.message).toBe(`${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+  })
+
+  it.each(PROVIDERS)('%s: a provider silent from the start (no headers yet) is a 504 before any chunk', async (provider) => {
+    const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+    expect(error.status).toBe(504)
+    expect(error.message).toBe(`504 ${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+  })
+
+  it('gemini: headers, then silence before the first text: also a 504', async () => {
+    const error = await rejection(client.chat.completions.create({ model: MODEL.gemini, messages: user('Hi [emu thoughts=1 fault=stall after=0]'), stream: true }))
+    expect(error.status).toBe(504)
+  })
+
+  it('GET /v1/models lists both configured models', async () => {
+    const list = await client.models.list()
+    expect(list.data.map((model) => model.id)).toEqual(['gpt-4.1-mini', 'gemini-2.5-flash'])
+  })
+})

@@ -1,0 +1,65 @@
+import { exports } from 'cloudflare:workers'
+import OpenAI from 'openai'
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
+import { fixtureBytes } from './helpers'
+
+/** The official openai SDK, talking to the worker through the runtime (no retries: each call is one request). */
+export function sdk(): OpenAI {
+  const worker = (exports as unknown as { default: Fetcher }).default
+  return new OpenAI({
+    baseURL: 'http://gateway.test/v1',
+    apiKey: 'client-token',
+    maxRetries: 0,
+    fetch: (url, init) => worker.fetch(new Request(url, init)),
+  })
+}
+
+/** Everything the SDK yields for a stream: each chunk, the text, the tool calls, the finish reason. */
+export async function collect(stream: AsyncIterable<ChatCompletionChunk>) {
+  const chunks: ChatCompletionChunk[] = []
+  let text = ''
+  let finish: string | null = null
+  for await (const chunk of stream) {
+    chunks.push(chunk)
+    const choice = chunk.choices[0]
+    if (choice?.delta.content) text += choice.delta.content
+    if (choice?.finish_reason) finish = choice.finish_reason
+  }
+  return { chunks, text, finish }
+}
+
+/** Reads a stream until the SDK throws; returns what arrived first and the error. */
+export async function collectUntilError(stream: AsyncIterable<ChatCompletionChunk>) {
+  let text = ''
+  try {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+  } catch (error) {
+    return { text, error }
+  }
+  throw new Error(`the stream ended without an error; text: ${text}`)
+}
+
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
+
+/** The `data:` payloads of a recorded fixture, as text, in order. */
+export async function fixtureEvents(name: string): Promise<string[]> {
+  const text = new TextDecoder().decode(await fixtureBytes(name))
+  return text.split(/\r\n\r\n|\n\n/).filter((block) => block.startsWith('data: ')).map((block) => block.slice(6))
+}
+
+/** Splits our own SSE body into its `data:` payloads, asserting `data: <payload>\n\n` framing. */
+export function framesOf(raw: string): string[] {
+  const blocks = raw.split('\n\n')
+  if (blocks.pop() !== '') throw new Error(`the body does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
+  return blocks.map((block) => {
+    if (!block.startsWith('data: ') || block.includes('\n')) throw new Error(`not one data line: ${JSON.stringify(block)}`)
+    return block.slice(6)
+  })
+}
