@@ -1,5 +1,6 @@
 import type { Bindings, GatewayConfig } from './env'
 import type { ProviderRegistry } from './providers/registry'
+import type { StreamHost } from './streams/host'
 
 /** Hono's environment for this app: the bindings and what the config middleware sets. */
 export interface AppEnv {
@@ -9,5 +10,7 @@ export interface AppEnv {
     providers: ProviderRegistry
     /** Send a comment as soon as a stream opens (see AppOptions.flushHeadersEarly). */
     flushHeadersEarly: boolean
+    /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */
+    streams: StreamHost | undefined
   }
 }

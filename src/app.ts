@@ -10,6 +10,9 @@ import { registerDocsRoutes } from './routes/docs'
 import { registerFlowRoutes } from './routes/flows'
 import { registerHealthRoute } from './routes/health'
 import { registerStreamRoutes } from './routes/stream'
+import { registerResumeRoutes } from './routes/streams'
+import { streamHostFor } from './streams/host-for'
+import type { StreamHost } from './streams/host'
 import { badRequest, validationHook } from './validation'
 
 export interface AppOptions {
@@ -23,6 +26,8 @@ export interface AppOptions {
    * for the model's first token; Workers and Node send them at once.
    */
   flushHeadersEarly?: boolean
+  /** Where resumable streams live; by default a Durable Object per stream when the RESUMABLE_STREAMS binding exists, else this process. */
+  streams?: StreamHost
 }
 
 /**
@@ -34,12 +39,14 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  const streams = streamHostFor(options.streams)
 
   app.use('*', async (c, next) => {
     const config = readConfig(c.env ?? {})
     c.set('config', config)
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
+    c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
     await next()
   })
 
@@ -51,8 +58,10 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         if (allowed === '*') return '*'
         return allowed.includes(origin) ? origin : null
       },
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control'],
+      // A page reads X-Stream-Id to resume or stop a stream.
+      exposeHeaders: ['X-Stream-Id'],
       maxAge: 86_400,
     }),
   )
@@ -69,6 +78,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   })
 
   registerStreamRoutes(app)
+  registerResumeRoutes(app)
   registerFlowRoutes(app)
   registerHealthRoute(app)
   registerDocsRoutes(app)

@@ -9,8 +9,12 @@ import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
 import { badRequest } from '../validation'
 import { chatRequestFrom, checkInputSize } from './chat-input'
 import { jsonBody } from './json-body'
+import { resumeFromLastEventId, startResumable } from './streams'
 
 const sseContent = { 'text/event-stream': { schema: z.string().openapi({ example: 'data: {"chunk":"Hi","done":false}\n\n' }) } }
+const resumedNothing = {
+  description: 'A request with Last-Event-ID whose stream finished (the client has its closing event), is unknown or expired: nothing is started.',
+}
 const badRequestResponse = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' }
 
 const chatPost = createRoute({
@@ -18,9 +22,9 @@ const chatPost = createRoute({
   path: '/api/stream/chat',
   tags: ['stream'],
   summary: 'Stream a chat answer (POST, JSON body)',
-  middleware: [jsonBody] as const,
+  middleware: [resumeFromLastEventId, jsonBody] as const,
   request: { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 400: badRequestResponse },
+  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
 })
 
 const chatGet = createRoute({
@@ -28,8 +32,9 @@ const chatGet = createRoute({
   path: '/api/stream/chat-get',
   tags: ['stream'],
   summary: 'Stream a chat answer (GET, for EventSource)',
+  middleware: [resumeFromLastEventId] as const,
   request: { query: ChatQuerySchema },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 400: badRequestResponse },
+  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
 })
 
 const demo = createRoute({
@@ -43,8 +48,11 @@ const demo = createRoute({
 
 type ChatInput = z.infer<typeof ChatRequestSchema>
 
-/** Starts the answer and returns the SSE response at once; provider failures arrive as error events. */
-function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
+/**
+ * Starts the answer and returns the SSE response at once; provider failures arrive as error events.
+ * Resumable (the default): the stream lives in the stream host and this response is its first listener.
+ */
+function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Response> {
   const config = c.var.config
   const tooLong = checkInputSize(input, config.maxInputChars)
   if (tooLong) return badRequest(c, [tooLong])
@@ -55,6 +63,7 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
     request: { ...chatRequestFrom(input), prompt: input.user_input },
     fallback: input.fallback,
   })
+  if (c.var.streams) return startResumable(c, c.var.streams, plan)
   const { body, generation } = answerStream(plan, {
     pingIntervalMs: config.pingIntervalMs,
     open: c.var.flushHeadersEarly,
