@@ -36,16 +36,48 @@ export interface GatewayEvent {
   [key: string]: unknown
 }
 
-/** Splits an SSE body into its `data:` payloads, asserting the exact framing `data: <json>\n\n`. */
-export function parseEvents(raw: string): GatewayEvent[] {
+export interface ParsedStream {
+  events: GatewayEvent[]
+  /** The `id:` of each event (all present on a resumable stream, all absent on the direct path). */
+  ids: (string | undefined)[]
+  /** True when the body opened with `retry: 1000`. */
+  retry: boolean
+}
+
+/**
+ * Splits an SSE body into its events, asserting the exact framing: an optional `retry: 1000\n\n` first,
+ * then blocks `data: <json>\n\n` (direct path) or `id: <stream id>:<n>\ndata: <json>\n\n` (resumable,
+ * n consecutive), `: ping` comments anywhere before the end.
+ */
+export function parseStream(raw: string): ParsedStream {
   const blocks = raw.split('\n\n')
   if (blocks.pop() !== '') throw new Error(`the stream does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
-  return blocks
-    .filter((block) => block !== ': ping')
-    .map((block) => {
-      if (!block.startsWith('data: ') || block.includes('\n')) throw new Error(`not a single data line: ${JSON.stringify(block)}`)
-      return JSON.parse(block.slice(6)) as GatewayEvent
+  const retry = blocks[0] === 'retry: 1000'
+  if (retry) blocks.shift()
+  const events: GatewayEvent[] = []
+  const ids: (string | undefined)[] = []
+  for (const block of blocks.filter((block) => block !== ': ping')) {
+    const lines = block.split('\n')
+    const id = lines.length === 2 ? lines.shift()! : undefined
+    if (id !== undefined && !/^id: [A-Za-z0-9_-]{24}:[1-9][0-9]*$/.test(id)) throw new Error(`not an id line: ${JSON.stringify(block)}`)
+    const data = lines[0]!
+    if (lines.length !== 1 || !data.startsWith('data: ')) throw new Error(`not a single data line: ${JSON.stringify(block)}`)
+    events.push(JSON.parse(data.slice(6)) as GatewayEvent)
+    ids.push(id?.slice(4))
+  }
+  if (ids.some((id) => id === undefined) && ids.some((id) => id !== undefined)) throw new Error(`some events have an id, some not: ${raw}`)
+  if (ids[0] !== undefined) {
+    const [streamId, first] = ids[0].split(':') as [string, string]
+    ids.forEach((id, i) => {
+      if (id !== `${streamId}:${Number(first) + i}`) throw new Error(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
     })
+  }
+  return { events, ids, retry }
+}
+
+/** The events of an SSE body (see {@link parseStream} for the framing it asserts). */
+export function parseEvents(raw: string): GatewayEvent[] {
+  return parseStream(raw).events
 }
 
 /** The whole SSE body and its events. */
