@@ -80,12 +80,29 @@ export function parseEvents(raw: string): GatewayEvent[] {
   return parseStream(raw).events
 }
 
-/** The whole SSE body and its events. */
-export async function readStream(response: Response): Promise<{ raw: string; events: GatewayEvent[]; text: string }> {
-  const raw = await response.text()
+/**
+ * A resumable stream's body without its resume framing: checks that it opens with `retry: 1000` and that
+ * every event carries exactly `id: <streamId>:<n>` (n = 1, 2, 3…), then takes those lines out, which
+ * leaves the bytes the direct path (RESUMABLE=off) sends. A body without a stream id is returned as it is.
+ */
+export function withoutResumeFraming(wire: string, streamId: string | null): string {
+  if (!streamId) return wire
+  if (!wire.startsWith('retry: 1000\n\n')) throw new Error(`a resumable stream must open with "retry: 1000": ${JSON.stringify(wire.slice(0, 80))}`)
+  let n = 0
+  return wire.slice('retry: 1000\n\n'.length).replace(/(^|\n\n)id: ([^\n]*)\n(?=data: )/g, (_match, before: string, id: string) => {
+    n++
+    if (id !== `${streamId}:${n}`) throw new Error(`event ${n} has id ${JSON.stringify(id)}, expected ${streamId}:${n}`)
+    return before
+  })
+}
+
+/** The whole SSE body and its events; `raw` is the body without the resume framing ({@link withoutResumeFraming}), `wire` as sent. */
+export async function readStream(response: Response): Promise<{ raw: string; wire: string; events: GatewayEvent[]; text: string }> {
+  const wire = await response.text()
+  const raw = withoutResumeFraming(wire, response.headers.get('x-stream-id'))
   const events = parseEvents(raw)
   const text = events.map((event) => event.chunk ?? '').join('')
-  return { raw, events, text }
+  return { raw, wire, events, text }
 }
 
 /** The raw bytes of a fixture, served by the fake upstream (the worker has no file system). */
