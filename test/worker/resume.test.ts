@@ -161,7 +161,8 @@ describe('resumable streams (Durable Object)', () => {
       return request?.closedAt ? request : undefined
     }, 5000)
     expect(finished?.clientClosedEarly).toBe(false)
-    const stub = env.RESUMABLE_STREAMS!.get(env.RESUMABLE_STREAMS!.idFromName(streamId) as never) as unknown as DurableObjectStub
+    const namespace = (env as unknown as { RESUMABLE_STREAMS: DurableObjectNamespace }).RESUMABLE_STREAMS
+    const stub = namespace.get(namespace.idFromName(streamId))
     await evictDurableObject(stub)
     const resumed = await gateway(`/api/streams/${streamId}?last_event_id=1`)
     await expectCompleted(model, streamId, first.events, resumed, 1)
