@@ -83,8 +83,9 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
 
     async resume(streamId, after, pingIntervalMs) {
       const log = entries.get(streamId)?.live.log
-      if (!log) return unknownResponse()
-      if (log.finished && after >= log.count) return finishedResponse()
+      // An id past the last event was never sent: not this stream's.
+      if (!log || after > log.count) return unknownResponse()
+      if (log.finished && after === log.count) return finishedResponse()
       return listenerResponse(log, after, { pingIntervalMs })
     },
 

@@ -84,8 +84,9 @@ export class ResumableStream {
 
   private async resume(after: number, pingIntervalMs: number): Promise<Response> {
     const log = this.log ?? (this.log = await this.restore())
-    if (!log) return unknownResponse()
-    if (log.finished && after >= log.count) return finishedResponse()
+    // An id past the last event was never sent: not this stream's.
+    if (!log || after > log.count) return unknownResponse()
+    if (log.finished && after === log.count) return finishedResponse()
     return listenerResponse(log, after, { pingIntervalMs })
   }
 

@@ -25,6 +25,9 @@ describe('resumable streams in this process (Bun, Node)', () => {
     expect([...first.events, ...rest.events].map((event) => event.chunk ?? '').join('')).toBe(await geminiFixtureText(FIXTURE))
     expect(await upstreamRequests(model)).toHaveLength(1)
     expect((await call(`/api/streams/${streamId}`)).status).toBe(200)
+    const count = first.ids.length + rest.ids.length
+    expect((await call(`/api/streams/${streamId}?last_event_id=${count}`)).status).toBe(204)
+    expect((await call(`/api/streams/${streamId}?last_event_id=${count + 1}`)).status).toBe(404)
 
     // Two more finished streams: the store holds two, so the oldest finished one goes.
     for (let i = 0; i < 2; i++) {

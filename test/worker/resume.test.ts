@@ -77,7 +77,7 @@ describe('resumable streams (Durable Object)', () => {
     expect(text([first.events[0]!, ...rest.events])).toBe(await geminiFixtureText(FIXTURE))
   })
 
-  it('a finished stream: its last id gets 204, an earlier one the rest; an unknown id gets 204 or 404 and starts nothing', async () => {
+  it('a finished stream: its last id gets 204, a later one 404, an earlier one the rest; an unknown id gets 204 or 404 and starts nothing', async () => {
     const model = await scenario({ fixture: FIXTURE })
     const response = await gateway(chatGet(model))
     const all = parseStream(await response.text())
@@ -85,6 +85,8 @@ describe('resumable streams (Durable Object)', () => {
     const streamId = response.headers.get('x-stream-id')!
     expect((await gateway(chatGet(model), { headers: { 'last-event-id': lastId } })).status).toBe(204)
     expect((await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(204)
+    // An id past the closing event was never sent: unknown.
+    expect((await gateway(`/api/streams/${streamId}?last_event_id=${all.ids.length + 1}`)).status).toBe(404)
     const replay = parseStream(await (await gateway(`/api/streams/${streamId}?last_event_id=0`)).text())
     expect(replay.events).toEqual(all.events)
     expect(replay.ids).toEqual(all.ids)
