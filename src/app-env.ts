@@ -2,6 +2,7 @@ import type { SecuritySettings } from './access/settings'
 import type { Bindings, GatewayConfig } from './env'
 import type { RequestRecord } from './observability/request-record'
 import type { ProviderRegistry } from './providers/registry'
+import type { StreamHost } from './streams/host'
 
 /** Hono's environment for this app: the bindings and what the config middleware sets. */
 export interface AppEnv {
@@ -19,5 +20,7 @@ export interface AppEnv {
     caller: string | undefined
     /** The client's IP: `cf-connecting-ip` on Workers, the socket's address on Bun and Node. */
     clientIp: string | undefined
+    /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */
+    streams: StreamHost | undefined
   }
 }

@@ -17,6 +17,9 @@ import { recordRequests } from './observability/request-middleware'
 import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
+import { registerResumeRoutes } from './routes/streams'
+import { streamHostFor } from './streams/host-for'
+import type { StreamHost } from './streams/host'
 import { badRequest, validationHook } from './validation'
 
 export interface AppOptions {
@@ -35,6 +38,8 @@ export interface AppOptions {
    * Without it the app uses `cf-connecting-ip`, which only Cloudflare sets trustworthily.
    */
   clientIp?: (request: Request) => string | undefined
+  /** Where resumable streams live; by default a Durable Object per stream when the RESUMABLE_STREAMS binding exists, else this process. */
+  streams?: StreamHost
 }
 
 /**
@@ -46,6 +51,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  const streams = streamHostFor(options.streams)
 
   app.use('*', async (c, next) => {
     const bindings = c.env ?? {}
@@ -55,6 +61,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     c.set('clientIp', options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip'))
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
+    c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
     await next()
   })
   // Issue 8: request id + one log line per request, security headers, then access and limits.
@@ -93,6 +100,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   })
 
   registerStreamRoutes(app)
+  registerResumeRoutes(app)
   registerFlowRoutes(app)
   registerOpenAIRoutes(app, { fetch: options.fetch })
   registerHealthRoute(app)

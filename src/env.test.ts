@@ -19,7 +19,20 @@ describe('readConfig', () => {
       fallback: [],
       maxUpstreamEventBytes: 1_048_576,
       aiGatewayToken: undefined,
+      resumable: true,
+      resumeTtlMs: 300_000,
+      resumeGraceMs: 10_000,
     })
+  })
+
+  it('reads RESUMABLE, RESUME_TTL_MS and RESUME_GRACE_MS (grace capped at 30 s, 0 allowed)', () => {
+    expect(readConfig({ RESUMABLE: 'off' }).resumable).toBe(false)
+    expect(readConfig({ RESUMABLE: 'OFF ' }).resumable).toBe(false)
+    expect(readConfig({ RESUMABLE: 'on' }).resumable).toBe(true)
+    expect(readConfig({ RESUME_TTL_MS: '60000' }).resumeTtlMs).toBe(60_000)
+    expect(readConfig({ RESUME_GRACE_MS: '0' }).resumeGraceMs).toBe(0)
+    expect(readConfig({ RESUME_GRACE_MS: '90000' }).resumeGraceMs).toBe(30_000)
+    expect(readConfig({ RESUME_GRACE_MS: 'soon' }).resumeGraceMs).toBe(10_000)
   })
 
   it('reads retries, timeouts and the fallback list', () => {

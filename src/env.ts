@@ -46,8 +46,20 @@ export interface Bindings {
   MAX_OUTPUT_TOKENS?: string
   LOG_PROMPTS?: string
   PUBLIC_URL?: string
+  /** `off` (or `false`, `0`): no resumable streams, every stream takes the direct path. */
+  RESUMABLE?: string
+  RESUME_TTL_MS?: string
+  RESUME_GRACE_MS?: string
+  /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
+  RESUMABLE_STREAMS?: DurableStreamNamespace
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
+}
+
+/** What the gateway needs of a Durable Object namespace (typed here so Bun and Node need no Workers types). */
+export interface DurableStreamNamespace {
+  idFromName(name: string): unknown
+  get(id: never): { fetch(request: Request): Promise<Response> }
 }
 
 export const DEFAULTS = {
@@ -66,6 +78,10 @@ export const DEFAULTS = {
   MAX_DURATION_MS: 300_000,
   RETRIES: 2,
   MAX_UPSTREAM_EVENT_BYTES: 1024 * 1024,
+  RESUME_TTL_MS: 300_000,
+  RESUME_GRACE_MS: 10_000,
+  /** The most RESUME_GRACE_MS may be. */
+  MAX_RESUME_GRACE_MS: 30_000,
 } as const
 
 /** One provider and model to answer with (an entry of `FALLBACK`, e.g. `openai:gpt-4.1-mini`). */
@@ -101,6 +117,12 @@ export interface GatewayConfig {
   maxUpstreamEventBytes: number
   /** AI_GATEWAY_TOKEN: when set, every upstream request carries `cf-aig-authorization: Bearer <token>`. */
   aiGatewayToken: string | undefined
+  /** Streams get event ids and can be resumed (`RESUMABLE`, on unless `off`). */
+  resumable: boolean
+  /** How long a finished stream stays replayable. */
+  resumeTtlMs: number
+  /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
+  resumeGraceMs: number
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -179,6 +201,9 @@ export function readConfig(env: Bindings): GatewayConfig {
     fallback: parseTargets(env.FALLBACK),
     maxUpstreamEventBytes: positiveInt(env.MAX_UPSTREAM_EVENT_BYTES, DEFAULTS.MAX_UPSTREAM_EVENT_BYTES),
     aiGatewayToken: secret(env.AI_GATEWAY_TOKEN),
+    resumable: !/^(off|false|0|no)$/i.test(env.RESUMABLE?.trim() ?? ''),
+    resumeTtlMs: positiveInt(env.RESUME_TTL_MS, DEFAULTS.RESUME_TTL_MS),
+    resumeGraceMs: Math.min(DEFAULTS.MAX_RESUME_GRACE_MS, nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS)),
   }
   cache.set(env, config)
   return config

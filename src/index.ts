@@ -1,7 +1,10 @@
 /**
  * Cloudflare Workers entry. `static/` is served by Workers static assets (see
  * wrangler.jsonc) before the app sees a request; everything else is the app.
+ * `ResumableStream` is the Durable Object class behind the RESUMABLE_STREAMS binding.
  */
 import { createApp } from './app'
+
+export { ResumableStream } from './streams/stream-object'
 
 export default createApp()

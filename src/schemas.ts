@@ -231,4 +231,6 @@ export const SSE_DESCRIPTION = [
   'A stream of Server-Sent Events, each one `data:` line of JSON:',
   '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…}}`.',
   'A failure after the stream began ends it with `data: {"error":"…","done":true}`. `: ping` comments keep quiet streams open.',
+  'Resumable streams (the default) open with `retry: 1000`, put an `id: <stream id>:<n>` line before each `data:` line and send',
+  'the stream id in `X-Stream-Id`; a request with `Last-Event-ID` resumes that stream (204 when it is finished, unknown or expired).',
 ].join(' ')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PING_EVENT, chunkEvent, doneEvent, errorEvent } from './sse'
+import { PING_EVENT, RETRY_EVENT, chunkData, chunkEvent, doneData, doneEvent, errorEvent, withId } from './sse'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 
@@ -18,5 +18,11 @@ describe('sse framing', () => {
   it('frames errors and pings', () => {
     expect(text(errorEvent('openai: invalid API key (401)'))).toBe('data: {"error":"openai: invalid API key (401)","done":true}\n\n')
     expect(text(PING_EVENT)).toBe(': ping\n\n')
+  })
+
+  it('frames a resumable event with its id line first, and the retry hint', () => {
+    expect(text(withId('abc:7', chunkData('Hi\n')))).toBe('id: abc:7\ndata: {"chunk":"Hi\\n","done":false}\n\n')
+    expect(text(withId('abc:8', doneData({ finish_reason: 'cancelled' })))).toBe('id: abc:8\ndata: {"chunk":"","done":true,"finish_reason":"cancelled"}\n\n')
+    expect(text(RETRY_EVENT)).toBe('retry: 1000\n\n')
   })
 })

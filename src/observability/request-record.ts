@@ -4,6 +4,14 @@ import { safeModelName } from '../secrets/model-name'
 /** How a request ended, as the log line says it. */
 export type Outcome = 'done' | 'rejected' | 'client_left' | (string & {})
 
+/** What a record needs to go on in another isolate (a Durable Object that runs the generation). */
+export interface RecordSnapshot {
+  requestId: string
+  method: string
+  fields: Record<string, unknown>
+  startedAt: number
+}
+
 export interface RecordInit {
   requestId: string
   method: string
@@ -55,11 +63,17 @@ export class RequestRecord {
   /** Set by a stream: it, not the middleware, finishes the record. */
   streaming = false
 
-  constructor(init: RecordInit) {
+  constructor(init: RecordInit, snapshot?: RecordSnapshot) {
     this.init = init
     this.requestId = init.requestId
     this.mask = init.mask
-    this.startedAt = (init.now ?? Date.now)()
+    this.startedAt = snapshot?.startedAt ?? (init.now ?? Date.now)()
+    if (snapshot) this.fields = { ...snapshot.fields }
+  }
+
+  /** The record so far, as JSON, for {@link RequestRecord}'s second constructor argument elsewhere. */
+  snapshot(): RecordSnapshot {
+    return { requestId: this.requestId, method: this.init.method, fields: { ...this.fields }, startedAt: this.startedAt }
   }
 
   /** Sets log fields: route, caller, ip, provider, model, finish_reason, usage… */

@@ -7,9 +7,13 @@ import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_D
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
 import { planChat } from './chat-plan'
 import { jsonBody } from './json-body'
+import { resumeFromLastEventId, startResumable } from './streams'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
 const sseContent = { 'text/event-stream': { schema: StreamEventSchema } }
+const resumedNothing = {
+  description: 'A request with Last-Event-ID whose stream finished (the client has its closing event), is unknown or expired: nothing is started.',
+}
 const badRequestResponse = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' }
 
 const chatPost = createRoute({
@@ -17,9 +21,9 @@ const chatPost = createRoute({
   path: '/api/stream/chat',
   tags: ['stream'],
   summary: 'Stream a chat answer (POST, JSON body)',
-  middleware: [jsonBody] as const,
+  middleware: [resumeFromLastEventId, jsonBody] as const,
   request: { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 400: badRequestResponse },
+  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
 })
 
 const chatGet = createRoute({
@@ -27,8 +31,9 @@ const chatGet = createRoute({
   path: '/api/stream/chat-get',
   tags: ['stream'],
   summary: 'Stream a chat answer (GET, for EventSource)',
+  middleware: [resumeFromLastEventId] as const,
   request: { query: ChatQuerySchema },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 400: badRequestResponse },
+  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
 })
 
 const demo = createRoute({
@@ -42,10 +47,14 @@ const demo = createRoute({
 
 type ChatInput = z.infer<typeof ChatRequestSchema>
 
-/** Starts the answer and returns the SSE response at once; provider failures arrive as error events. */
-function streamChat(c: Context<AppEnv>, input: ChatInput): Response {
+/**
+ * Starts the answer and returns the SSE response at once; provider failures arrive as error events.
+ * Resumable (the default): the stream lives in the stream host and this response is its first listener.
+ */
+function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Response> {
   const plan = planChat(c, input)
   if (plan instanceof Response) return plan
+  if (c.var.streams) return startResumable(c, c.var.streams, plan)
   const { body, generation } = answerStream(plan, {
     pingIntervalMs: c.var.config.pingIntervalMs,
     open: c.var.flushHeadersEarly,

@@ -26,6 +26,8 @@ const DEFAULT_PROVIDER: Provider = 'gemini'
 const DEFAULT_MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
 const NAME: Record<Provider, RegExp> = { openai: /openai/i, gemini: /gemini/i }
 const IDLE_TIMEOUT_MS = 2500
+/** RESUME_GRACE_MS of the gateway under test (the default is 10 s). */
+const GRACE_MS = 2000
 const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
@@ -84,7 +86,12 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
     gw = await startGateway({
       runtime,
       upstreamUrl: emu.url,
-      vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), SSE_PING_INTERVAL_MS: '1000', MAX_INPUT_CHARS: '2000' },
+      vars: {
+        UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+        SSE_PING_INTERVAL_MS: '1000',
+        MAX_INPUT_CHARS: '2000',
+        RESUME_GRACE_MS: String(GRACE_MS),
+      },
       onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined,
     })
     base = gw.url
@@ -284,15 +291,16 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
     })
   })
 
-  describe('a client that leaves', () => {
-    it.each(PROVIDERS)('%s: the upstream connection closes within 1 s of the client leaving (POST)', async (provider) => {
+  describe('a client that leaves (resumable: the answer goes on for RESUME_GRACE_MS)', () => {
+    it.each(PROVIDERS)('%s: the upstream connection closes within 1 s after the grace, not before (POST)', async (provider) => {
       const controller = new AbortController()
       const res = await fetch(`${base}/api/stream/chat`, { ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider }), signal: controller.signal })
       await readUntil(res, (_e, all) => all.length >= 3)
       const leftAt = Date.now()
       controller.abort()
-      const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
-      expect(e.clientClosedAt! - leftAt).toBeLessThan(1000)
+      const e = await emu.waitForRequest((r) => r.clientClosedEarly, GRACE_MS + 3000)
+      expect(e.clientClosedAt! - leftAt).toBeGreaterThanOrEqual(GRACE_MS)
+      expect(e.clientClosedAt! - leftAt).toBeLessThan(GRACE_MS + 1000)
       expect(e.chunksSent).toBeLessThan(80)
     })
 
@@ -302,8 +310,133 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       await readUntil(res, (_e, all) => all.length >= 2)
       const leftAt = Date.now()
       controller.abort()
+      const e = await emu.waitForRequest((r) => r.clientClosedEarly, GRACE_MS + 3000)
+      expect(e.clientClosedAt! - leftAt).toBeGreaterThanOrEqual(GRACE_MS)
+      expect(e.clientClosedAt! - leftAt).toBeLessThan(GRACE_MS + 1000)
+    })
+  })
+
+  describe('resumable streams', () => {
+    const RESUME_WAYS = ['chat-get + Last-Event-ID', 'POST chat + Last-Event-ID', 'GET /api/streams/{id}?last_event_id='] as const
+
+    it.each(RESUME_WAYS)('drop after 3 events, resume by %s: exactly the rest of the same answer, one upstream request', async (way) => {
+      const prompt = `Resume me [emu chunks=30 delay=60]`
+      const query = `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: prompt, provider: 'openai' })}`
+      const body = { user_input: prompt, provider: 'openai' }
+      const controller = new AbortController()
+      const res = way.startsWith('POST') ? await fetch(`${base}/api/stream/chat`, { ...json(body), signal: controller.signal }) : await fetch(query, { signal: controller.signal })
+      expectSseHeaders(res)
+      const streamId = res.headers.get('x-stream-id')!
+      expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
+      const first = await readUntil(res, (_e, all) => all.length >= 3)
+      controller.abort()
+      expect(first.lastEventId).toBe(`${streamId}:3`)
+      const header = { 'last-event-id': first.lastEventId! }
+      const resumed =
+        way === 'chat-get + Last-Event-ID'
+          ? await fetch(query, { headers: header })
+          : way === 'POST chat + Last-Event-ID'
+            ? await fetch(`${base}/api/stream/chat`, { ...json(body), headers: { ...header, 'content-type': 'application/json' } })
+            : await fetch(`${base}/api/streams/${streamId}?last_event_id=3`)
+      expectSseHeaders(resumed)
+      expect(resumed.headers.get('x-stream-id')).toBe(streamId)
+      const rest = await readGatewayStream(resumed)
+      expect(rest.retry).toBe(true)
+      expect(rest.ids[0]).toBe(`${streamId}:4`)
+      // What the client got before the drop plus the resumed rest is one well-formed stream with the whole answer.
+      const whole = parseGatewayStream(first.raw! + rest.raw.slice('retry: 1000\n\n'.length))
+      expectAnswer(whole, expectedAnswer(prompt, { provider: 'openai' }))
+      expect(only()).toMatchObject({ provider: 'openai', clientClosedEarly: false, outcome: 'ok' })
+    })
+
+    it('a finished stream: its last id gets 204 and an earlier one a replay; an unknown id gets 204 (or 404 JSON) and starts nothing', async () => {
+      const url = `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: 'Hi', provider: 'gemini' })}`
+      const res = await fetch(url)
+      const streamId = res.headers.get('x-stream-id')!
+      const s = await readGatewayStream(res)
+      expectAnswer(s, expectedAnswer('Hi', { provider: 'gemini' }))
+      const lastId = s.ids.at(-1)!
+      expect((await fetch(url, { headers: { 'last-event-id': lastId } })).status).toBe(204)
+      expect((await fetch(`${base}/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(204)
+      const replay = await readGatewayStream(await fetch(`${base}/api/streams/${streamId}`))
+      expect(replay.events).toEqual(s.events)
+      expect(replay.ids).toEqual(s.ids)
+      expect(upstream()).toHaveLength(1)
+
+      emu.clearRequests()
+      const unknown = 'AAAAAAAAAAAAAAAAAAAAAAAA'
+      expect((await fetch(url, { headers: { 'last-event-id': `${unknown}:2` } })).status).toBe(204)
+      expect((await fetch(`${base}/api/stream/chat`, { ...json({ user_input: 'Hi' }), headers: { 'content-type': 'application/json', 'last-event-id': 'nonsense' } })).status).toBe(204)
+      const missing = await fetch(`${base}/api/streams/${unknown}`)
+      expect(missing.status).toBe(404)
+      expect(((await missing.json()) as { error: string }).error).toMatch(/^stream_id: no stream "A{24}": it is unknown or expired/)
+      expect((await fetch(`${base}/api/streams/${unknown}`, { method: 'DELETE' })).status).toBe(404)
+      expect(upstream()).toHaveLength(0)
+    })
+
+    it.each(PROVIDERS)('%s: DELETE closes the upstream within 1 s and the listener gets finish_reason "cancelled"', async (provider) => {
+      const res = await post({ user_input: 'Long [emu chunks=80 delay=100]', provider })
+      const streamId = res.headers.get('x-stream-id')!
+      let deletedAt = 0
+      let deleted: Promise<Response> | undefined
+      const events = await readUntil(res, (_e, all) => {
+        if (all.length === 2) {
+          deletedAt = Date.now()
+          deleted = fetch(`${base}/api/streams/${streamId}`, { method: 'DELETE' })
+        }
+        return false
+      })
+      expect((await deleted!).status).toBe(204)
+      expect(events.at(-1)).toEqual({ chunk: '', done: true, provider, model: DEFAULT_MODEL[provider], finish_reason: 'cancelled', attempts: 1 })
+      const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
+      expect(e.clientClosedAt! - deletedAt).toBeLessThan(1000)
+      expect(e.chunksSent).toBeLessThan(80)
+    })
+
+    it('two listeners each get every event exactly once, in order', async () => {
+      const prompt = 'Two tabs [emu chunks=30 delay=50]'
+      const res = await post({ user_input: prompt, provider: 'gemini' })
+      const second = await fetch(`${base}/api/streams/${res.headers.get('x-stream-id')}`)
+      const [a, b] = await Promise.all([readGatewayStream(res), readGatewayStream(second)])
+      expectAnswer(a, expectedAnswer(prompt, { provider: 'gemini' }))
+      expectAnswer(b, expectedAnswer(prompt, { provider: 'gemini' }))
+      expect(b.ids).toEqual(a.ids)
+      expect(only().clientClosedEarly).toBe(false)
+    })
+  })
+
+  describe('RESUMABLE=off: the direct path, as before', () => {
+    let direct: RunningGateway
+    beforeAll(async () => {
+      direct = await startGateway({ runtime, upstreamUrl: emu.url, vars: { RESUMABLE: 'off' } })
+    }, 120_000)
+    afterAll(async () => {
+      await direct?.stop()
+    })
+
+    it('no retry:, no id:, no X-Stream-Id; Last-Event-ID is ignored; /api/streams is 404', async () => {
+      const url = `${direct.url}/api/stream/chat-get?${new URLSearchParams({ user_input: PROMPT, provider: 'openai' })}`
+      const res = await fetch(url, { headers: { 'last-event-id': 'AAAAAAAAAAAAAAAAAAAAAAAA:3' } })
+      expect(res.headers.get('x-stream-id')).toBeNull()
+      const s = await readGatewayStream(res)
+      // Bun's direct path opens with `: open` (it holds the headers until the first body bytes).
+      expect(s.raw).toMatch(runtime === 'bun' ? /^: open\n\ndata: \{"chunk":/ : /^data: \{"chunk":/)
+      expect(s.retry).toBe(false)
+      expect(s.ids.every((id) => id === undefined)).toBe(true)
+      expectAnswer(s, expectedAnswer(PROMPT, { provider: 'openai' }))
+      expect(only()).toMatchObject({ provider: 'openai', outcome: 'ok' })
+      expect((await fetch(`${direct.url}/api/streams/AAAAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(404)
+    })
+
+    it('a client that leaves: the upstream connection closes within 1 s', async () => {
+      const controller = new AbortController()
+      const res = await fetch(`${direct.url}/api/stream/chat`, { ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider: 'gemini' }), signal: controller.signal })
+      await readUntil(res, (_e, all) => all.length >= 3)
+      const leftAt = Date.now()
+      controller.abort()
       const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
       expect(e.clientClosedAt! - leftAt).toBeLessThan(1000)
+      expect(e.chunksSent).toBeLessThan(80)
     })
   })
 

@@ -1,7 +1,9 @@
 /**
  * Strict reading of the gateway's own SSE output: every block is exactly
  * `data: <one-line JSON object>\n\n` or a comment block (`: ping\n\n`); nothing follows the
- * final `done: true` event. Throws with a precise message when the framing is off.
+ * final `done: true` event. A resumable stream opens with `retry: 1000\n\n` and every event is
+ * `id: <stream id>:<n>\ndata: …\n\n` with n consecutive (all events or none carry an id).
+ * Throws with a precise message when the framing is off.
  *
  * @example
  * const s = await readGatewayStream(await fetch(`${gw}/api/stream/chat-get?user_input=Hi`))
@@ -24,6 +26,10 @@ export interface GatewayStream {
   dataLines: string[]
   /** Comment lines such as `: ping`. */
   comments: string[]
+  /** The `id:` of each event (resumable streams), or all undefined (direct path). */
+  ids: (string | undefined)[]
+  /** The stream opened with `retry: 1000`. */
+  retry: boolean
   /** The `chunk` strings of the `done: false` events, joined. */
   text: string
   last: GatewayEvent | undefined
@@ -38,14 +44,20 @@ export function parseGatewayStream(raw: string): GatewayStream {
   const events: GatewayEvent[] = []
   const dataLines: string[] = []
   const comments: string[] = []
+  const ids: (string | undefined)[] = []
   let sawDone = false
-  for (const block of raw.slice(0, -2).split('\n\n')) {
+  const blocks = raw.slice(0, -2).split('\n\n')
+  const retry = blocks[0] === 'retry: 1000'
+  if (retry) blocks.shift()
+  for (const block of blocks) {
     const lines = block.split('\n')
     if (lines.every((l) => l.startsWith(':'))) {
       if (sawDone) fail(`a comment follows the final done event: ${JSON.stringify(block)}`)
       comments.push(...lines)
       continue
     }
+    const id = lines.length === 2 && lines[0]!.startsWith('id: ') ? lines.shift()!.slice(4) : undefined
+    if (id !== undefined && !/^[A-Za-z0-9_-]{24}:[1-9][0-9]*$/.test(id)) fail(`not an event id: ${JSON.stringify(id)}`)
     if (lines.length !== 1) fail(`a block has ${lines.length} lines: ${JSON.stringify(block)}`)
     const line = lines[0]!
     if (!line.startsWith('data: ')) fail(`a block does not start with "data: ": ${JSON.stringify(line)}`)
@@ -62,12 +74,18 @@ export function parseGatewayStream(raw: string): GatewayStream {
     else if (event.done !== false) fail(`an event has no boolean "done": ${line}`)
     events.push(event)
     dataLines.push(line)
+    ids.push(id)
   }
+  if (ids.some((id) => id === undefined) && ids.some((id) => id !== undefined)) fail('some events have an id, some not')
+  const [streamId, first] = (ids[0] ?? ':').split(':')
+  ids.forEach((id, i) => {
+    if (id !== undefined && id !== `${streamId}:${Number(first) + i}`) fail(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
+  })
   const text = events
     .filter((e) => e.done === false)
     .map((e) => (typeof e.chunk === 'string' ? e.chunk : ''))
     .join('')
-  return { raw, events, dataLines, comments, text, last: events.at(-1) }
+  return { raw, events, dataLines, comments, ids, retry, text, last: events.at(-1) }
 }
 
 /** Reads the whole body as UTF-8 (streaming decoder) and parses it strictly. */
@@ -78,13 +96,17 @@ export async function readGatewayStream(res: Response): Promise<GatewayStream> {
 
 /**
  * Reads a streaming response event by event; `onEvent` returns true to stop reading (the caller
- * then aborts the request). Returns the events seen.
+ * then aborts the request). Returns the events seen; `lastEventId` is the id of the last one (resumable streams).
  */
-export async function readUntil(res: Response, onEvent: (e: GatewayEvent, all: GatewayEvent[]) => boolean): Promise<GatewayEvent[]> {
+export async function readUntil(
+  res: Response,
+  onEvent: (e: GatewayEvent, all: GatewayEvent[]) => boolean,
+): Promise<GatewayEvent[] & { lastEventId?: string; raw?: string }> {
   const reader = res.body!.getReader()
   const decoder = new TextDecoder()
-  const seen: GatewayEvent[] = []
+  const seen: GatewayEvent[] & { lastEventId?: string; raw?: string } = []
   let buffer = ''
+  seen.raw = ''
   for (;;) {
     const { done, value } = await reader.read()
     if (done) return seen
@@ -93,8 +115,13 @@ export async function readUntil(res: Response, onEvent: (e: GatewayEvent, all: G
     while ((cut = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, cut)
       buffer = buffer.slice(cut + 2)
-      if (!block.startsWith('data: ')) continue
-      const e = JSON.parse(block.slice(6)) as GatewayEvent
+      seen.raw += `${block}\n\n`
+      const lines = block.split('\n')
+      const data = lines.find((line) => line.startsWith('data: '))
+      if (!data) continue
+      const id = lines.find((line) => line.startsWith('id: '))
+      if (id) seen.lastEventId = id.slice(4)
+      const e = JSON.parse(data.slice(6)) as GatewayEvent
       seen.push(e)
       if (onEvent(e, seen)) return seen
     }

@@ -1,11 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app'
-import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests, withoutRequestId } from './helpers'
+import { createApp, type AppOptions } from '../../src/app'
+import { createMemoryStreams } from '../../src/streams/memory-streams'
+import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests } from './helpers'
 
 /** Calls a fresh app with extra bindings, in this isolate (the real Response bytes still). */
-function withBindings(bindings: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
-  const app = createApp()
+function withBindings(bindings: Record<string, string | undefined>, path: string, init?: RequestInit, options?: AppOptions): Promise<Response> {
+  const app = createApp(options)
   return Promise.resolve(app.fetch(new Request(`http://gateway.test${path}`, init), { ...env, ...bindings }))
 }
 
@@ -43,7 +44,15 @@ describe('the SSE endpoints', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const response = await gateway(`/api/stream/chat-get?user_input=Hello&provider=gemini&model=${model}`)
     expect(response.status).toBe(200)
-    const { raw } = await readStream(response)
+    const { raw, wire } = await readStream(response)
+    const streamId = response.headers.get('x-stream-id')
+    expect(wire).toBe(
+      'retry: 1000\n\n' +
+        `id: ${streamId}:1\ndata: {"chunk":"The","done":false}\n\n` +
+        `id: ${streamId}:2\ndata: {"chunk":" capital of Wyoming","done":false}\n\n` +
+        `id: ${streamId}:3\ndata: {"chunk":" is **Cheyenne**.\\n","done":false}\n\n` +
+        `id: ${streamId}:4\ndata: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17},"attempts":1,"request_id":"${response.headers.get('x-request-id')}"}\n\n`,
+    )
     expect(raw).toBe(
       'data: {"chunk":"The","done":false}\n\n' +
         'data: {"chunk":" capital of Wyoming","done":false}\n\n' +
@@ -73,14 +82,22 @@ describe('the SSE endpoints', () => {
     expect(events.at(-1)).toMatchObject({ provider: 'openai' })
   })
 
-  it('a missing key ends the stream with an error naming the binding', async () => {
+  // Keys and base URLs are read where the generation runs: a Durable Object reads its own bindings, so
+  // overriding them per request takes the direct path (RESUMABLE=off) or the in-process store.
+  const paths: [string, Record<string, string>, AppOptions][] = [
+    ['direct path', { RESUMABLE: 'off' }, {}],
+    ['in-process resumable store', {}, { streams: createMemoryStreams() }],
+  ]
+
+  for (const [name, mode, options] of paths) it(`a missing key ends the stream with an error naming the binding (${name})`, async () => {
     for (const [provider, binding] of [
       ['openai', 'OPENAI_API_KEY'],
       ['gemini', 'GEMINI_API_KEY'],
     ] as const) {
-      const response = await withBindings({ [binding]: undefined }, '/api/stream/chat', json({ user_input: 'Hi', provider }))
+      const response = await withBindings({ [binding]: undefined, ...mode }, '/api/stream/chat', json({ user_input: 'Hi', provider }), options)
       expect(response.status).toBe(200)
-      expect(withoutRequestId(await response.text(), response.headers.get('x-request-id'))).toBe(
+      expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
+      expect((await readStream(response)).raw).toBe(
         `data: ${JSON.stringify({
           error: `${provider}: no API key configured. Set the ${binding} secret (wrangler secret put ${binding}, or ${binding}=… in .dev.vars or the environment).`,
           done: true,
@@ -89,14 +106,15 @@ describe('the SSE endpoints', () => {
     }
   })
 
-  it('an unreachable provider ends the stream with an error naming the base URL binding', async () => {
+  for (const [name, mode, options] of paths) it(`an unreachable provider ends the stream with an error naming the base URL binding (${name})`, async () => {
     // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
     for (const [provider, binding, url] of [
       ['openai', 'OPENAI_BASE_URL', 'http://127.0.0.1:9/v1'],
       ['gemini', 'GEMINI_BASE_URL', 'http://127.0.0.1:9'],
     ] as const) {
-      const response = await withBindings({ [binding]: url }, '/api/stream/chat', json({ user_input: 'Hi', provider }))
-      expect(withoutRequestId(await response.text(), response.headers.get('x-request-id'))).toBe(
+      const response = await withBindings({ [binding]: url, ...mode }, '/api/stream/chat', json({ user_input: 'Hi', provider }), options)
+      expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
+      expect((await readStream(response)).raw).toBe(
         `data: ${JSON.stringify({
           error: `${provider}: could not reach the provider or the connection failed. Check ${binding} and retry.`,
           done: true,
@@ -326,8 +344,9 @@ describe('health, docs and the rest', () => {
     }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/health', '/v1/chat/completions', '/v1/models'].sort(),
+      ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/api/streams/{stream_id}', '/health', '/v1/chat/completions', '/v1/models'].sort(),
     )
+    expect(Object.keys(doc.paths['/api/streams/{stream_id}'] ?? {}).sort()).toEqual(['delete', 'get'])
     expect(doc.paths['/api/stream/chat']?.post?.requestBody?.content['application/json']?.schema).toEqual({
       $ref: '#/components/schemas/ChatRequest',
     })

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { vi } from 'vitest'
-import { createApp } from '../../src/app'
+import { inProcessApp } from './helpers'
 
 /**
  * Issue 8 test helpers: call a fresh app in this isolate with extra bindings (the real Response
@@ -14,7 +14,7 @@ export function bindings(extra: Bindings): Bindings {
 }
 
 export function call(binds: Bindings, path: string, init?: RequestInit): Promise<Response> {
-  return Promise.resolve(createApp().fetch(new Request(`http://gateway.test${path}`, init), binds))
+  return Promise.resolve(inProcessApp().fetch(new Request(`http://gateway.test${path}`, init), binds))
 }
 
 export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({

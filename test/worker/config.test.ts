@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app'
-import { readStream, scenario, upstreamRequests } from './helpers'
+import { inProcessApp, readStream, scenario, upstreamRequests } from './helpers'
 
 /** Calls a fresh app with extra bindings, in this isolate. */
 function withBindings(
@@ -9,7 +8,7 @@ function withBindings(
   path: string,
   init?: RequestInit,
 ): Promise<Response> {
-  return Promise.resolve(createApp().fetch(new Request(`http://gateway.test${path}`, init), { ...env, ...bindings }))
+  return Promise.resolve(inProcessApp().fetch(new Request(`http://gateway.test${path}`, init), { ...env, ...bindings }))
 }
 
 describe('an unfilled secret (.dev.vars.example copied as it is)', () => {

@@ -18,8 +18,14 @@ afterAll(() => logs.stop())
 
 function expectNoInternalError(): void {
   expect(logs.records().length).toBeGreaterThan(100)
-  const bad = logs.records().filter((line) => line.outcome === 'internal' || Number(line.status) >= 500)
-  expect(bad).toEqual([])
+  // A provider's own failure (here the fake upstream's 404 for a model it has no scenario for) is
+  // reported as /api/flows/ask's documented 502; any other 5xx is the gateway's own fault.
+  const providerFailure = (line: Record<string, unknown>) => {
+    const kind = (line.error as { kind?: unknown } | undefined)?.kind
+    return line.route === '/api/flows/ask' && typeof kind === 'string' && kind !== 'internal'
+  }
+  const bad = logs.records().filter((line) => line.outcome === 'internal' || (Number(line.status) >= 500 && !providerFailure(line)))
+  expect(bad, JSON.stringify(bad.slice(0, 3))).toEqual([])
 }
 
 describe('property: every answer keeps the contract (workerd)', () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { DOCS_CSP } from '../../src/routes/docs-page'
 import { CLIENT_CSP } from '../../src/routes/security-headers'
-import { gateway, readStream, scenario, upstreamRequests } from './helpers'
+import { gateway, parseEvents, readStream, scenario, upstreamRequests } from './helpers'
 import { bindings, call, captureLogs, jsonPost } from './app-call'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -40,8 +40,9 @@ describe('X-Request-Id', () => {
   it('is in every error event and in a 5xx body (which never shows a stack or a file path)', async () => {
     const error = await gateway('/api/stream/chat', { ...jsonPost({ user_input: 'Hi', provider: 'openai', model: 'no-such-scenario' }), headers: { 'content-type': 'application/json', 'x-request-id': 'req-error-1' } })
     const raw = await error.text()
-    expect(raw).toMatch(/^data: \{"error":"openai: .+","done":true,"request_id":"req-error-1"\}\n\n$/)
-    expect(JSON.parse(raw.slice(6))).toEqual({ error: expect.stringMatching(/^openai: /), done: true, request_id: 'req-error-1' })
+    const streamId = error.headers.get('x-stream-id')
+    expect(raw).toMatch(new RegExp(`^retry: 1000\\n\\nid: ${streamId}:1\\ndata: \\{"error":"openai: .+","done":true,"request_id":"req-error-1"\\}\\n\\n$`))
+    expect(parseEvents(raw)).toEqual([{ error: expect.stringMatching(/^openai: /), done: true, request_id: 'req-error-1' }])
 
     logs = captureLogs()
     const app = createApp()
@@ -72,7 +73,7 @@ describe('one JSON log line per request', () => {
     const response = await call(closed, `/api/stream/chat-get?user_input=Secret+question&provider=gemini&model=${model}`, {
       headers: { authorization: 'Bearer log-token-b-2Qw4Er', 'x-request-id': 'req-log-1' },
     })
-    const { raw } = await readStream(response)
+    const { wire } = await readStream(response)
     const lines = logs.records()
     expect(lines).toHaveLength(1)
     expect(lines[0]).toEqual({
@@ -90,8 +91,10 @@ describe('one JSON log line per request', () => {
       ttft_ms: expect.any(Number),
       duration_ms: expect.any(Number),
       pieces: 3,
-      bytes: new TextEncoder().encode(raw.split('data: {"chunk":"","done":true')[0]!).byteLength,
+      // The text events as sent (with their id lines), without the opening retry: and the closing event.
+      bytes: new TextEncoder().encode(wire.slice('retry: 1000\n\n'.length, wire.lastIndexOf('id: '))).byteLength,
       attempts: [{ provider: 'gemini', model, outcome: 'done', ms: expect.any(Number) }],
+      stream_id: response.headers.get('x-stream-id'),
     })
     expect(logs.lines.join('\n')).not.toContain('Secret question')
     expect(logs.lines.join('\n')).not.toContain('log-token-b-2Qw4Er')
@@ -117,7 +120,8 @@ describe('one JSON log line per request', () => {
   it('a client that leaves mid-answer: outcome client_left, with what it got so far', async () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 50 })
     logs = captureLogs()
-    const response = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`)
+    // RESUME_GRACE_MS=0: nobody can resume, so the answer ends when the client leaves.
+    const response = await call(bindings({ RESUME_GRACE_MS: '0' }), `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`)
     const reader = response.body!.getReader()
     await reader.read()
     await reader.cancel()

@@ -164,9 +164,12 @@ describe('retries before the first text', () => {
       fixture: 'gemini-basic.sse',
       firstRequests: [{ fixture: 'gemini-error-503-overloaded.json', headers: { 'retry-after': '1' } }],
     })
-    const response = await call({ SSE_PING_INTERVAL_MS: '100' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    // RESUME_GRACE_MS=0: a client that leaves ends the answer at once (as on the direct path).
+    const response = await call({ SSE_PING_INTERVAL_MS: '100', RESUME_GRACE_MS: '0' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
     const reader = response.body!.getReader()
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe(': ping\n\n')
+    let opening = ''
+    while (!opening.endsWith(': ping\n\n')) opening += new TextDecoder().decode((await reader.read()).value)
+    expect(opening).toBe('retry: 1000\n\n: ping\n\n')
     await reader.cancel()
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect((await upstreamRequests(model)).map((request) => request.status)).toEqual([503])

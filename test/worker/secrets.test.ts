@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { PART_LENGTH } from '../../src/secrets/masker'
-import { scenario, upstreamRequests, upstreamUrl, type GatewayEvent } from './helpers'
+import { parseEvents, scenario, upstreamRequests, upstreamUrl } from './helpers'
 import { bindings, call, captureLogs, jsonPost } from './app-call'
 
 // Realistic secrets (the suite's own keys are too short and word-like to make the point).
@@ -116,7 +116,7 @@ describe('configured keys and tokens never leave the gateway', () => {
     const reply = echoes.find(([p, what]) => p === provider && what === 'the key as the model name')![2]
     const model = await scenario(reply)
     const seen = await exchange('stream', provider, model)
-    const last = JSON.parse(seen.body.trim().split('\n\n').at(-1)!.slice(6)) as GatewayEvent
+    const last = parseEvents(seen.body).at(-1)
     expect(last).toMatchObject({ done: true, provider, model })
     const odd = await scenario({ ...reply, body: reply.body.replaceAll(provider === 'openai' ? OPENAI_KEY : `x${GEMINI_KEY}`, '<img src=x>') })
     const oddSeen = await exchange('ask', provider, odd)
@@ -134,7 +134,7 @@ describe('configured keys and tokens never leave the gateway', () => {
     for (const route of ['stream', 'ask'] as const) {
       const seen = await exchange(route, provider, redirect)
       expectNoLeak(seen)
-      const message = route === 'stream' ? (JSON.parse(seen.body.slice(6)) as GatewayEvent).error : (JSON.parse(seen.body) as { error: string }).error
+      const message = route === 'stream' ? parseEvents(seen.body)[0]?.error : (JSON.parse(seen.body) as { error: string }).error
       expect(message).toBe(
         `${provider}: the provider answered with a redirect (HTTP 307), which the gateway does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
       )

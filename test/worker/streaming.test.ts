@@ -1,7 +1,16 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { parseEvents, postChat, scenario, upstreamRequests, waitFor, withoutRequestId } from './helpers'
+import { gateway, parseEvents, postChat, scenario, upstreamRequests, waitFor, withoutRequestId } from './helpers'
+
+/** Where the client leaving stops the answer at once: the direct path, and resumable streams with no grace. */
+const STOP_AT_ONCE: [string, Record<string, string>][] = [
+  ['RESUMABLE=off', { RESUMABLE: 'off' }],
+  ['RESUME_GRACE_MS=0', { RESUME_GRACE_MS: '0' }],
+]
+/** The first event, on the direct path or (with its id, after `retry:`) on a resumable stream. */
+const FIRST_EVENT = /^(retry: 1000\n\nid: [\w-]{24}:1\n)?data: \{"chunk":".+","done":false\}\n\n/s
+const hasEvent = (text: string) => /data: .*\n\n/s.test(text)
 
 const decoder = new TextDecoder()
 
@@ -30,79 +39,112 @@ describe('streaming behaviour', () => {
     ['openai', 'openai-chat-basic.sse'],
     ['gemini', 'gemini-basic-long-2024.sse'],
   ] as const) {
-    it(`${provider}: a client that leaves mid-stream closes the upstream request within a second`, async () => {
-      const model = await scenario({ fixture, delayMs: 150 })
-      const response = await postChat({ user_input: 'Hello', provider, model })
+    for (const [mode, vars] of STOP_AT_ONCE) {
+      it(`${provider}: a client that leaves mid-stream closes the upstream request within a second (${mode})`, async () => {
+        const model = await scenario({ fixture, delayMs: 150 })
+        const response = await createApp().fetch(
+          new Request('http://gateway.test/api/stream/chat', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ user_input: 'Hello', provider, model }),
+          }),
+          { ...env, ...vars },
+        )
+        const reader = response.body!.getReader()
+        const first = await readUntil(reader, hasEvent)
+        expect(first).toMatch(FIRST_EVENT)
+        expect(first.startsWith('retry: 1000\n\n')).toBe(mode !== 'RESUMABLE=off')
+        const leftAt = Date.now()
+        await reader.cancel()
+        await expectUpstreamClosedSoon(model, leftAt)
+      })
+    }
+  }
+
+  it('resumable (the default), on the network: a client that leaves does not stop the answer; DELETE does, within a second', async () => {
+    const model = await scenario({ fixture: 'openai-chat-basic.sse', delayMs: 150 })
+    const response = await postChat({ user_input: 'Hello', provider: 'openai', model })
+    const reader = response.body!.getReader()
+    expect(await readUntil(reader, hasEvent)).toMatch(FIRST_EVENT)
+    await reader.cancel()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect((await upstreamRequests(model))[0]!.closedAt, 'the grace (RESUME_GRACE_MS) keeps the answer going').toBeUndefined()
+    const stoppedAt = Date.now()
+    expect((await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })).status).toBe(204)
+    await expectUpstreamClosedSoon(model, stoppedAt)
+  })
+
+  for (const [mode, vars] of STOP_AT_ONCE) {
+    it(`the app itself aborts the upstream when its response body is cancelled (any runtime, ${mode})`, async () => {
+      // Called in this isolate, no runtime tears the request down for us: only the app's own abort path can close it.
+      const model = await scenario({ fixture: 'openai-chat-basic.sse', delayMs: 150 })
+      const response = await createApp().fetch(
+        new Request('http://gateway.test/api/stream/chat', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
+        }),
+        { ...env, ...vars },
+      )
       const reader = response.body!.getReader()
-      const first = await readUntil(reader, (text) => text.includes('\n\n'))
-      expect(first).toMatch(/^data: \{"chunk":".+","done":false\}\n\n/s)
+      await readUntil(reader, hasEvent)
       const leftAt = Date.now()
       await reader.cancel()
       await expectUpstreamClosedSoon(model, leftAt)
     })
   }
 
-  it('the app itself aborts the upstream when its response body is cancelled (any runtime)', async () => {
-    // Called in this isolate, no runtime tears the request down for us: only the app's own abort path can close it.
-    const model = await scenario({ fixture: 'openai-chat-basic.sse', delayMs: 150 })
-    const response = await createApp().fetch(
-      new Request('http://gateway.test/api/stream/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
-      }),
-      env,
-    )
-    const reader = response.body!.getReader()
-    await readUntil(reader, (text) => text.includes('\n\n'))
-    const leftAt = Date.now()
-    await reader.cancel()
-    await expectUpstreamClosedSoon(model, leftAt)
-  })
-
   it('passes each piece on as it arrives, without waiting for the rest', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', delayMs: 400 })
     const startedAt = Date.now()
     const response = await postChat({ user_input: 'Hello', provider: 'gemini', model })
     const reader = response.body!.getReader()
-    const first = await readUntil(reader, (text) => text.includes('\n\n'))
+    const first = await readUntil(reader, hasEvent)
     const firstAt = Date.now() - startedAt
-    expect(first).toBe('data: {"chunk":"The","done":false}\n\n')
+    expect(first).toBe(`retry: 1000\n\nid: ${response.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`)
     // The upstream needs 2 × 400 ms more for the rest: the first piece must not wait for it.
     expect(firstAt).toBeLessThan(700)
     const rest = await readUntil(reader, (text) => text.includes('"done":true'))
     expect(parseEvents(rest).map((event) => event.chunk)).toEqual([' capital of Wyoming', ' is **Cheyenne**.\n', ''])
   })
 
-  it('with flushHeadersEarly (Bun), opens every stream with a ": open" comment', async () => {
+  it('with flushHeadersEarly (Bun), opens every stream with a ": open" comment (direct path), or its "retry:" line (resumable)', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const response = await createApp({ flushHeadersEarly: true }).fetch(
-      new Request(`http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`),
-      env,
-    )
-    const raw = await response.text()
+    const url = `http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`
+    const raw = await (await createApp({ flushHeadersEarly: true }).fetch(new Request(url), { ...env, RESUMABLE: 'off' })).text()
     expect(raw.startsWith(': open\n\ndata: {"chunk":"The","done":false}\n\n')).toBe(true)
     expect(parseEvents(raw.slice(': open\n\n'.length)).map((event) => event.chunk).join('')).toBe('The capital of Wyoming is **Cheyenne**.\n')
+    const resumable = await createApp({ flushHeadersEarly: true }).fetch(new Request(url), env)
+    const wire = await resumable.text()
+    // The first bytes go out at once either way, so Bun sends the headers without waiting for the model.
+    expect(wire.startsWith(`retry: 1000\n\nid: ${resumable.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`)).toBe(true)
+    expect(parseEvents(wire).map((event) => event.chunk).join('')).toBe('The capital of Wyoming is **Cheyenne**.\n')
   })
 
-  it('sends ": ping" comments while the upstream is silent', async () => {
-    const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 2 })
-    const app = createApp()
-    const abort = new AbortController()
-    const response = await app.fetch(
-      new Request('http://gateway.test/api/stream/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
-        signal: abort.signal,
-      }),
-      { ...env, SSE_PING_INTERVAL_MS: '100', UPSTREAM_IDLE_TIMEOUT_MS: '60000' },
-    )
-    const reader = response.body!.getReader()
-    const text = await readUntil(reader, (received) => received.split(': ping\n\n').length > 3)
-    expect(text).toMatch(/^data: \{"chunk":"Hi","done":false\}\n\n(: ping\n\n){3}$/)
-    await reader.cancel()
-  })
+  for (const [mode, vars, framing] of [
+    ['direct path', { RESUMABLE: 'off' }, /^data: \{"chunk":"Hi","done":false\}\n\n(: ping\n\n){3}$/],
+    ['resumable', {}, /^retry: 1000\n\nid: [\w-]{24}:1\ndata: \{"chunk":"Hi","done":false\}\n\n(: ping\n\n){3}$/],
+  ] as const) {
+    it(`sends ": ping" comments while the upstream is silent (${mode})`, async () => {
+      const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 2 })
+      const app = createApp()
+      const abort = new AbortController()
+      const response = await app.fetch(
+        new Request('http://gateway.test/api/stream/chat', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user_input: 'Hi', provider: 'openai', model }),
+          signal: abort.signal,
+        }),
+        { ...env, ...vars, SSE_PING_INTERVAL_MS: '100', UPSTREAM_IDLE_TIMEOUT_MS: '60000' },
+      )
+      const reader = response.body!.getReader()
+      const text = await readUntil(reader, (received) => received.split(': ping\n\n').length > 3)
+      expect(text).toMatch(framing)
+      await reader.cancel()
+      if (mode === 'resumable') await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })
+    })
+  }
 
   it('ends a stalled answer with an error after UPSTREAM_IDLE_TIMEOUT_MS, and closes the upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', stallAfterWrites: 1 })

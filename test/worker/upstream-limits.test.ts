@@ -1,13 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app'
-import { bodyText, parseEvents, scenario, upstreamRequests, waitFor } from './helpers'
+import { bodyText, inProcessApp, parseEvents, scenario, upstreamRequests, waitFor } from './helpers'
 
 const LIMIT = 64 * 1024
 
 /** Streams through an app whose MAX_UPSTREAM_EVENT_BYTES is {@link LIMIT}. */
 async function streamWithLimit(provider: 'openai' | 'gemini', model: string) {
-  const response = await createApp().fetch(
+  const response = await inProcessApp().fetch(
     new Request('http://gateway.test/api/stream/chat', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

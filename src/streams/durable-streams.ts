@@ -1,0 +1,27 @@
+import type { DurableStreamNamespace } from '../env'
+import type { StreamHost } from './host'
+
+/** The Durable Object's own paths; the host is not reachable from outside (only through a stub). */
+const ORIGIN = 'https://resumable-stream.internal'
+
+/**
+ * Resumable streams on Workers: one Durable Object per stream, addressed by `idFromName(streamId)`,
+ * so a reconnect that lands on another edge location reaches the same generation. The worker only
+ * routes; the object ({@link ResumableStream}) runs the generation and serves every listener.
+ *
+ * @example
+ * const host = createDurableStreams(env.RESUMABLE_STREAMS)
+ * return host.resume(streamId, 4, 15_000)
+ */
+export function createDurableStreams(namespace: DurableStreamNamespace): StreamHost {
+  const stub = (streamId: string) => namespace.get(namespace.idFromName(streamId) as never)
+  return {
+    start: (start) =>
+      stub(start.streamId).fetch(
+        new Request(`${ORIGIN}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(start) }),
+      ),
+    resume: (streamId, after, pingIntervalMs) =>
+      stub(streamId).fetch(new Request(`${ORIGIN}/resume?stream_id=${streamId}&after=${after}&ping_ms=${pingIntervalMs}`)),
+    cancel: (streamId) => stub(streamId).fetch(new Request(`${ORIGIN}/cancel?stream_id=${streamId}`, { method: 'DELETE' })),
+  }
+}

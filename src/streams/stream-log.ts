@@ -1,0 +1,114 @@
+import { withId } from '../sse'
+import { eventId } from './event-id'
+
+/** Where a log delivers events: one per client connection. */
+export interface LogSink {
+  push(bytes: Uint8Array): void
+  /** The closing event was pushed; nothing follows. */
+  close(): void
+}
+
+export interface StreamLogOptions {
+  /** How long the stream may have no listener before {@link StreamLogOptions.onDeserted} (0: at once). */
+  graceMs: number
+  /** Nobody listened for the whole grace while the stream was still open. */
+  onDeserted?: () => void
+}
+
+/**
+ * The events of one stream, in order, each encoded once as `id: <stream id>:<n>\ndata: <json>\n\n`,
+ * and the listeners following it. A listener attached after event k gets k+1… from the buffer, then
+ * the rest live, then the closing event: every event exactly once, in order. Store-agnostic: the
+ * in-memory store and the Durable Object both keep one per stream.
+ *
+ * @example
+ * const log = new StreamLog(streamId, { graceMs: 10_000, onDeserted: () => generation.abort() })
+ * log.append(chunkData('Hi'))
+ * const detach = log.attach(0, { push: (bytes) => controller.enqueue(bytes), close: () => controller.close() })
+ * log.finish(doneData({ finish_reason: 'stop' }))
+ */
+export class StreamLog {
+  /** Event n is at index n - 1. */
+  readonly events: Uint8Array[]
+  /** Bytes held by {@link events}. */
+  bytes = 0
+  /** When the closing event was added (0: still open). */
+  finishedAt = 0
+
+  private readonly sinks = new Set<LogSink>()
+  private grace: ReturnType<typeof setTimeout> | undefined
+  readonly streamId: string
+  private readonly options: StreamLogOptions
+
+  constructor(streamId: string, options: StreamLogOptions, events: Uint8Array[] = []) {
+    this.streamId = streamId
+    this.options = options
+    this.events = events
+    for (const event of events) this.bytes += event.byteLength
+  }
+
+  /** A finished log rebuilt from stored events (e.g. after a Durable Object was evicted). */
+  static restored(streamId: string, events: Uint8Array[], finishedAt: number): StreamLog {
+    const log = new StreamLog(streamId, { graceMs: 0 }, events)
+    log.finishedAt = finishedAt
+    return log
+  }
+
+  get count(): number {
+    return this.events.length
+  }
+
+  get finished(): boolean {
+    return this.finishedAt !== 0
+  }
+
+  get listeners(): number {
+    return this.sinks.size
+  }
+
+  /** Adds an event (its JSON) and hands its bytes to every listener; returns its size in bytes. */
+  append(data: string): number {
+    if (this.finished) return 0
+    const bytes = withId(eventId(this.streamId, this.events.length + 1), data)
+    this.events.push(bytes)
+    this.bytes += bytes.byteLength
+    for (const sink of this.sinks) sink.push(bytes)
+    return bytes.byteLength
+  }
+
+  /** Adds the closing event and closes every listener. Once only. */
+  finish(data: string): void {
+    if (this.finished) return
+    this.append(data)
+    this.finishedAt = Date.now()
+    this.stopGrace()
+    for (const sink of this.sinks) sink.close()
+    this.sinks.clear()
+  }
+
+  /** Replays the events after `after`, then follows live. Returns the function that detaches the sink. */
+  attach(after: number, sink: LogSink): () => void {
+    for (let i = Math.max(0, after); i < this.events.length; i++) sink.push(this.events[i]!)
+    if (this.finished) {
+      sink.close()
+      return () => {}
+    }
+    this.stopGrace()
+    this.sinks.add(sink)
+    return () => this.detach(sink)
+  }
+
+  private detach(sink: LogSink): void {
+    if (!this.sinks.delete(sink) || this.sinks.size > 0 || this.finished) return
+    const { graceMs, onDeserted } = this.options
+    if (!onDeserted) return
+    if (graceMs === 0) onDeserted()
+    else this.grace = setTimeout(onDeserted, graceMs)
+  }
+
+  private stopGrace(): void {
+    if (this.grace === undefined) return
+    clearTimeout(this.grace)
+    this.grace = undefined
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A browser EventSource resumes a dropped stream by itself: a small TCP proxy (node:net, 127.0.0.1)
+ * between Chromium and the real gateway cuts the first SSE connection in the middle of an event;
+ * EventSource reconnects with Last-Event-ID (after the `retry: 1000` hint) and the page shows the
+ * whole answer exactly once, while the provider emulator saw one request.
+ *
+ *   E2E_FILES=resume npm run test:e2e          # E2E_RUNTIMES=workers,bun (default: both)
+ *
+ * Self-contained (playwright-core and node:test only), so it does not depend on the page helpers.
+ */
+import assert from 'node:assert/strict'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { chromium, type Browser } from 'playwright-core'
+import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/server.ts'
+import { startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const PROMPT = 'Resume me in the browser [emu chunks=40 delay=60]'
+const RUNTIMES = (process.env.E2E_RUNTIMES ?? 'workers,bun').split(',').map((s) => s.trim()) as Runtime[]
+
+interface CuttingProxy {
+  url: string
+  /** The request head of every SSE connection, in order. */
+  streamRequests: string[]
+  close(): Promise<void>
+}
+
+/**
+ * Forwards 127.0.0.1 TCP connections to the gateway. The first connection that asks for
+ * /api/stream/chat-get is destroyed (both sides) in the middle of its third `data:` event.
+ */
+async function startCuttingProxy(target: URL): Promise<CuttingProxy> {
+  const streamRequests: string[] = []
+  const sockets = new Set<Socket>()
+  let cut = false
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname)
+    sockets.add(client).add(upstream)
+    let isStream = false
+    let received = ''
+    client.once('data', (head: Buffer) => {
+      const text = head.toString('latin1')
+      isStream = text.startsWith('GET /api/stream/chat-get')
+      if (isStream) streamRequests.push(text.slice(0, text.indexOf('\r\n\r\n')))
+    })
+    client.pipe(upstream)
+    upstream.on('data', (bytes: Buffer) => {
+      if (isStream && !cut) {
+        received += bytes.toString('latin1')
+        const third = received.split('\ndata: ').length > 3
+        if (third) {
+          cut = true
+          // Forward up to a few bytes into the third event, then drop the connection.
+          const at = received.lastIndexOf('\ndata: ') + 12
+          const keep = bytes.byteLength - (received.length - at)
+          if (keep > 0) client.write(bytes.subarray(0, keep))
+          client.destroy()
+          upstream.destroy()
+          return
+        }
+      }
+      client.write(bytes)
+    })
+    upstream.on('end', () => client.end())
+    const drop = () => {
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    streamRequests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A page on its own origin that follows one answer with EventSource and never closes it on error. */
+function pageHtml(streamUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Resume</title></head>
+<body><pre id="answer"></pre><script>
+window.opens = 0; window.errors = 0; window.ids = []
+const answer = document.getElementById('answer')
+const source = new EventSource(${JSON.stringify(streamUrl)})
+source.onopen = () => { window.opens++ }
+source.onerror = () => { window.errors++ }
+source.onmessage = (event) => {
+  window.ids.push(event.lastEventId)
+  const data = JSON.parse(event.data)
+  if (!data.done) { answer.textContent += data.chunk; return }
+  source.close()
+  window.last = data
+  document.body.dataset.state = 'done'
+}
+</script></body></html>`
+}
+
+async function startPageServer(html: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: HttpServer = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(html)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  }
+}
+
+for (const runtime of RUNTIMES) {
+  describe(`EventSource resumes a dropped stream (${runtime})`, () => {
+    let emu: Emulator
+    let gw: RunningGateway
+    let proxy: CuttingProxy
+    let browser: Browser
+
+    before(async () => {
+      emu = await startEmulator()
+      gw = await startGateway({ runtime, upstreamUrl: emu.url })
+      proxy = await startCuttingProxy(new URL(gw.url))
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 60_000 })
+    })
+
+    after(async () => {
+      await browser?.close()
+      await proxy?.close()
+      await gw?.stop()
+      await emu?.close()
+    })
+
+    test('the connection is cut mid-event; the page shows the whole answer exactly once; one upstream request', async () => {
+      const streamUrl = `${proxy.url}/api/stream/chat-get?${new URLSearchParams({ user_input: PROMPT, provider: 'gemini' })}`
+      const site = await startPageServer(pageHtml(streamUrl))
+      const page = await browser.newPage()
+      try {
+        await page.goto(site.url)
+        await page.waitForSelector('body[data-state="done"]', { timeout: 20_000 })
+        const seen = (await page.evaluate(() => {
+          const w = window as unknown as { opens: number; errors: number; ids: string[]; last: unknown }
+          return { opens: w.opens, errors: w.errors, ids: w.ids, last: w.last, text: document.getElementById('answer')!.textContent }
+        })) as { opens: number; errors: number; ids: string[]; last: Record<string, unknown>; text: string }
+
+        assert.equal(seen.text, expectedAnswer(PROMPT, { provider: 'gemini' }))
+        const { usage, ...last } = seen.last
+        assert.deepEqual(last, { chunk: '', done: true, provider: 'gemini', model: 'gemini-2.5-flash', finish_reason: 'stop', attempts: 1 })
+        assert.equal(typeof (usage as { total_tokens?: unknown }).total_tokens, 'number')
+        // It did reconnect: two opens, one error, and the second request carried the last id it had.
+        assert.equal(seen.opens, 2, JSON.stringify(seen))
+        assert.equal(seen.errors, 1)
+        assert.equal(proxy.streamRequests.length, 2)
+        const streamId = seen.ids[0]!.split(':')[0]
+        assert.match(proxy.streamRequests[1]!, new RegExp(`\\r\\nlast-event-id: ${streamId}:2\\r\\n`, 'i'))
+        // Every event once, in order: ids 1…n with no gap and no repeat.
+        assert.deepEqual(seen.ids, seen.ids.map((_, i) => `${streamId}:${i + 1}`))
+        const requests = emu.requests()
+        assert.equal(requests.length, 1, JSON.stringify(requests.map((r) => [r.path, r.outcome])))
+        assert.equal(requests[0]!.clientClosedEarly, false)
+      } finally {
+        await page.close()
+        await site.close()
+      }
+    })
+  })
+}
