@@ -18,7 +18,7 @@
  * with `id:` lines): after a drop, EventSource reconnects by itself with Last-Event-ID and the
  * fetch transport repeats its POST with a Last-Event-ID header; the page shows "reconnecting…"
  * and "Resumed after event N". Stop sends DELETE /api/streams/{id} when the stream id is known
- * (the X-Stream-Id header, or a `stream_id` field of an event).
+ * (the X-Stream-Id header, the `<stream id>:<n>` event ids, or a `stream_id` field of an event).
  */
 (function () {
   'use strict';
@@ -529,7 +529,12 @@
   /** Handles one SSE event's data (both transports); `id` is its `id:` (lastEventId), if any. */
   function handleData(run, data, id) {
     if (run.finished || run !== current) return;
-    if (id) run.lastEventId = id;
+    if (id) {
+      run.lastEventId = id;
+      // Event ids are `<stream id>:<n>`: EventSource cannot read X-Stream-Id, so Stop takes it from here.
+      var colon = id.lastIndexOf(':');
+      if (!run.streamId && colon > 0) run.streamId = id.slice(0, colon);
+    }
     run.events++;
     logEvent(run, data);
     var msg;

@@ -65,7 +65,7 @@ const resumeQuery = z.object({
 })
 const errorContent = { 'application/json': { schema: ErrorSchema } }
 
-const streamGet = createRoute({
+export const streamGet = createRoute({
   method: 'get',
   path: '/api/streams/{stream_id}',
   tags: ['stream'],
@@ -79,7 +79,7 @@ const streamGet = createRoute({
   },
 })
 
-const streamDelete = createRoute({
+export const streamDelete = createRoute({
   method: 'delete',
   path: '/api/streams/{stream_id}',
   tags: ['stream'],

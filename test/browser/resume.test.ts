@@ -4,16 +4,14 @@
  * EventSource reconnects with Last-Event-ID (after the `retry: 1000` hint) and the page shows the
  * whole answer exactly once, while the provider emulator saw one request.
  *
- *   E2E_FILES=resume npm run test:e2e          # E2E_RUNTIMES=workers,bun (default: both)
+ *   npm run test:e2e -- resume          # E2E_RUNTIMES=workers,bun (default: both)
  *
- * Self-contained (playwright-core and node:test only), so it does not depend on the page helpers.
+ * Self-contained (its own page and browser), so it does not depend on the page helpers.
  */
-import assert from 'node:assert/strict'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, test } from 'node:test'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, expect, test, type Browser } from '@playwright/test'
 import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/server.ts'
 import { startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 
@@ -119,20 +117,20 @@ async function startPageServer(html: string): Promise<{ url: string; close(): Pr
 }
 
 for (const runtime of RUNTIMES) {
-  describe(`EventSource resumes a dropped stream (${runtime})`, () => {
+  test.describe(`EventSource resumes a dropped stream (${runtime})`, () => {
     let emu: Emulator
     let gw: RunningGateway
     let proxy: CuttingProxy
     let browser: Browser
 
-    before(async () => {
+    test.beforeAll(async () => {
       emu = await startEmulator()
       gw = await startGateway({ runtime, upstreamUrl: emu.url })
       proxy = await startCuttingProxy(new URL(gw.url))
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 60_000 })
     })
 
-    after(async () => {
+    test.afterAll(async () => {
       await browser?.close()
       await proxy?.close()
       await gw?.stop()
@@ -151,21 +149,29 @@ for (const runtime of RUNTIMES) {
           return { opens: w.opens, errors: w.errors, ids: w.ids, last: w.last, text: document.getElementById('answer')!.textContent }
         })) as { opens: number; errors: number; ids: string[]; last: Record<string, unknown>; text: string }
 
-        assert.equal(seen.text, expectedAnswer(PROMPT, { provider: 'gemini' }))
+        expect(seen.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
         const { usage, ...last } = seen.last
-        assert.deepEqual(last, { chunk: '', done: true, provider: 'gemini', model: 'gemini-2.5-flash', finish_reason: 'stop', attempts: 1 })
-        assert.equal(typeof (usage as { total_tokens?: unknown }).total_tokens, 'number')
+        expect(last).toEqual({
+          chunk: '',
+          done: true,
+          provider: 'gemini',
+          model: 'gemini-2.5-flash',
+          finish_reason: 'stop',
+          attempts: 1,
+          request_id: expect.any(String),
+        })
+        expect(typeof (usage as { total_tokens?: unknown }).total_tokens).toBe('number')
         // It did reconnect: two opens, one error, and the second request carried the last id it had.
-        assert.equal(seen.opens, 2, JSON.stringify(seen))
-        assert.equal(seen.errors, 1)
-        assert.equal(proxy.streamRequests.length, 2)
+        expect(seen.opens, JSON.stringify(seen)).toBe(2)
+        expect(seen.errors).toBe(1)
+        expect(proxy.streamRequests).toHaveLength(2)
         const streamId = seen.ids[0]!.split(':')[0]
-        assert.match(proxy.streamRequests[1]!, new RegExp(`\\r\\nlast-event-id: ${streamId}:2\\r\\n`, 'i'))
+        expect(proxy.streamRequests[1]!).toMatch(new RegExp(`\\r\\nlast-event-id: ${streamId}:2\\r\\n`, 'i'))
         // Every event once, in order: ids 1…n with no gap and no repeat.
-        assert.deepEqual(seen.ids, seen.ids.map((_, i) => `${streamId}:${i + 1}`))
+        expect(seen.ids).toEqual(seen.ids.map((_, i) => `${streamId}:${i + 1}`))
         const requests = emu.requests()
-        assert.equal(requests.length, 1, JSON.stringify(requests.map((r) => [r.path, r.outcome])))
-        assert.equal(requests[0]!.clientClosedEarly, false)
+        expect(requests.length, JSON.stringify(requests.map((r) => [r.path, r.outcome]))).toBe(1)
+        expect(requests[0]!.clientClosedEarly).toBe(false)
       } finally {
         await page.close()
         await site.close()

@@ -71,7 +71,17 @@ describe.each(availableRuntimes())('/docs on %s', (runtime) => {
       await page.locator('.swagger-ui .info .title').filter({ hasText: 'LLM SSE Gateway' }).waitFor({ timeout: 20_000 })
       const operations = await page.locator('.opblock-summary-path').allTextContents()
       expect(operations.map((text) => text.replace(/\u200b/g, '')).sort()).toEqual(
-        ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/health'].sort(),
+        [
+          '/api/flows/ask',
+          '/api/stream/chat',
+          '/api/stream/chat-get',
+          '/api/stream/sse',
+          '/api/streams/{stream_id}', // GET
+          '/api/streams/{stream_id}', // DELETE
+          '/health',
+          '/v1/chat/completions',
+          '/v1/models',
+        ].sort(),
       )
       // The event schemas are listed with the others.
       await page.locator('.models').getByText('StreamEvent', { exact: true }).waitFor({ timeout: 5_000 })

@@ -387,7 +387,15 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
         return false
       })
       expect((await deleted!).status).toBe(204)
-      expect(events.at(-1)).toEqual({ chunk: '', done: true, provider, model: DEFAULT_MODEL[provider], finish_reason: 'cancelled', attempts: 1 })
+      expect(events.at(-1)).toEqual({
+        chunk: '',
+        done: true,
+        provider,
+        model: DEFAULT_MODEL[provider],
+        finish_reason: 'cancelled',
+        attempts: 1,
+        request_id: res.headers.get('x-request-id'),
+      })
       const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
       expect(e.clientClosedAt! - deletedAt).toBeLessThan(1000)
       expect(e.chunksSent).toBeLessThan(80)

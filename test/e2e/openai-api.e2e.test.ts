@@ -238,7 +238,9 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     )
     expect(text).toBe(expectedPrefix(prompt, { provider }))
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(error.message).toBe(`${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    expect(error.message).toBe(
+      `${provider}: no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
+    )
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 
@@ -246,7 +248,9 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(504)
-    expect(error.message).toBe(`504 ${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    expect(error.message).toBe(
+      `504 ${provider}: no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
+    )
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 

@@ -152,9 +152,12 @@ export async function checkAnswer(response: Response, r: FuzzRequest, readMs = 3
   const rest = blocks.pop()
   if (complete && rest !== '') fail('a stream that does not end with a blank line', text.slice(-200))
   let last: { done?: unknown; error?: unknown } | undefined
-  for (const block of blocks) {
-    if (block === ': ping' || block === ': open') continue
-    if (!block.startsWith('data: ') || block.includes('\n')) fail('not a single data line', block)
+  if (blocks[0] === 'retry: 1000') blocks.shift() // a resumable stream's reconnect hint
+  for (const framed of blocks) {
+    if (framed === ': ping' || framed === ': open') continue
+    // A resumable stream's events carry `id: <stream id>:<n>` before their data line.
+    const block = /^id: [A-Za-z0-9_-]{24}:[1-9][0-9]*\n/.test(framed) ? framed.slice(framed.indexOf('\n') + 1) : framed
+    if (!block.startsWith('data: ') || block.includes('\n')) fail('not a single data line', framed)
     const event = JSON.parse(block.slice(6)) as { chunk?: unknown; done?: unknown; error?: unknown }
     if (last?.done === true) fail('an event after the last one', block)
     if (event.done === false && typeof event.chunk !== 'string') fail('a piece without text', block)

@@ -33,6 +33,8 @@ export interface GatewayStream {
   /** The `chunk` strings of the `done: false` events, joined. */
   text: string
   last: GatewayEvent | undefined
+  /** The closing (or error) event's `request_id`, taken out of {@link last} by {@link readGatewayStream}. */
+  requestId?: string
 }
 
 export function parseGatewayStream(raw: string): GatewayStream {
@@ -88,10 +90,27 @@ export function parseGatewayStream(raw: string): GatewayStream {
   return { raw, events, dataLines, comments, ids, retry, text, last: events.at(-1) }
 }
 
-/** Reads the whole body as UTF-8 (streaming decoder) and parses it strictly. */
+/**
+ * Reads the whole body as UTF-8 (streaming decoder) and parses it strictly. The last event must carry
+ * `request_id`: the response's `X-Request-Id` for a stream that started with this request (a resumed
+ * stream's names the request that started it). It is moved from `last` to `requestId`, so the other
+ * fields of the closing event can be compared exactly.
+ */
 export async function readGatewayStream(res: Response): Promise<GatewayStream> {
-  const raw = await res.text()
-  return parseGatewayStream(raw)
+  const stream = parseGatewayStream(await res.text())
+  const last = stream.last
+  if (!last) return stream
+  const requestId = last.request_id
+  if (typeof requestId !== 'string' || !requestId) {
+    throw new Error(`the last event has no request_id: ${JSON.stringify(last)}`)
+  }
+  const startedHere = stream.ids[0] === undefined || stream.ids[0].endsWith(':1')
+  if (startedHere && requestId !== res.headers.get('x-request-id')) {
+    throw new Error(`request_id ${requestId} is not the response's X-Request-Id ${res.headers.get('x-request-id')}`)
+  }
+  delete last.request_id
+  stream.requestId = requestId
+  return stream
 }
 
 /**
