@@ -104,7 +104,8 @@ export async function readGatewayStream(res: Response): Promise<GatewayStream> {
   if (typeof requestId !== 'string' || !requestId) {
     throw new Error(`the last event has no request_id: ${JSON.stringify(last)}`)
   }
-  const startedHere = stream.ids[0] === undefined || stream.ids[0].endsWith(':1')
+  // A replay (GET /api/streams/{id}, or Last-Event-ID) names the request that started the stream.
+  const startedHere = stream.ids[0] === undefined || (stream.ids[0].endsWith(':1') && !new URL(res.url).pathname.startsWith('/api/streams/'))
   if (startedHere && requestId !== res.headers.get('x-request-id')) {
     throw new Error(`request_id ${requestId} is not the response's X-Request-Id ${res.headers.get('x-request-id')}`)
   }
