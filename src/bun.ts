@@ -17,4 +17,4 @@ const app = createApp({
   flushHeadersEarly: true,
 })
 
-serveWithBun((request) => app.fetch(request, bindings), { name: 'LLM SSE gateway', port: 8000 })
+await serveWithBun((request) => app.fetch(request, bindings), { name: 'LLM SSE gateway', port: 8000 })

@@ -5,4 +5,4 @@
 import { bunEnv, serveWithBun } from '../../src/bun-server.ts'
 import worker from './worker.ts'
 
-serveWithBun((request) => worker.fetch(request, { UPSTREAM: bunEnv().UPSTREAM }), { name: 'bench stages', port: 8002, hostname: '127.0.0.1' })
+await serveWithBun((request) => worker.fetch(request, { UPSTREAM: bunEnv().UPSTREAM }), { name: 'bench stages', port: 8002, hostname: '127.0.0.1' })
