@@ -141,6 +141,7 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
   const out: Parsed = { text: '', firstTextEnd: -1, textEvents: 0, done: false }
   const sep = /\r\n\r\n|\n\n/g
   let start = 0
+  let finish: string | null = null
   for (let m = sep.exec(body); m; m = sep.exec(body)) {
     const block = body.slice(start, m.index)
     const end = m.index + m[0].length
@@ -163,9 +164,10 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
     } else if (provider === 'openai' || kind === 'portkey') {
       if (data === '[DONE]') out.done = true
       else {
-        const ev = JSON.parse(data) as { choices?: { delta?: { content?: string | null } }[]; error?: { message?: string } }
+        const ev = JSON.parse(data) as { choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[]; error?: { message?: string } }
         if (ev.error) out.error = ev.error.message ?? 'upstream error'
         piece = ev.choices?.[0]?.delta?.content ?? ''
+        finish = ev.choices?.[0]?.finish_reason ?? finish
       }
     } else {
       const ev = JSON.parse(data) as { candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[] }
@@ -182,6 +184,8 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
       if (out.firstTextEnd < 0) out.firstTextEnd = end
     }
   }
+  // Portkey's Google path ends with `finish_reason: "stop"` and no `data: [DONE]` (its OpenAI path sends it).
+  if (!out.done && kind === 'portkey' && finish === 'stop') out.done = true
   if (body.slice(start).trim() !== '') out.error ??= `unterminated trailing data: ${JSON.stringify(body.slice(start, start + 80))}`
   return out
 }
