@@ -33,9 +33,10 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'memory-runtimes': { type: 'string', default: 'bun,node' },
     'memory-streams': { type: 'string', default: '1000' },
+    'memory-rounds': { type: 'string', default: '2' },
     'no-memory': { type: 'boolean', default: false },
     'no-bundle': { type: 'boolean', default: false },
-    budget: { type: 'string', default: '840' },
+    budget: { type: 'string', default: '780' },
     out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
     readme: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -45,8 +46,8 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini
                         --contenders ${CONTENDERS.join(',')} --rounds 5
-                        --memory-runtimes bun,node --memory-streams 1000 --no-memory --no-bundle
-                        --budget 840 --out bench/results/latest --readme]`)
+                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
+                        --budget 780 --out bench/results/latest --readme]`)
   process.exit(0)
 }
 const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
@@ -62,6 +63,7 @@ const cfg = {
   contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
   memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
   memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
+  memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),
   bundle: !opt['no-bundle'],
   budgetMs: Number(opt.budget) * 1000,
   rounds,
@@ -76,10 +78,10 @@ function sentencesFor(chunks: number, provider: Provider): number {
 function specs(provider: Provider): (RoundSpec & { chunks: number })[] {
   const burst = (chunks: number) => `[emu ttft=0 delay=0 chunks=${chunks} sentences=${sentencesFor(chunks, provider)}]`
   return [
-    { name: 'steady', chunks: 50, tag: '[emu ttft=0 delay=2 chunks=50]', rounds, n: quick ? 2 : 4, concurrency: 1, warmup: 2, provider },
-    { name: 'c50', chunks: 20, tag: '[emu ttft=0 delay=2 chunks=20]', rounds: quick ? 1 : 3, n: quick ? 20 : 50, concurrency: quick ? 20 : 50, warmup: 10, provider },
-    { name: 'burst', chunks: 2000, tag: burst(2000), rounds: quick ? 2 : 3, n: quick ? 1 : 2, concurrency: 1, warmup: 1, provider },
-    { name: 'saturation', chunks: 1000, tag: burst(1000), rounds: quick ? 1 : 3, n: quick ? 4 : 8, concurrency: quick ? 4 : 8, warmup: 0, provider, timeoutMs: 60_000 },
+    { name: 'steady', chunks: 50, tag: '[emu ttft=0 delay=2 chunks=50]', rounds, n: quick ? 2 : 8, concurrency: 1, warmup: 2, provider },
+    { name: 'c50', chunks: 20, tag: '[emu ttft=0 delay=2 chunks=20]', rounds: quick ? 1 : rounds, n: quick ? 20 : 50, concurrency: quick ? 20 : 50, warmup: 10, provider },
+    { name: 'burst', chunks: 2000, tag: burst(2000), rounds, n: quick ? 1 : 2, concurrency: 1, warmup: 1, provider },
+    { name: 'saturation', chunks: 1000, tag: burst(1000), rounds: quick ? 1 : rounds, n: quick ? 4 : 8, concurrency: quick ? 4 : 8, warmup: 0, provider, timeoutMs: 60_000 },
   ]
 }
 
@@ -163,25 +165,50 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
   await Promise.all(live.map(([, m]) => stopOne(m)))
 }
 
+/** One contender's memory per open stream: `memoryRounds` rounds, each on a freshly started server. */
 async function memoryCase(runtime: Runtime, id: ContenderId): Promise<MemoryOut> {
-  const m = await start(id, runtime, emulator!.url)
-  if (!m) return { runtime, contender: id, error: problems.at(-1) }
-  const t = targetFor(id, m.url, emulator!.url, cfg.memoryStreams + 50)
-  targets.push(t)
-  try {
-    const r: MemoryResult = await measureMemory(t, m.pid, { streams: cfg.memoryStreams, provider: 'openai', tag: '[emu ttft=0 delay=2000 chunks=4]', openTimeoutMs: 30_000 })
-    say(`memory ${runtime} ${id}: ${r.perStreamKb.toFixed(1)} KB/stream (${r.openAtSample}/${r.streams} open at once, ${r.failures} failed${r.failures ? `: ${r.failureSamples[0]}` : ''}) ${r.seconds.toFixed(1)} s`)
-    return { runtime, contender: id, ...r }
-  } finally {
-    t.agent.destroy()
-    await stopOne(m)
+  const results: MemoryResult[] = []
+  for (let round = 0; round < cfg.memoryRounds && !stop(); round++) {
+    const m = await start(id, runtime, emulator!.url)
+    if (!m) return { runtime, contender: id, error: problems.at(-1) }
+    const t = targetFor(id, m.url, emulator!.url, cfg.memoryStreams + 50)
+    targets.push(t)
+    try {
+      results.push(await measureMemory(t, m.pid, { streams: cfg.memoryStreams, provider: 'openai', tag: '[emu ttft=0 delay=2000 chunks=4]', openTimeoutMs: 30_000 }))
+    } finally {
+      t.agent.destroy()
+      await stopOne(m)
+    }
   }
+  const sorted = [...results].sort((a, b) => a.perStreamKb - b.perStreamKb)
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!
+  const r: MemoryResult = {
+    ...mid,
+    perStreamKb: sorted.length % 2 ? mid.perStreamKb : (mid.perStreamKb + sorted[sorted.length / 2]!.perStreamKb) / 2,
+    openAtSample: Math.min(...results.map((x) => x.openAtSample)),
+    failures: results.reduce((n, x) => n + x.failures, 0),
+    lostBytes: results.reduce((n, x) => n + x.lostBytes, 0),
+    failureSamples: [...new Set(results.flatMap((x) => x.failureSamples))].slice(0, 3),
+    seconds: results.reduce((n, x) => n + x.seconds, 0),
+  }
+  say(`memory ${runtime} ${id}: ${r.perStreamKb.toFixed(1)} KB/stream (rounds ${results.map((x) => x.perStreamKb.toFixed(1)).join(', ')}; ${r.openAtSample}/${r.streams} open at once, ${r.failures} failed${r.failures ? `: ${r.failureSamples[0]}` : ''}) ${r.seconds.toFixed(1)} s`)
+  return { runtime, contender: id, ...r, rounds: results.map((x) => r3(x.perStreamKb)) }
 }
 
 let exitCode = 0
 try {
   for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
   say(`bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`)
+  const bundles: (BundleResult & { name: string })[] = []
+  // The bundle first: it is quick and does not depend on the servers.
+  if (cfg.bundle && !interrupted) {
+    for (const [name, config] of [['gateway', 'wrangler.toml'], ['passthrough', 'bench/passthrough/wrangler.toml'], ['lean', 'bench/peers/lean/wrangler.toml'], ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'], ['portkey', 'bench/peers/portkey/wrangler.toml']] as const) {
+      if (!cfg.contenders.includes(name)) continue
+      const b = { name, ...(await measureBundle(config, quick ? 3 : 7)) }
+      bundles.push(b)
+      say(`bundle ${name}: ${b.ok ? `${b.gzipKb!.toFixed(1)} KB gzip, ${b.rawKb!.toFixed(0)} KB raw, start-up ${b.startupMs?.toFixed(1)} ms` : `failed: ${b.error}`}`)
+    }
+  }
   emulator = await startEmulatorProcess()
   say(`emulator ${emulator.url} (pid ${emulator.pid})`)
   const cases: CaseOut[] = []
@@ -194,15 +221,6 @@ try {
         continue
       }
       memory.push(await memoryCase(runtime, id))
-    }
-  }
-  const bundles: (BundleResult & { name: string })[] = []
-  if (cfg.bundle && !interrupted) {
-    for (const [name, config] of [['gateway', 'wrangler.toml'], ['passthrough', 'bench/passthrough/wrangler.toml'], ['lean', 'bench/peers/lean/wrangler.toml'], ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'], ['portkey', 'bench/peers/portkey/wrangler.toml']] as const) {
-      if (!cfg.contenders.includes(name)) continue
-      const b = { name, ...(await measureBundle(config, quick ? 3 : 7)) }
-      bundles.push(b)
-      say(`bundle ${name}: ${b.ok ? `${b.gzipKb!.toFixed(1)} KB gzip, ${b.rawKb!.toFixed(0)} KB raw, start-up ${b.startupMs?.toFixed(1)} ms` : `failed: ${b.error}`}`)
     }
   }
   if (!interrupted) {

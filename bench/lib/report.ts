@@ -27,7 +27,7 @@ export interface CaseOut {
   seconds: number
   targets: Record<string, TargetFigures>
 }
-export type MemoryOut = { runtime: string; contender: string; error?: string } & Partial<MemoryResult>
+export type MemoryOut = { runtime: string; contender: string; error?: string; rounds?: number[] } & Partial<MemoryResult>
 export interface Results {
   cases: CaseOut[]
   memory: MemoryOut[]
@@ -126,9 +126,9 @@ export function markdown(r: Results): string {
   for (const c of checks(r)) lines.push(`| ${c.target} | ${c.value} | ${c.pass ? 'pass' : '**FAIL**'} |`)
   lines.push('', '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)', '', ...streamingTable(r))
   if (r.memory.length) {
-    lines.push('', `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`, '', '| runtime | contender | KB per stream | open at once | failed | bytes lost |', '|---|---|---|---|---|---|')
+    lines.push('', `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`, '', '| runtime | contender | KB per stream (rounds) | open at once | failed | bytes lost |', '|---|---|---|---|---|---|')
     for (const m of r.memory) {
-      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${m.error} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${f(m.perStreamKb)} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${m.failureSamples?.[0]?.slice(0, 120)})` : ''} | ${m.lostBytes} |`)
+      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${m.error} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${f(m.perStreamKb)}${m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${m.failureSamples?.[0]?.slice(0, 120)})` : ''} | ${m.lostBytes} |`)
     }
   }
   if (r.bundles.length) {
