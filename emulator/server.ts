@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   host?: string
   /** Controls applied to every request before header/model/prompt controls (e.g. `{ delay: 30 }`). */
   defaults?: Scenario
+  /** How long an idle keep-alive connection stays open (default 5000 ms, Node's default). */
+  keepAliveTimeoutMs?: number
 }
 
 export interface Emulator {
@@ -121,7 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  server.keepAliveTimeout = 5000
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
