@@ -10,7 +10,7 @@
  *
  *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --rounds 5 --no-memory --no-bundle --readme]
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
@@ -39,6 +39,7 @@ const { values: opt } = parseArgs({
     budget: { type: 'string', default: '780' },
     out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
     readme: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -47,7 +48,13 @@ if (opt.help) {
   console.log(`usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini
                         --contenders ${CONTENDERS.join(',')} --rounds 5
                         --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
-                        --budget 780 --out bench/results/latest --readme]`)
+                        --budget 780 --out bench/results/latest --readme
+                        --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`)
+  process.exit(0)
+}
+if (opt['report-only']) {
+  const saved = JSON.parse(readFileSync(`${opt.out}.json`, 'utf8')) as Parameters<typeof writeResults>[1]
+  console.log(`rewrote ${writeResults(opt.out, saved, opt.readme).join(', ')}`)
   process.exit(0)
 }
 const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {

@@ -35,6 +35,10 @@ export interface Results {
   problems: string[]
   config: unknown
   seconds: number
+  /** Set when the results are written (kept when only the markdown is rewritten from the JSON). */
+  date?: string
+  commit?: string
+  machine?: string
 }
 interface Check {
   target: string
@@ -79,11 +83,42 @@ function checks(r: Results): Check[] {
     }
     if (c.case === 'steady') out.push({ target: `${at}: own time to first text p50 ≤ 1 ms`, value: `${sf(gw.ownTtftP50, 2)} ms`, pass: gw.ownTtftP50 <= 1 })
     if (c.case === 'c50') out.push({ target: `${at}: own time to first text p50 at 50 streams ≤ 2 ms`, value: `${sf(gw.ownTtftP50, 2)} ms`, pass: gw.ownTtftP50 <= 2 })
-    out.push({ target: `${at} ${c.case}: bytes lost or altered = 0`, value: `${gw.lostBytes} (${gw.failures} failed)`, pass: gw.lostBytes === 0 && gw.failures === 0 })
+  }
+  for (const at of [...new Set(r.cases.map((c) => `${c.runtime} ${c.provider}`))]) {
+    const gws = r.cases.filter((c) => `${c.runtime} ${c.provider}` === at).map((c) => c.targets.gateway).filter((t): t is TargetFigures => t !== undefined)
+    const lost = gws.reduce((n, t) => n + t.lostBytes, 0)
+    const failed = gws.reduce((n, t) => n + t.failures, 0)
+    const streams = gws.reduce((n, t) => n + t.streams, 0)
+    out.push({ target: `${at}: bytes lost or altered = 0 (every case)`, value: `${lost} bytes, ${failed} of ${streams} streams failed`, pass: lost === 0 && failed === 0 })
   }
   for (const m of r.memory.filter((x) => x.contender === 'gateway' && x.runtime === 'bun')) {
     const ok = !m.error && m.failures === 0 && m.openAtSample === m.streams && (m.perStreamKb ?? Infinity) <= 40
     out.push({ target: `bun: ${m.streams ?? '?'} streams open at once, nothing lost, ≤ 40 KB each`, value: m.error ?? `${f(m.perStreamKb)} KB, ${m.openAtSample}/${m.streams} open, ${m.failures} failed, ${m.lostBytes} bytes lost`, pass: ok })
+  }
+  for (const peer of ['ai-sdk', 'portkey']) {
+    const lost: string[] = []
+    let compared = 0
+    const cmp = (what: string, gw: number | undefined, other: number | undefined, higherIsBetter = false) => {
+      if (gw === undefined || other === undefined || !Number.isFinite(gw) || !Number.isFinite(other)) return
+      compared++
+      if (higherIsBetter ? gw < other : gw > other) lost.push(what)
+    }
+    for (const c of r.cases) {
+      const gw = c.targets.gateway
+      const o = c.targets[peer]
+      if (!gw || !o || o.failures > 0) continue
+      const at = `${c.runtime} ${c.provider}`
+      if (c.case === 'steady' || c.case === 'c50') cmp(`${at} first text (${c.case})`, gw.ownTtftP50, o.ownTtftP50)
+      if (c.case === 'steady' || c.case === 'burst') cmp(`${at} CPU/chunk (${c.case})`, gw.cpuUsPerChunk, o.cpuUsPerChunk)
+      if (c.case === 'saturation') cmp(`${at} chunks/s`, gw.chunksPerSec, o.chunksPerSec, true)
+    }
+    for (const m of r.memory.filter((x) => x.contender === peer && !x.error && x.failures === 0)) {
+      cmp(`${m.runtime} memory/stream`, r.memory.find((x) => x.contender === 'gateway' && x.runtime === m.runtime)?.perStreamKb, m.perStreamKb)
+    }
+    const gwb = r.bundles.find((x) => x.name === 'gateway')
+    const ob = r.bundles.find((x) => x.name === peer)
+    if (gwb?.ok && ob?.ok) cmp('worker gzip size', gwb.gzipKb, ob.gzipKb)
+    if (compared > 0) out.push({ target: `the gateway beats ${peer} on every figure it runs (and passes)`, value: lost.length ? `not on ${lost.length}/${compared}: ${lost.join('; ')}` : `${compared}/${compared}`, pass: lost.length === 0 })
   }
   const b = r.bundles.find((x) => x.name === 'gateway')
   if (b) out.push({ target: 'worker ≤ 130 KB gzip, minified', value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${b.error}`, pass: b.ok && (b.gzipKb ?? Infinity) <= 130 })
@@ -120,7 +155,7 @@ function streamingTable(r: Results): string[] {
 
 export function markdown(r: Results): string {
   const lines: string[] = []
-  const meta = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}; Node ${process.version}, Bun ${tool('bun', ['--version'])}, wrangler ${tool('wrangler', ['--version'])}; ${r.seconds.toFixed(0)} s`
+  const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
   lines.push(`Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer.`, '')
   lines.push('**Targets (issue 9)**', '', '| target | measured | result |', '|---|---|---|')
   for (const c of checks(r)) lines.push(`| ${c.target} | ${c.value} | ${c.pass ? 'pass' : '**FAIL**'} |`)
@@ -139,13 +174,25 @@ export function markdown(r: Results): string {
   return `${lines.join('\n')}\n`
 }
 
-/** Writes `<base>.json` and `<base>.md`, and the README's section when asked; returns the paths. */
-export function writeResults(base: string, r: Results, readme: boolean): string[] {
+const machine = () =>
+  `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}; Node ${process.version}, Bun ${tool('bun', ['--version'])}, wrangler ${tool('wrangler', ['--version'])}`
+
+/**
+ * Writes `<base>.json` (unless the results came from it: `r.date` set) and `<base>.md`, and the
+ * README's section when asked; returns the paths.
+ */
+export function writeResults(base: string, results: Results, readme: boolean): string[] {
   mkdirSync(dirname(base), { recursive: true })
+  const fromJson = results.date !== undefined
+  const r: Results = { ...results, date: results.date ?? new Date().toISOString(), commit: results.commit ?? commit(), machine: results.machine ?? machine() }
   const md = markdown(r)
-  writeFileSync(`${base}.json`, `${JSON.stringify({ date: new Date().toISOString(), commit: commit(), machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`, checks: checks(r), ...r }, null, 2)}\n`)
+  const files = [`${base}.md`]
+  if (!fromJson) {
+    const { date, commit: at, machine: on, ...rest } = r
+    writeFileSync(`${base}.json`, `${JSON.stringify({ date, commit: at, machine: on, checks: checks(r), ...rest }, null, 2)}\n`)
+    files.unshift(`${base}.json`)
+  }
   writeFileSync(`${base}.md`, `# Benchmark: latest results\n\n${md}`)
-  const files = [`${base}.json`, `${base}.md`]
   if (readme) {
     const path = join(ROOT, 'README.md')
     const text = readFileSync(path, 'utf8')
