@@ -7,7 +7,7 @@
  * @example
  * const b = await measureBundle('wrangler.toml', 5)
  */
-import { execFile } from 'node:child_process'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,11 +29,19 @@ export interface BundleResult {
 const BIN = join(ROOT, 'node_modules/.bin')
 const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${BIN}:${process.env.PATH ?? ''}` }
 
+/** Builds and probes still running: killed if the bench exits (Ctrl-C, failure) meanwhile. */
+const live = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: ROOT, env: ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { cwd: ROOT, env: ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+      live.delete(child)
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` })
     })
+    live.add(child)
   })
 }
 

@@ -80,7 +80,7 @@ interface Raw {
   times: number[]
 }
 
-function send(target: Target, provider: Provider, prompt: string, timeoutMs: number, onFirstRead?: () => void): Promise<Raw> {
+function send(target: Target, provider: Provider, prompt: string, timeoutMs: number, onRead?: (chunk: Buffer) => void): Promise<Raw> {
   const { path, headers, body } = requestFor(target, provider, prompt)
   const u = new URL(target.url)
   return new Promise((resolve, reject) => {
@@ -101,7 +101,7 @@ function send(target: Target, provider: Provider, prompt: string, timeoutMs: num
       (res) => {
         tHeaders = performance.now()
         res.on('data', (chunk: Buffer) => {
-          if (reads.length === 0) onFirstRead?.()
+          onRead?.(chunk)
           times.push(performance.now())
           reads.push(chunk)
         })
@@ -192,8 +192,8 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
 
 export interface MeasureOptions {
   timeoutMs?: number
-  /** Called at the first network read of the response body (the bench's memory case counts open streams). */
-  onFirstRead?: () => void
+  /** Called with every network read of the response body (the memory case watches for the first text). */
+  onRead?: (chunk: Buffer) => void
 }
 
 /** Runs one stream and checks it: 200, ends with the done event, text equal to `expected`. */
@@ -201,7 +201,7 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
   let raw: Raw
   const expectedBytes = Buffer.byteLength(expected)
   try {
-    raw = await send(target, provider, prompt, options.timeoutMs ?? 20_000, options.onFirstRead)
+    raw = await send(target, provider, prompt, options.timeoutMs ?? 20_000, options.onRead)
   } catch (error) {
     return { ok: false, failure: `request failed: ${error instanceof Error ? error.message : String(error)}`, status: 0, ttfb: NaN, ttft: NaN, total: NaN, textEvents: 0, reads: 0, bytes: 0, lostBytes: expectedBytes }
   }

@@ -23,7 +23,7 @@ export interface MemorySpec {
 
 export interface MemoryResult {
   streams: number
-  /** Streams whose first bytes had arrived when memory was read (all open at once when = streams). */
+  /** Streams whose first answer text had arrived when memory was read (all open at once when = streams). */
   openAtSample: number
   /** Streams that had already ended when memory was read. */
   endedAtSample: number
@@ -36,6 +36,8 @@ export interface MemoryResult {
   seconds: number
 }
 
+/** A read that carries answer text in any contender's format (ours, OpenAI's, Gemini's). */
+const TEXT = /"chunk":"[^"]|"content":"[^"]|"text": ?"[^"]/
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
@@ -50,8 +52,17 @@ export async function measureMemory(t: Target, pgid: number, spec: MemorySpec): 
   const streams: Promise<StreamSample>[] = []
   for (let i = 0; i < spec.streams; i++) {
     const { prompt, expected } = nextPrompt(spec.provider, 'memory', spec.tag)
+    let seen = false
     streams.push(
-      measureStream(t, spec.provider, prompt, expected, { timeoutMs: 120_000, onFirstRead: () => open++ }).then((s) => {
+      measureStream(t, spec.provider, prompt, expected, {
+        timeoutMs: 120_000,
+        // Open = the provider's text reached the client, not just the headers (Bun's gateway flushes `: open` at once).
+        onRead: (chunk) => {
+          if (seen || !TEXT.test(chunk.toString('latin1'))) return
+          seen = true
+          open++
+        },
+      }).then((s) => {
         ended++
         return s
       }),
