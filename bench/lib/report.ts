@@ -156,14 +156,14 @@ function streamingTable(r: Results): string[] {
 export function markdown(r: Results): string {
   const lines: string[] = []
   const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
-  lines.push(`Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer.`, '')
+  lines.push(`Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`, '')
   lines.push('**Targets (issue 9)**', '', '| target | measured | result |', '|---|---|---|')
   for (const c of checks(r)) lines.push(`| ${c.target} | ${c.value} | ${c.pass ? 'pass' : '**FAIL**'} |`)
   lines.push('', '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)', '', ...streamingTable(r))
   if (r.memory.length) {
     lines.push('', `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`, '', '| runtime | contender | KB per stream (rounds) | open at once | failed | bytes lost |', '|---|---|---|---|---|---|')
     for (const m of r.memory) {
-      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${m.error} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${f(m.perStreamKb)}${m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${m.failureSamples?.[0]?.slice(0, 120)})` : ''} | ${m.lostBytes} |`)
+      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${m.error} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${m.failures ? '– (streams failed)' : f(m.perStreamKb)}${!m.failures && m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${m.failureSamples?.[0]?.slice(0, 120)})` : ''} | ${m.lostBytes} |`)
     }
   }
   if (r.bundles.length) {
