@@ -30,6 +30,8 @@ export interface EmulatorOptions {
   defaults?: Scenario
   /** How long an idle keep-alive connection stays open (default 5000 ms, Node's default). */
   keepAliveTimeoutMs?: number
+  /** Pending connections the listening socket queues (default 511, Node's; the kernel caps it at somaxconn). */
+  backlog?: number
 }
 
 export interface Emulator {
@@ -127,7 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
+    server.listen({ port: options.port ?? 0, host, backlog: options.backlog ?? 511 }, () => {
       server.off('error', reject)
       resolve()
     })
