@@ -55,7 +55,7 @@ export async function measureBundle(config: string, startupRuns: number): Promis
     if (build.code !== 0 || !js) {
       // eslint-disable-next-line no-control-regex
       const lines = build.out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => /ERROR|error/.test(l))
-      return { config, ok: false, error: [...new Set(lines)].slice(0, 4).join(' | ').slice(0, 600) || build.out.slice(-600) }
+      return { config, ok: false, error: [...new Set(lines)].slice(0, 4).join(' · ').slice(0, 600) || build.out.slice(-600) }
     }
     const code = readFileSync(join(dir, js))
     const samples: number[] = []

@@ -47,6 +47,8 @@ interface Check {
 }
 
 const ORDER = ['direct', 'passthrough', 'lean', 'gateway', 'ai-sdk', 'portkey']
+/** Text for a table cell: no line breaks, no unescaped pipes. */
+const cell = (text: string | undefined, max = 200) => (text ?? '').replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|')
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
 const sf = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) && x > 0 ? '+' : '') + f(x, d)
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–')
@@ -121,7 +123,7 @@ function checks(r: Results): Check[] {
     if (compared > 0) out.push({ target: `the gateway beats ${peer} on every figure it runs (and passes)`, value: lost.length ? `not on ${lost.length}/${compared}: ${lost.join('; ')}` : `${compared}/${compared}`, pass: lost.length === 0 })
   }
   const b = r.bundles.find((x) => x.name === 'gateway')
-  if (b) out.push({ target: 'worker ≤ 130 KB gzip, minified', value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${b.error}`, pass: b.ok && (b.gzipKb ?? Infinity) <= 130 })
+  if (b) out.push({ target: 'worker ≤ 130 KB gzip, minified', value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${cell(b.error)}`, pass: b.ok && (b.gzipKb ?? Infinity) <= 130 })
   return out
 }
 
@@ -158,17 +160,17 @@ export function markdown(r: Results): string {
   const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
   lines.push(`Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`, '')
   lines.push('**Targets (issue 9)**', '', '| target | measured | result |', '|---|---|---|')
-  for (const c of checks(r)) lines.push(`| ${c.target} | ${c.value} | ${c.pass ? 'pass' : '**FAIL**'} |`)
+  for (const c of checks(r)) lines.push(`| ${c.target} | ${cell(c.value, 400)} | ${c.pass ? 'pass' : '**FAIL**'} |`)
   lines.push('', '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)', '', ...streamingTable(r))
   if (r.memory.length) {
     lines.push('', `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`, '', '| runtime | contender | KB per stream (rounds) | open at once | failed | bytes lost |', '|---|---|---|---|---|---|')
     for (const m of r.memory) {
-      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${m.error} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${m.failures ? '– (streams failed)' : f(m.perStreamKb)}${!m.failures && m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${m.failureSamples?.[0]?.slice(0, 120)})` : ''} | ${m.lostBytes} |`)
+      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${cell(m.error)} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${m.failures ? '– (streams failed)' : f(m.perStreamKb)}${!m.failures && m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${cell(m.failureSamples?.[0], 120)})` : ''} | ${m.lostBytes} |`)
     }
   }
   if (r.bundles.length) {
     lines.push('', '**Worker bundle** (`wrangler deploy --dry-run --minify`; start-up = importing it in a fresh V8/Node process, median)', '', '| worker | gzip KB | raw KB | start-up ms |', '|---|---|---|---|')
-    for (const b of r.bundles) lines.push(b.ok ? `| ${b.name === 'gateway' ? '**gateway**' : b.name} | ${f(b.gzipKb)} | ${f(b.rawKb, 0)} | ${f(b.startupMs)} |` : `| ${b.name} | build failed: ${b.error?.slice(0, 200)} | – | – |`)
+    for (const b of r.bundles) lines.push(b.ok ? `| ${b.name === 'gateway' ? '**gateway**' : b.name} | ${f(b.gzipKb)} | ${f(b.rawKb, 0)} | ${f(b.startupMs)} |` : `| ${b.name} | build failed: ${cell(b.error)} | – | – |`)
   }
   if (r.problems.length) lines.push('', '**Not measured / failed**', '', ...r.problems.map((p) => `- ${p.slice(0, 400)}`))
   return `${lines.join('\n')}\n`
