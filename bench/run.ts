@@ -1,515 +1,242 @@
 /**
- * `npm run bench`: the gateway's own cost, measured against a bare pass-through worker on the same
- * runtime (see bench/README.md).
+ * `npm run bench`: the gateway side by side with its peers, in one run, on the same work (see
+ * bench/README.md). Starts the provider emulator, then per runtime (wrangler dev, Bun) every
+ * contender (direct, bare pass-through, lean Hono pass-through, the gateway, Hono + AI SDK, Portkey),
+ * and streams the same answers through each, in rounds with the targets interleaved: steady
+ * (one chunk per read) at 1 and 50 concurrent streams, burst (CPU per chunk), saturation (chunks/s).
+ * Then memory per open stream with 1,000 streams on Bun and Node, and the Worker bundle. Every
+ * stream is checked byte for byte. Writes bench/results/latest.json and latest.md (and the README's
+ * Performance section with --readme). Stops every process it started, also on failure and Ctrl-C.
  *
- * Starts the provider emulator (a child process, port 0), then per runtime the gateway
- * (test/support/gateway.ts) and the pass-through (bench/passthrough/) on free ports, and streams
- * the same answers through both from this process: a steady case (ttft=0, small fixed delay)
- * sequentially and at concurrency 4, and a burst case (delay=0, many chunks). Every stream is
- * checked (done event, text equal to the emulator's expectedAnswer). Prints tables and writes
- * bench/results/latest.json. Every process it started is stopped at the end, on failure and on
- * Ctrl-C.
- *
- *   npm run bench [-- --runtimes workers,bun --seq 30 --warmup 5 --conc 4 --conc-n 20
- *                    --chunks 100 --delay 2 --burst-chunks 2000 --burst-n 10 --quick]
+ *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --rounds 5 --no-memory --no-bundle --readme]
  */
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { expectedAnswer } from '../emulator/answer.ts'
-import { ROOT, startGateway, type RunningGateway } from '../test/support/gateway.ts'
-import { makeTarget, measureStream, type Provider, type StreamSample, type Target } from './lib/client.ts'
-import { startEmulatorProcess, startPassthrough, stopAll, type Managed, type Runtime } from './lib/procs.ts'
-import { bootstrapMedianDiff, median, p95 } from './lib/stats.ts'
-import * as cpu from './lib/cpu.ts'
+import { ROOT } from '../test/support/gateway.ts'
+import { measureBundle, type BundleResult } from './lib/bundle.ts'
+import type { Provider, Target } from './lib/client.ts'
+import { CONTENDERS, PEERS, ensurePeerInstalled, startContender, targetFor, unsupported, type ContenderId } from './lib/contenders.ts'
+import { measureMemory, type MemoryResult } from './lib/memory.ts'
+import { startEmulatorProcess, stopAll, type Managed, type Runtime } from './lib/procs.ts'
+import { writeResults, type CaseOut, type MemoryOut } from './lib/report.ts'
+import { runRounds, type RoundSpec } from './lib/rounds.ts'
+import { r3, summarizeCase } from './lib/summary.ts'
 
 const { values: opt } = parseArgs({
   options: {
-    runtimes: { type: 'string', default: process.env.BENCH_RUNTIMES ?? 'workers,bun' },
+    runtimes: { type: 'string', default: 'workers,bun' },
     providers: { type: 'string', default: 'openai,gemini' },
-    warmup: { type: 'string', default: '5' },
-    seq: { type: 'string', default: '30' },
-    conc: { type: 'string', default: '4' },
-    'conc-n': { type: 'string', default: '20' },
-    chunks: { type: 'string', default: '100' },
-    delay: { type: 'string', default: '2' },
-    'burst-chunks': { type: 'string', default: '2000' },
-    'burst-n': { type: 'string', default: '10' },
-    'burst-warmup': { type: 'string', default: '2' },
-    direct: { type: 'boolean', default: true },
-    'no-direct': { type: 'boolean', default: false },
-    budget: { type: 'string', default: '170' },
-    out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
+    contenders: { type: 'string', default: CONTENDERS.join(',') },
+    rounds: { type: 'string', default: '5' },
+    'memory-runtimes': { type: 'string', default: 'bun,node' },
+    'memory-streams': { type: 'string', default: '1000' },
+    'memory-rounds': { type: 'string', default: '2' },
+    'no-memory': { type: 'boolean', default: false },
+    'no-bundle': { type: 'boolean', default: false },
+    budget: { type: 'string', default: '780' },
+    out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
+    readme: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 if (opt.help) {
-  console.log(
-    'usage: npm run bench [-- --runtimes workers,bun,node --providers openai,gemini --warmup 5 --seq 30 --conc 4 --conc-n 20\n' +
-      '                        --chunks 100 --delay 2 --burst-chunks 2000 --burst-n 10 --burst-warmup 2 --no-direct\n' +
-      '                        --budget 170 --out bench/results/latest.json --quick]',
-  )
+  console.log(`usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini
+                        --contenders ${CONTENDERS.join(',')} --rounds 5
+                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
+                        --budget 780 --out bench/results/latest --readme
+                        --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`)
   process.exit(0)
 }
-
-const int = (name: keyof typeof opt, min = 0): number => {
-  const n = Number(opt[name])
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be an integer >= ${min} (got ${String(opt[name])})`)
-    process.exit(2)
-  }
-  return n
+if (opt['report-only']) {
+  const saved = JSON.parse(readFileSync(`${opt.out}.json`, 'utf8')) as Parameters<typeof writeResults>[1]
+  console.log(`rewrote ${writeResults(opt.out, saved, opt.readme).join(', ')}`)
+  process.exit(0)
+}
+const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
+  const xs = s.split(',').map((x) => x.trim()).filter(Boolean)
+  for (const x of xs) if (!allowed.includes(x as T)) (console.error(`unknown ${what} ${x} (${allowed.join(', ')})`), process.exit(2))
+  return xs as T[]
 }
 const quick = opt.quick
+const rounds = quick ? 2 : Math.max(1, Number(opt.rounds) || 5)
 const cfg = {
-  runtimes: opt.runtimes.split(',').map((s) => s.trim()).filter(Boolean) as Runtime[],
-  providers: opt.providers.split(',').map((s) => s.trim()).filter(Boolean) as Provider[],
-  warmup: quick ? 2 : int('warmup'),
-  seq: quick ? 5 : int('seq', 1),
-  conc: int('conc', 1),
-  concN: quick ? 4 : int('conc-n', 0),
-  chunks: int('chunks', 1),
-  delay: int('delay'),
-  burstChunks: int('burst-chunks', 0),
-  burstN: quick ? 2 : int('burst-n', 0),
-  burstWarmup: quick ? 1 : int('burst-warmup'),
-  direct: opt.direct && !opt['no-direct'],
+  runtimes: list<Runtime>(opt.runtimes, ['workers', 'bun', 'node'], 'runtime'),
+  providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
+  contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
+  memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
+  memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
+  memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),
+  bundle: !opt['no-bundle'],
   budgetMs: Number(opt.budget) * 1000,
+  rounds,
 }
-for (const r of cfg.runtimes) {
-  if (!['workers', 'bun', 'node'].includes(r)) {
-    console.error(`unknown runtime ${r} (workers, bun, node)`)
-    process.exit(2)
-  }
+
+function sentencesFor(chunks: number, provider: Provider): number {
+  // `chunks=N` yields at most one piece per code point: make the answer long enough.
+  for (let s = 5; s < 2000; s += 5) if (Array.from(expectedAnswer('Bench #0', { provider, sentences: s })).length >= chunks + 40) return s
+  return 2000
 }
-for (const p of cfg.providers) {
-  if (p !== 'openai' && p !== 'gemini') {
-    console.error(`unknown provider ${p} (openai, gemini)`)
-    process.exit(2)
-  }
+/** The cases, each with the emulator's pacing and the number of chunks per stream. */
+function specs(provider: Provider): (RoundSpec & { chunks: number })[] {
+  const burst = (chunks: number) => `[emu ttft=0 delay=0 chunks=${chunks} sentences=${sentencesFor(chunks, provider)}]`
+  return [
+    { name: 'steady', chunks: 50, tag: '[emu ttft=0 delay=2 chunks=50]', rounds, n: quick ? 2 : 8, concurrency: 1, warmup: 2, provider },
+    { name: 'c50', chunks: 20, tag: '[emu ttft=0 delay=2 chunks=20]', rounds: quick ? 1 : rounds, n: quick ? 20 : 50, concurrency: quick ? 20 : 50, warmup: 10, provider },
+    { name: 'burst', chunks: 2000, tag: burst(2000), rounds, n: quick ? 1 : 2, concurrency: 1, warmup: 1, provider },
+    { name: 'saturation', chunks: 1000, tag: burst(1000), rounds: quick ? 1 : rounds, n: quick ? 4 : 8, concurrency: quick ? 4 : 8, warmup: 0, provider, timeoutMs: 60_000 },
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------
 // Processes, and stopping them whatever happens.
-
 let emulator: Managed | undefined
-let gateway: RunningGateway | undefined
-let passthrough: Managed | undefined
+const running = new Set<Managed>()
 const targets: Target[] = []
-
 async function stopEverything(): Promise<void> {
   for (const t of targets) t.agent.destroy()
-  await Promise.allSettled([gateway?.stop(), passthrough?.stop(), emulator?.stop()])
+  await Promise.allSettled([...running].map((m) => m.stop()))
+  await emulator?.stop()
   await stopAll()
 }
-
 let interrupted = false
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (interrupted) return
     interrupted = true
-    console.error(`\n${signal}: stopping the gateway, the pass-through and the emulator (no results are written)...`)
+    console.error(`\n${signal}: stopping every process the bench started (no results are written)...`)
     void stopEverything().finally(() => process.exit(130))
   })
 }
-
-// ---------------------------------------------------------------------------------------------
-// Cases.
-
-type Metric = 'ttfb' | 'ttft' | 'total' | 'upstream' | 'rate' | 'perEventUs'
-const METRICS: { key: Metric; label: string; unit: string; burstOnly?: boolean }[] = [
-  { key: 'ttfb', label: 'time to first byte (headers)', unit: 'ms' },
-  { key: 'ttft', label: 'time to first text chunk', unit: 'ms' },
-  { key: 'total', label: 'total time', unit: 'ms' },
-  { key: 'upstream', label: "the emulator's own time for the request (its log, 1 ms resolution)", unit: 'ms' },
-  { key: 'rate', label: 'text chunks/s after the first', unit: '/s' },
-  { key: 'perEventUs', label: 'time per text chunk after the first', unit: 'µs', burstOnly: true },
-]
-
-interface CaseDef {
-  name: 'steady-seq' | 'steady-conc' | 'burst'
-  tag: string
-  warmup: number
-  n: number
-  concurrency: number
-}
-
-interface TargetResult {
-  label: string
-  kind: Target['kind']
-  n: number
-  failures: number
-  failureSamples: string[]
-  stats: Record<Metric, { median: number; p95: number }>
-  textEventsMedian: number
-  readsMedian: number
-  bytesMedian: number
-  samples: (Pick<StreamSample, 'ttfb' | 'ttft' | 'total' | 'textEvents' | 'reads'> & { upstream: number | null })[]
-}
-
-interface CaseResult {
-  runtime: Runtime
-  provider: Provider
-  case: CaseDef['name']
-  scenario: string
-  concurrency: number
-  warmup: number
-  requested: number
-  truncatedByBudget: boolean
-  seconds: number
-  targets: Record<string, TargetResult>
-  /** gateway − passthrough, the gateway's own cost. */
-  diff: Record<Metric, { median: number; p95: number; medianCi95: [number, number] }>
-  /**
-   * Server CPU (user + system, all processes of the server's group) per stream, warm-ups included,
-   * for the gateway and the pass-through; the emulator's total for the case. Linux only.
-   */
-  cpu?: { perStreamMs: Record<string, number>; diffPerStreamMs: number; diffPerChunkUs: number; emulatorMs: number; byProcessMs: Record<string, Record<string, number>> }
-}
-
-function sentencesFor(chunks: number, provider: Provider): number {
-  // `chunks=N` yields at most one piece per code point: make the answer long enough.
-  for (let s = 5; s < 2000; s += 5) {
-    if (Array.from(expectedAnswer('Bench #0', { provider, sentences: s })).length >= chunks + 40) return s
-  }
-  return 2000
-}
-
-function tagFor(name: CaseDef['name'], provider: Provider): string {
-  if (name === 'burst') return `[emu ttft=0 delay=0 chunks=${cfg.burstChunks} sentences=${sentencesFor(cfg.burstChunks, provider)}]`
-  return `[emu ttft=0 delay=${cfg.delay} chunks=${cfg.chunks}]`
-}
-
-/** Per stream: the emulator's own time from the request's arrival to its last write (ms, from its log). */
-const upstreamMs = new WeakMap<StreamSample, number>()
-
-const metricOf = (s: StreamSample, m: Metric): number => {
-  if (m === 'upstream') return upstreamMs.get(s) ?? NaN
-  const stream = s.total - s.ttft
-  if (m === 'rate') return s.textEvents > 1 ? ((s.textEvents - 1) / stream) * 1000 : NaN
-  if (m === 'perEventUs') return s.textEvents > 1 ? (stream / (s.textEvents - 1)) * 1000 : NaN
-  return s[m]
-}
-
 const startedAt = performance.now()
 const overBudget = () => performance.now() - startedAt > cfg.budgetMs
-
-let prompts = 0
-function nextPrompt(provider: Provider, name: string, tag: string): { prompt: string; expected: string } {
-  const prompt = `Bench ${name} #${++prompts} ${tag}`
-  return { prompt, expected: expectedAnswer(prompt, { provider }) }
-}
-
-/** Runs one case over the targets: interleaved (rotating order) when sequential, ABBA halves when concurrent. */
-async function runCase(runtime: Runtime, provider: Provider, def: CaseDef, tgs: Target[], pgids: Record<string, number>): Promise<CaseResult> {
-  const began = performance.now()
-  const streams = new Map<string, number>(tgs.map((t) => [t.label, 0]))
-  const cpuBefore = Object.fromEntries(Object.entries(pgids).map(([k, pid]) => [k, cpu.groupCpu(pid)]))
-  const samples = new Map<string, StreamSample[]>(tgs.map((t) => [t.label, []]))
-  let truncated = false
-  const promptOf = new Map<StreamSample, string>()
-  const one = async (t: Target, record: boolean) => {
-    const { prompt, expected } = nextPrompt(provider, def.name, def.tag)
-    const s = await measureStream(t, provider, prompt, expected)
-    promptOf.set(s, prompt)
-    streams.set(t.label, streams.get(t.label)! + 1)
-    if (record) samples.get(t.label)!.push(s)
-    else if (!s.ok) samples.get(t.label)!.push(s) // a failed warm-up is reported too
-    return s
-  }
-  if (def.concurrency <= 1) {
-    for (let i = 0; i < def.warmup + def.n; i++) {
-      if (interrupted) break
-      if (overBudget() && i >= def.warmup) {
-        truncated = true
-        break
-      }
-      const order = tgs.map((_, k) => tgs[(i + k) % tgs.length]!)
-      for (const t of order) await one(t, i >= def.warmup)
-    }
-  } else {
-    const pool = async (t: Target, count: number, record: boolean) => {
-      let next = 0
-      const worker = async () => {
-        while (next < count && !interrupted && !(record && overBudget())) {
-          next++
-          await one(t, record)
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(def.concurrency, count) }, worker))
-      if (record && next < count) truncated = true
-    }
-    for (const t of tgs) await pool(t, def.warmup, false)
-    const half = Math.ceil(def.n / 2)
-    const order = [...tgs, ...[...tgs].reverse()]
-    for (const [k, t] of order.entries()) await pool(t, k < tgs.length ? half : def.n - half, true)
-  }
-
-  await readEmulatorLog(promptOf)
-  const cpuAfter = Object.fromEntries(Object.entries(pgids).map(([k, pid]) => [k, cpu.groupCpu(pid)]))
-  const targetsOut: Record<string, TargetResult> = {}
-  for (const t of tgs) {
-    const all = samples.get(t.label)!
-    const good = all.filter((s) => s.ok)
-    const stats = {} as TargetResult['stats']
-    for (const m of METRICS) {
-      const xs = good.map((s) => metricOf(s, m.key))
-      stats[m.key] = { median: median(xs), p95: p95(xs) }
-    }
-    targetsOut[t.label] = {
-      label: t.label,
-      kind: t.kind,
-      n: good.length,
-      failures: all.length - good.length,
-      failureSamples: [...new Set(all.filter((s) => !s.ok).map((s) => s.failure ?? '?'))].slice(0, 5),
-      stats,
-      textEventsMedian: median(good.map((s) => s.textEvents)),
-      readsMedian: median(good.map((s) => s.reads)),
-      bytesMedian: median(good.map((s) => s.bytes)),
-      samples: good.map((s) => ({ ttfb: r3(s.ttfb), ttft: r3(s.ttft), total: r3(s.total), upstream: upstreamMs.get(s) ?? null, textEvents: s.textEvents, reads: s.reads })),
-    }
-  }
-  const gw = samples.get('gateway')!.filter((s) => s.ok)
-  const pt = samples.get('passthrough')!.filter((s) => s.ok)
-  const diff = {} as CaseResult['diff']
-  for (const m of METRICS) {
-    const a = gw.map((s) => metricOf(s, m.key))
-    const b = pt.map((s) => metricOf(s, m.key))
-    diff[m.key] = { median: median(a) - median(b), p95: p95(a) - p95(b), medianCi95: bootstrapMedianDiff(a, b) }
-  }
-  let cpuOut: CaseResult['cpu']
-  if (cpu.available && pgids.gateway && pgids.passthrough) {
-    const byProcessMs = Object.fromEntries(Object.keys(pgids).map((k) => [k, cpu.delta(cpuBefore[k]!, cpuAfter[k]!)]))
-    const per = (k: string) => cpu.total(byProcessMs[k]!) / Math.max(1, streams.get(k) ?? 0)
-    const perStreamMs = { gateway: r3(per('gateway')), passthrough: r3(per('passthrough')) }
-    const chunks = median(gw.map((s) => s.textEvents))
-    const diffMs = per('gateway') - per('passthrough')
-    cpuOut = {
-      perStreamMs,
-      diffPerStreamMs: r3(diffMs),
-      diffPerChunkUs: r3((diffMs / chunks) * 1000),
-      emulatorMs: r3(cpu.total(byProcessMs.emulator ?? {})),
-      byProcessMs,
-    }
-  }
-  return {
-    runtime,
-    provider,
-    case: def.name,
-    scenario: def.tag,
-    concurrency: def.concurrency,
-    warmup: def.warmup,
-    requested: def.n,
-    truncatedByBudget: truncated,
-    seconds: r3((performance.now() - began) / 1000),
-    targets: targetsOut,
-    diff,
-    cpu: cpuOut,
-  }
-}
-
-/** Fills `upstreamMs` from the emulator's request log (matched by the unique prompt), then clears the log. */
-async function readEmulatorLog(promptOf: Map<StreamSample, string>): Promise<void> {
-  if (!emulator) return
-  try {
-    const res = await fetch(`${emulator.url}/__emulator/requests`, { signal: AbortSignal.timeout(5000) })
-    const log = (await res.json()) as { prompt: string | null; startedAt: number; finishedAt: number | null }[]
-    const byPrompt = new Map(log.filter((e) => e.prompt && e.finishedAt).map((e) => [e.prompt!, e.finishedAt! - e.startedAt]))
-    for (const [s, prompt] of promptOf) {
-      const ms = byPrompt.get(prompt)
-      if (ms !== undefined) upstreamMs.set(s, ms)
-    }
-    await (await fetch(`${emulator.url}/__emulator/requests`, { method: 'DELETE', signal: AbortSignal.timeout(5000) })).arrayBuffer()
-  } catch {
-    /* the upstream column stays empty */
-  }
-}
-
-const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x)
-
-// ---------------------------------------------------------------------------------------------
-// Output.
-
-function fmt(x: number, unit: string): string {
-  if (!Number.isFinite(x)) return '–'
-  if (unit === '/s') return x >= 1000 ? `${Math.round(x)}` : x.toFixed(1)
-  if (unit === 'µs') return x.toFixed(1)
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(2)
-}
-const signed = (x: number, unit: string) => (Number.isFinite(x) && x > 0 ? '+' : '') + fmt(x, unit)
-
-function printCase(r: CaseResult): void {
-  const cols = Object.values(r.targets)
-  const title = `${r.runtime} · ${r.provider} · ${r.case} ${r.scenario}${r.concurrency > 1 ? ` · concurrency ${r.concurrency}` : ''}`
-  console.log(`\n${title}`)
-  const counts = cols.map((c) => `${c.label} n=${c.n}${c.failures ? ` FAILED=${c.failures}` : ''} (events ${c.textEventsMedian}, reads ${c.readsMedian})`).join('; ')
-  console.log(`  ${counts}${r.truncatedByBudget ? '  [cut short by the time budget]' : ''}  ${r.seconds.toFixed(1)} s`)
-  const head = ['metric', ...cols.flatMap((c) => [`${c.label} med`, 'p95']), 'gw−pt med [95% CI]', 'gw−pt p95']
-  const rows: string[][] = []
-  for (const m of METRICS) {
-    if (m.burstOnly && r.case !== 'burst') continue
-    if (m.key === 'rate' && r.case === 'burst') continue
-    const d = r.diff[m.key]
-    rows.push([
-      `${m.key} (${m.unit})`,
-      ...cols.flatMap((c) => [fmt(c.stats[m.key].median, m.unit), fmt(c.stats[m.key].p95, m.unit)]),
-      `${signed(d.median, m.unit)} [${fmt(d.medianCi95[0], m.unit)}, ${fmt(d.medianCi95[1], m.unit)}]`,
-      signed(d.p95, m.unit),
-    ])
-  }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  console.log(line(head))
-  for (const row of rows) console.log(line(row))
-  if (r.cpu) {
-    console.log(
-      `  server CPU per stream (warm-ups included): gateway ${r.cpu.perStreamMs.gateway!.toFixed(1)} ms, pass-through ${r.cpu.perStreamMs.passthrough!.toFixed(1)} ms` +
-        ` → gateway's own ${signed(r.cpu.diffPerStreamMs, 'ms')} ms per stream, ${signed(r.cpu.diffPerChunkUs, 'µs')} µs per chunk`,
-    )
-  }
-  for (const c of cols) for (const f of c.failureSamples) console.log(`  ! ${c.label}: ${f}`)
-}
-
-function printSummary(results: CaseResult[]): void {
-  console.log('\nSummary: the gateway\'s own cost (gateway − pass-through, medians; 95% bootstrap interval)')
-  for (const r of results) {
-    const d = r.diff
-    const failures = Object.values(r.targets).reduce((n, t) => n + t.failures, 0)
-    const what =
-      r.case === 'burst'
-        ? `per chunk ${signed(d.perEventUs.median, 'µs')} µs [${fmt(d.perEventUs.medianCi95[0], 'µs')}, ${fmt(d.perEventUs.medianCi95[1], 'µs')}], ` +
-          `first text ${signed(d.ttft.median, 'ms')} ms, total ${signed(d.total.median, 'ms')} ms ` +
-          `(${fmt(r.targets.gateway!.stats.rate.median, '/s')} vs ${fmt(r.targets.passthrough!.stats.rate.median, '/s')} chunks/s)`
-        : `first text ${signed(d.ttft.median, 'ms')} ms [${fmt(d.ttft.medianCi95[0], 'ms')}, ${fmt(d.ttft.medianCi95[1], 'ms')}], ` +
-          `total ${signed(d.total.median, 'ms')} ms [${fmt(d.total.medianCi95[0], 'ms')}, ${fmt(d.total.medianCi95[1], 'ms')}], p95 first text ${signed(d.ttft.p95, 'ms')} ms`
-    const cpuText = r.cpu ? `; CPU ${signed(r.cpu.diffPerStreamMs, 'ms')} ms/stream (${signed(r.cpu.diffPerChunkUs, 'µs')} µs/chunk)` : ''
-    console.log(`  ${`${r.runtime} ${r.provider} ${r.case}`.padEnd(28)} ${what}${cpuText}${failures ? `  FAILED STREAMS: ${failures}` : ''}`)
-  }
-}
-
-function version(file: string, args: string[]): string {
-  try {
-    return execFileSync(join(ROOT, 'node_modules/.bin', file), args, { encoding: 'utf8', timeout: 15_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } }).trim().split('\n').pop()!
-  } catch {
-    return 'unknown'
-  }
-}
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== ''
-    return dirty ? `${head} (src/ modified)` : head
-  } catch {
-    return 'unknown'
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Main.
-
-const results: CaseResult[] = []
+const stop = () => interrupted || overBudget()
 const problems: string[] = []
+const say = (s: string) => console.log(s)
+
+async function start(id: ContenderId, runtime: Runtime, upstream: string): Promise<Managed | undefined> {
+  const why = unsupported(id, runtime)
+  if (why) {
+    problems.push(`${id} on ${runtime}: not run: ${why}`)
+    return undefined
+  }
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const m = await startContender(id, runtime, upstream)
+      running.add(m)
+      return m
+    } catch (error) {
+      const msg = error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error)
+      if (attempt === 2) problems.push(`${id} on ${runtime}: did not start: ${msg}`)
+    }
+  }
+  return undefined
+}
+async function stopOne(m: Managed | undefined): Promise<void> {
+  if (!m) return
+  await m.stop()
+  running.delete(m)
+}
+
+async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
+  const t0 = performance.now()
+  const servers = await Promise.all(cfg.contenders.map((id) => start(id, runtime, emulator!.url)))
+  const live = cfg.contenders.map((id, i) => [id, servers[i]] as const).filter((e): e is readonly [ContenderId, Managed] => e[1] !== undefined)
+  say(`\n=== ${runtime}: ${live.map(([id, m]) => `${id} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const tgs = [targetFor('direct', emulator!.url, emulator!.url), ...live.map(([id, m]) => targetFor(id, m.url, emulator!.url))]
+  targets.push(...tgs)
+  const pgids = Object.fromEntries(live.map(([id, m]) => [id, m.pid]))
+  for (const provider of cfg.providers) {
+    for (const spec of specs(provider)) {
+      if (stop()) {
+        problems.push(`${runtime} ${provider} ${spec.name}: skipped (time budget spent or interrupted)`)
+        continue
+      }
+      const began = performance.now()
+      const res = await runRounds(tgs, spec, pgids, stop)
+      const warm = Object.fromEntries(Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]))
+      const figures = summarizeCase(res.rounds, { chunks: spec.chunks }, warm)
+      const c: CaseOut = { runtime, provider, case: spec.name, tag: spec.tag, chunks: spec.chunks, rounds: spec.rounds, n: spec.n, concurrency: spec.concurrency, seconds: r3((performance.now() - began) / 1000), targets: figures }
+      out.push(c)
+      const line = Object.entries(figures)
+        .map(([k, f]) => `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`)
+        .join(' | ')
+      say(`${runtime} ${provider} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
+    }
+  }
+  for (const t of tgs) t.agent.destroy()
+  await Promise.all(live.map(([, m]) => stopOne(m)))
+}
+
+/** One contender's memory per open stream: `memoryRounds` rounds, each on a freshly started server. */
+async function memoryCase(runtime: Runtime, id: ContenderId): Promise<MemoryOut> {
+  const results: MemoryResult[] = []
+  for (let round = 0; round < cfg.memoryRounds && !stop(); round++) {
+    const m = await start(id, runtime, emulator!.url)
+    if (!m) return { runtime, contender: id, error: problems.at(-1) }
+    const t = targetFor(id, m.url, emulator!.url, cfg.memoryStreams + 50)
+    targets.push(t)
+    try {
+      results.push(await measureMemory(t, m.pid, { streams: cfg.memoryStreams, provider: 'openai', tag: '[emu ttft=0 delay=2000 chunks=4]', openTimeoutMs: 30_000 }))
+    } finally {
+      t.agent.destroy()
+      await stopOne(m)
+    }
+  }
+  const sorted = [...results].sort((a, b) => a.perStreamKb - b.perStreamKb)
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!
+  const r: MemoryResult = {
+    ...mid,
+    perStreamKb: sorted.length % 2 ? mid.perStreamKb : (mid.perStreamKb + sorted[sorted.length / 2]!.perStreamKb) / 2,
+    openAtSample: Math.min(...results.map((x) => x.openAtSample)),
+    failures: results.reduce((n, x) => n + x.failures, 0),
+    lostBytes: results.reduce((n, x) => n + x.lostBytes, 0),
+    failureSamples: [...new Set(results.flatMap((x) => x.failureSamples))].slice(0, 3),
+    seconds: results.reduce((n, x) => n + x.seconds, 0),
+  }
+  say(`memory ${runtime} ${id}: ${r.perStreamKb.toFixed(1)} KB/stream (rounds ${results.map((x) => x.perStreamKb.toFixed(1)).join(', ')}; ${r.openAtSample}/${r.streams} open at once, ${r.failures} failed${r.failures ? `: ${r.failureSamples[0]}` : ''}) ${r.seconds.toFixed(1)} s`)
+  return { runtime, contender: id, ...r, rounds: results.map((x) => r3(x.perStreamKb)) }
+}
+
 let exitCode = 0
 try {
-  console.log(`bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; ` +
-    `steady ${tagFor('steady-seq', 'openai')} ${cfg.warmup}+${cfg.seq} sequential, ${cfg.concN} at concurrency ${cfg.conc}; ` +
-    `burst delay=0 chunks=${cfg.burstChunks} ${cfg.burstWarmup}+${cfg.burstN}; budget ${cfg.budgetMs / 1000} s`)
+  for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
+  say(`bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`)
+  const bundles: (BundleResult & { name: string })[] = []
+  // The bundle first: it is quick and does not depend on the servers.
+  if (cfg.bundle && !interrupted) {
+    for (const [name, config] of [['gateway', 'wrangler.toml'], ['passthrough', 'bench/passthrough/wrangler.toml'], ['lean', 'bench/peers/lean/wrangler.toml'], ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'], ['portkey', 'bench/peers/portkey/wrangler.toml']] as const) {
+      if (!cfg.contenders.includes(name)) continue
+      const b = { name, ...(await measureBundle(config, quick ? 3 : 7)) }
+      bundles.push(b)
+      say(`bundle ${name}: ${b.ok ? `${b.gzipKb!.toFixed(1)} KB gzip, ${b.rawKb!.toFixed(0)} KB raw, start-up ${b.startupMs?.toFixed(1)} ms` : `failed: ${b.error}`}`)
+    }
+  }
   emulator = await startEmulatorProcess()
-  console.log(`emulator ${emulator.url} (pid ${emulator.pid})`)
-  for (const [ri, runtime] of cfg.runtimes.entries()) {
-    if (interrupted) break
-    if (overBudget()) {
-      problems.push(`runtime ${runtime} skipped: the time budget was spent`)
-      continue
-    }
-    const t0 = performance.now()
-    let startError: unknown
-    // A dev server that fails to come up once (seen rarely with wrangler) gets one more try.
-    for (let attempt = 1; attempt <= 2 && !gateway; attempt++) {
-      const [gw, pt] = await Promise.allSettled([
-        startGateway({ runtime, upstreamUrl: emulator.url, readyTimeoutMs: 90_000 }),
-        startPassthrough(runtime, emulator.url),
-      ])
-      if (gw.status === 'fulfilled' && pt.status === 'fulfilled') {
-        gateway = gw.value
-        passthrough = pt.value
-        break
+  say(`emulator ${emulator.url} (pid ${emulator.pid})`)
+  const cases: CaseOut[] = []
+  for (const runtime of cfg.runtimes) if (!stop()) await streamingCases(runtime, cases)
+  const memory: MemoryOut[] = []
+  for (const runtime of cfg.memoryRuntimes) {
+    for (const id of cfg.contenders) {
+      if (stop()) {
+        problems.push(`memory ${runtime} ${id}: skipped (time budget spent or interrupted)`)
+        continue
       }
-      // Stop whichever one did start before trying again.
-      await Promise.allSettled([gw.status === 'fulfilled' ? gw.value.stop() : undefined, pt.status === 'fulfilled' ? pt.value.stop() : undefined])
-      startError = gw.status === 'rejected' ? gw.reason : pt.status === 'rejected' ? pt.reason : undefined
-      console.error(`! ${runtime} did not start (attempt ${attempt}): ${startError instanceof Error ? startError.message : String(startError)}`)
+      memory.push(await memoryCase(runtime, id))
     }
-    if (!gateway || !passthrough) {
-      problems.push(`runtime ${runtime} skipped: ${startError instanceof Error ? startError.message.split('\n')[0] : String(startError)}`)
-      exitCode = 1
-      continue
-    }
-    console.log(`\n=== ${runtime}: gateway ${gateway.url} (pid ${gateway.pid}), pass-through ${passthrough.url} (pid ${passthrough.pid}), ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-    const tgs = [makeTarget('gateway', 'gateway', gateway.url), makeTarget('passthrough', 'passthrough', passthrough.url)]
-    // The emulator alone does not depend on the runtime: measured once, for context.
-    if (cfg.direct && ri === 0) tgs.push(makeTarget('direct', 'direct', emulator.url))
-    targets.push(...tgs)
-    for (const provider of cfg.providers) {
-      const defs: CaseDef[] = [
-        { name: 'steady-seq', tag: tagFor('steady-seq', provider), warmup: cfg.warmup, n: cfg.seq, concurrency: 1 },
-        ...(cfg.concN > 0 ? [{ name: 'steady-conc' as const, tag: tagFor('steady-conc', provider), warmup: cfg.conc, n: cfg.concN, concurrency: cfg.conc }] : []),
-        ...(cfg.burstN > 0 && cfg.burstChunks > 0 ? [{ name: 'burst' as const, tag: tagFor('burst', provider), warmup: cfg.burstWarmup, n: cfg.burstN, concurrency: 1 }] : []),
-      ]
-      for (const def of defs) {
-        if (interrupted) break
-        if (overBudget()) {
-          problems.push(`${runtime} ${provider} ${def.name} skipped: the time budget was spent`)
-          continue
-        }
-        // The concurrent case compares gateway and pass-through only (the direct line is context).
-        const pgids = { gateway: gateway.pid, passthrough: passthrough.pid, emulator: emulator.pid }
-        const r = await runCase(runtime, provider, def, def.concurrency > 1 ? tgs.filter((t) => t.kind !== 'direct') : tgs, pgids)
-        if (interrupted) break // a case cut by Ctrl-C is neither printed nor saved
-        results.push(r)
-        printCase(r)
-      }
-    }
-    for (const t of tgs) t.agent.destroy()
-    await Promise.allSettled([gateway.stop(), passthrough.stop()])
-    gateway = passthrough = undefined
   }
   if (!interrupted) {
-    printSummary(results)
-    const failed = results.reduce((n, r) => n + Object.values(r.targets).reduce((m, t) => m + t.failures, 0), 0)
-    if (failed > 0) {
-      problems.push(`${failed} stream(s) failed the correctness check (see FAILED above)`)
-      exitCode = 1
-    }
-    for (const p of problems) console.log(`! ${p}`)
-    const out = {
-      meta: {
-        date: new Date().toISOString(),
-        commit: gitCommit(),
-        node: process.version,
-        wrangler: version('wrangler', ['--version']),
-        bun: cfg.runtimes.includes('bun') ? version('bun', ['--version']) : undefined,
-        cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-        memoryGb: Math.round(totalmem() / 2 ** 30),
-        seconds: r3((performance.now() - startedAt) / 1000),
-        config: cfg,
-        notes: [
-          'times in ms measured on the client (performance.now) over 127.0.0.1',
-          'diff = gateway − passthrough on the same runtime: the gateway\'s own cost',
-          'direct = the emulator without any server in between (measured with the first runtime only)',
-          'rate = (text events − 1) / (total − ttft); perEventUs = its inverse in µs',
-        ],
-        problems,
-      },
-      results,
-    }
-    mkdirSync(join(opt.out, '..'), { recursive: true })
-    writeFileSync(opt.out, `${JSON.stringify(out, null, 2)}\n`)
-    console.log(`\nwrote ${opt.out} (${(out.meta.seconds as number).toFixed(1)} s in all)`)
+    const failed = cases.reduce((n, c) => n + Object.values(c.targets).reduce((m, t) => m + t.failures, 0), 0)
+    if (failed > 0) problems.push(`${failed} stream(s) failed the byte-for-byte check in the streaming cases (see the table)`)
+    const files = writeResults(opt.out, { cases, memory, bundles, problems, config: cfg, seconds: (performance.now() - startedAt) / 1000 }, opt.readme)
+    for (const p of problems) say(`! ${p}`)
+    say(`\nwrote ${files.join(', ')} (${((performance.now() - startedAt) / 1000).toFixed(0)} s in all)`)
+    if (cases.some((c) => c.targets.gateway?.failures)) exitCode = 1
   }
 } catch (error) {
   exitCode = 1

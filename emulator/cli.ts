@@ -1,7 +1,7 @@
 /**
  * Runs the provider emulator in the foreground.
  *
- *   node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"]
+ *   node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]
  *
  * Prints its URL (and the base URLs to configure) and stops on SIGINT/SIGTERM.
  */
@@ -14,12 +14,14 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.EMULATOR_PORT ?? '8787' },
     host: { type: 'string', default: process.env.EMULATOR_HOST ?? '127.0.0.1' },
     defaults: { type: 'string', default: process.env.EMULATOR_DEFAULTS ?? '' },
+    'keep-alive-ms': { type: 'string', default: '5000' },
+    backlog: { type: 'string', default: '511' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 
 if (values.help) {
-  console.log('usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"]')
+  console.log('usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]')
   process.exit(0)
 }
 
@@ -30,7 +32,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const emu = await startEmulator({ port, host: values.host, defaults: parseControls(values.defaults) })
+  const emu = await startEmulator({ port, host: values.host, defaults: parseControls(values.defaults), keepAliveTimeoutMs: Number(values['keep-alive-ms']) || 5000, backlog: Number(values.backlog) || 511 })
   console.log(`Provider emulator listening on ${emu.url}`)
   console.log(`  OPENAI_BASE_URL=${emu.url}/v1`)
   console.log(`  GEMINI_BASE_URL=${emu.url}`)

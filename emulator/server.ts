@@ -30,6 +30,10 @@ export interface EmulatorOptions {
   host?: string
   /** Controls applied to every request before header/model/prompt controls (e.g. `{ delay: 30 }`). */
   defaults?: Scenario
+  /** How long an idle keep-alive connection stays open (default 5000 ms, Node's default). */
+  keepAliveTimeoutMs?: number
+  /** Pending connections the listening socket queues (default 511, Node's; the kernel caps it at somaxconn). */
+  backlog?: number
 }
 
 export interface Emulator {
@@ -126,11 +130,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  server.keepAliveTimeout = 5000
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
+    server.listen({ port: options.port ?? 0, host, backlog: options.backlog ?? 511 }, () => {
       server.off('error', reject)
       resolve()
     })

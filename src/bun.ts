@@ -20,7 +20,7 @@ const app = createApp({
   flushHeadersEarly: true,
 })
 
-serveWithBun(
+await serveWithBun(
   (request, server) => {
     const ip = server.requestIP(request)?.address
     if (ip) clientIps.set(request, ip)

@@ -8,15 +8,21 @@ import { Agent, request as httpRequest } from 'node:http'
 import { performance } from 'node:perf_hooks'
 
 export type Provider = 'openai' | 'gemini'
-/** `gateway`: POST /api/stream/chat. `passthrough` and `direct`: the provider's own request. */
-export type TargetKind = 'gateway' | 'passthrough' | 'direct'
+/**
+ * `gateway`, `lean`, `ai-sdk`: POST /api/stream/chat, answered in the gateway's events.
+ * `portkey`: its OpenAI-compatible POST /v1/chat/completions (its own request), answered in OpenAI chunks.
+ * `passthrough` and `direct`: the provider's own request, answered in the provider's own format.
+ */
+export type TargetKind = 'gateway' | 'lean' | 'ai-sdk' | 'portkey' | 'passthrough' | 'direct'
+/** Targets that answer in the gateway's `data: {"chunk":…,"done":…}` events. */
+const EVENT_KINDS: ReadonlySet<TargetKind> = new Set(['gateway', 'lean', 'ai-sdk'])
 
 export interface Target {
   kind: TargetKind
   label: string
   url: string
   agent: Agent
-  /** Overrides the request sent (bench/stages.ts); `kind` still says how to read the answer. */
+  /** Overrides the request sent; `kind` still says how to read the answer. */
   request?: (provider: Provider, prompt: string) => { path: string; headers: Record<string, string>; body: string }
 }
 
@@ -36,6 +42,8 @@ export interface StreamSample {
   /** Network reads (data events) on the client. */
   reads: number
   bytes: number
+  /** UTF-8 bytes of the expected answer that did not arrive intact (missing, altered or extra); 0 when ok. */
+  lostBytes: number
 }
 
 export function makeTarget(kind: TargetKind, label: string, url: string, request?: Target['request'], maxSockets = 8): Target {
@@ -45,7 +53,7 @@ export function makeTarget(kind: TargetKind, label: string, url: string, request
 /** The request each target gets: the gateway's API, or exactly what the gateway's SDKs send upstream. */
 export function requestFor(target: Target, provider: Provider, prompt: string): { path: string; headers: Record<string, string>; body: string } {
   if (target.request) return target.request(provider, prompt)
-  if (target.kind === 'gateway') {
+  if (EVENT_KINDS.has(target.kind)) {
     return { path: '/api/stream/chat', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_input: prompt, provider }) }
   }
   // Direct to the emulator the client must send a key; the pass-through adds it itself, as the gateway does.
@@ -72,7 +80,7 @@ interface Raw {
   times: number[]
 }
 
-function send(target: Target, provider: Provider, prompt: string, timeoutMs: number): Promise<Raw> {
+function send(target: Target, provider: Provider, prompt: string, timeoutMs: number, onRead?: (chunk: Buffer) => void): Promise<Raw> {
   const { path, headers, body } = requestFor(target, provider, prompt)
   const u = new URL(target.url)
   return new Promise((resolve, reject) => {
@@ -93,6 +101,7 @@ function send(target: Target, provider: Provider, prompt: string, timeoutMs: num
       (res) => {
         tHeaders = performance.now()
         res.on('data', (chunk: Buffer) => {
+          onRead?.(chunk)
           times.push(performance.now())
           reads.push(chunk)
         })
@@ -132,6 +141,7 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
   const out: Parsed = { text: '', firstTextEnd: -1, textEvents: 0, done: false }
   const sep = /\r\n\r\n|\n\n/g
   let start = 0
+  let finish: string | null = null
   for (let m = sep.exec(body); m; m = sep.exec(body)) {
     const block = body.slice(start, m.index)
     const end = m.index + m[0].length
@@ -144,19 +154,20 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
     if (data === '') continue // a comment (": ping") or an empty block
     if (out.done) out.error ??= 'an event after the done event'
     let piece = ''
-    if (kind === 'gateway') {
+    if (EVENT_KINDS.has(kind)) {
       const ev = JSON.parse(data) as { chunk?: string; done?: boolean; error?: string }
       if (ev.error !== undefined) {
         out.error = ev.error
         out.done = true
       } else if (ev.done) out.done = true
       else piece = ev.chunk ?? ''
-    } else if (provider === 'openai') {
+    } else if (provider === 'openai' || kind === 'portkey') {
       if (data === '[DONE]') out.done = true
       else {
-        const ev = JSON.parse(data) as { choices?: { delta?: { content?: string | null } }[]; error?: { message?: string } }
+        const ev = JSON.parse(data) as { choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[]; error?: { message?: string } }
         if (ev.error) out.error = ev.error.message ?? 'upstream error'
         piece = ev.choices?.[0]?.delta?.content ?? ''
+        finish = ev.choices?.[0]?.finish_reason ?? finish
       }
     } else {
       const ev = JSON.parse(data) as { candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[] }
@@ -173,17 +184,26 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
       if (out.firstTextEnd < 0) out.firstTextEnd = end
     }
   }
+  // Portkey's Google path ends with `finish_reason: "stop"` and no `data: [DONE]` (its OpenAI path sends it).
+  if (!out.done && kind === 'portkey' && finish === 'stop') out.done = true
   if (body.slice(start).trim() !== '') out.error ??= `unterminated trailing data: ${JSON.stringify(body.slice(start, start + 80))}`
   return out
 }
 
+export interface MeasureOptions {
+  timeoutMs?: number
+  /** Called with every network read of the response body (the memory case watches for the first text). */
+  onRead?: (chunk: Buffer) => void
+}
+
 /** Runs one stream and checks it: 200, ends with the done event, text equal to `expected`. */
-export async function measureStream(target: Target, provider: Provider, prompt: string, expected: string, timeoutMs = 20_000): Promise<StreamSample> {
+export async function measureStream(target: Target, provider: Provider, prompt: string, expected: string, options: MeasureOptions = {}): Promise<StreamSample> {
   let raw: Raw
+  const expectedBytes = Buffer.byteLength(expected)
   try {
-    raw = await send(target, provider, prompt, timeoutMs)
+    raw = await send(target, provider, prompt, options.timeoutMs ?? 20_000, options.onRead)
   } catch (error) {
-    return { ok: false, failure: `request failed: ${error instanceof Error ? error.message : String(error)}`, status: 0, ttfb: NaN, ttft: NaN, total: NaN, textEvents: 0, reads: 0, bytes: 0 }
+    return { ok: false, failure: `request failed: ${error instanceof Error ? error.message : String(error)}`, status: 0, ttfb: NaN, ttft: NaN, total: NaN, textEvents: 0, reads: 0, bytes: 0, lostBytes: expectedBytes }
   }
   // Decode read by read so each character is attributed to the read that completed it.
   const decoder = new TextDecoder()
@@ -200,7 +220,7 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
   try {
     parsed = parseBody(target.kind, provider, body)
   } catch (error) {
-    return { ...base, ok: false, failure: `unparsable body: ${String(error)}`, ttft: NaN, textEvents: 0 }
+    return { ...base, ok: false, failure: `unparsable body: ${String(error)}`, ttft: NaN, textEvents: 0, lostBytes: expectedBytes }
   }
   let ttft = NaN
   if (parsed.firstTextEnd >= 0) {
@@ -208,7 +228,7 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
     while (i < ends.length - 1 && ends[i]! < parsed.firstTextEnd) i++
     ttft = raw.times[i]! - raw.t0
   }
-  const sample: StreamSample = { ...base, ok: true, ttft, textEvents: parsed.textEvents }
+  const sample: StreamSample = { ...base, ok: true, ttft, textEvents: parsed.textEvents, lostBytes: lostBytes(parsed.text, expected) }
   const failure =
     raw.status !== 200
       ? `HTTP ${raw.status}: ${body.slice(0, 200)}`
@@ -221,6 +241,13 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
             : undefined
   if (failure) return { ...sample, ok: false, failure }
   return sample
+}
+
+/** Bytes of `expected` (UTF-8) after the longest intact prefix of `got`, plus any extra bytes `got` has past it. */
+export function lostBytes(got: string, expected: string): number {
+  if (got === expected) return 0
+  const same = Buffer.byteLength(expected.slice(0, firstDiff(got, expected)))
+  return Buffer.byteLength(expected) - same + Math.max(0, Buffer.byteLength(got) - Buffer.byteLength(expected))
 }
 
 function firstDiff(a: string, b: string): number {

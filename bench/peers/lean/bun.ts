@@ -1,0 +1,10 @@
+/**
+ * The lean peer (app.ts) on Bun, with the gateway's own Bun server options.
+ *   PORT=… HOST=127.0.0.1 UPSTREAM=http://127.0.0.1:8787 bun run bench/peers/lean/bun.ts
+ */
+import { bunEnv, serveWithBun } from '../../../src/bun-server.ts'
+import { createLeanApp } from './app.ts'
+
+const app = createLeanApp()
+const env = { UPSTREAM: bunEnv().UPSTREAM, API_KEY: bunEnv().API_KEY }
+await serveWithBun((request) => app.fetch(request, env), { name: 'bench lean peer', port: 8003, hostname: '127.0.0.1' })
