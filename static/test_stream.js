@@ -94,7 +94,7 @@
       'temperature', 'max-tokens', 'stream-btn', 'stop-btn', 'clear-btn', 'state', 'request-line',
       'stat-ttfc', 'stat-chunks', 'stat-chars', 'stat-elapsed', 'stat-rate', 'meta', 'error',
       'answer', 'events', 'events-count', 'transport-eventsource', 'transport-fetch', 'resume-status',
-      'conversation', 'conversation-count', 'new-conversation-btn',
+      'conversation', 'conversation-count', 'new-conversation-btn', 'access-token',
     ].forEach(function (id) {
       els[id] = $(id);
     });
@@ -368,6 +368,7 @@
     var model = els.model.value.trim();
     var question = run.question;
     run.server = server;
+    run.token = els['access-token'].value.trim();
 
     var url;
     try {
@@ -407,6 +408,8 @@
         url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
       });
       els['request-line'].textContent = 'GET ' + url.href;
+      // EventSource cannot send headers: the gateway also takes the token from the query string.
+      if (run.token) url.searchParams.set('access_token', run.token);
       startEventSource(run, url);
     }
   }
@@ -429,7 +432,8 @@
       return;
     }
     els.meta.textContent += ' DELETE ' + url.pathname + ' sent.';
-    fetch(url.href, { method: 'DELETE', keepalive: true, cache: 'no-store' }).catch(function () {
+    var headers = run.token ? { Authorization: 'Bearer ' + run.token } : {};
+    fetch(url.href, { method: 'DELETE', headers: headers, keepalive: true, cache: 'no-store' }).catch(function () {
       /* the stream still ends by itself after the gateway's grace period */
     });
   }
@@ -685,6 +689,7 @@
     run.controller = controller;
     var headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
     if (run.lastEventId) headers['Last-Event-ID'] = run.lastEventId; // a resume: the rest of the same stream
+    if (run.token) headers.Authorization = 'Bearer ' + run.token;
     fetch(url.href, { method: 'POST', headers: headers, body: JSON.stringify(body), signal: controller.signal, cache: 'no-store' })
       .then(function (res) {
         if (run.finished) return;
