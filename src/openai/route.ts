@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../app-env'
 import type { FetchFunction } from '../providers/types'
 import { chatCompletions } from './chat-completions'
-import { openAIError } from './errors'
+import { openAIError, withRequestId } from './errors'
 import { listModels } from './models'
 import { CHUNKS_DESCRIPTION, ChatCompletionRequestSchema, ChatCompletionSchema, ModelListSchema, OpenAIErrorSchema } from './schemas'
 
@@ -51,6 +51,20 @@ export interface OpenAIRouteOptions {
   fetch?: FetchFunction
 }
 
+async function completionsReply(request: Request, vars: AppEnv['Variables'], fetch: FetchFunction): Promise<Response> {
+  let body: unknown
+  try {
+    body = await request.json()
+  } catch {
+    return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
+  }
+  const { config, record, security } = vars
+  return chatCompletions(body as Record<string, unknown>, { config, policy: security.policy, record, fetch, signal: request.signal })
+}
+
 export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRouteOptions = {}): void {
   const fetch: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   app.openAPIRegistry.registerPath(completions)
@@ -59,20 +73,13 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRo
     (c, next) =>
       bodyLimit({
         maxSize: c.var.config.maxBodyBytes,
-        onError: () => openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+        onError: () =>
+          withRequestId(
+            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+            c.var.record.requestId,
+          ),
       })(c, next),
-    async (c) => {
-      let body: unknown
-      try {
-        body = await c.req.json()
-      } catch {
-        return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
-      }
-      return chatCompletions(body as Record<string, unknown>, { config: c.var.config, fetch, signal: c.req.raw.signal })
-    },
+    async (c) => withRequestId(await completionsReply(c.req.raw, c.var, fetch), c.var.record.requestId),
   )
   app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.var.config) }, 200))
 }
