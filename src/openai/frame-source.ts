@@ -13,8 +13,10 @@ export interface FrameSource {
   /**
    * Turns one upstream read into frames, passed to `emit` (none while an event is incomplete).
    * Throws a ProviderError when the upstream reported a failure, after emitting what came before it.
+   * Returns true once the answer's last frame (`data: [DONE]`) went out: the stream ends there,
+   * before a client that stops reading at `[DONE]` (the openai SDKs do) cancels it.
    */
-  push(chunk: Uint8Array, emit: Emit): void
+  push(chunk: Uint8Array, emit: Emit): boolean
   /** The upstream body ended: emits the last frames, or throws when it ended too early. */
   end(emit: Emit): void
   /** For the log line, once the stream ended: what the answer's last frames said. */

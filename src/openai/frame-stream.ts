@@ -70,7 +70,7 @@ export async function firstFrames(reader: Reader, source: FrameSource, abort: Ab
       const step = await read(reader, abort, provider)
       done = step.done
       if (done) source.end(emit)
-      else source.push(step.value!, emit)
+      else done = source.push(step.value!, emit)
     } catch (error) {
       if (frames.length === 0) throw failureOf(abort, error)
       return { frames, failure: failureOf(abort, error), done: true }
@@ -105,6 +105,8 @@ export function frameStream(reader: Reader, source: FrameSource, opened: OpenedF
   }
   const finish = (): void => {
     controller.close()
+    // After `[DONE]` the upstream has nothing left to say: its body is let go (a no-op at its end).
+    reader.cancel().catch(() => {})
     end('done')
   }
   const fail = (error: unknown): void => {
@@ -150,7 +152,7 @@ export function frameStream(reader: Reader, source: FrameSource, opened: OpenedF
             source.end(emit)
             return finish()
           }
-          source.push(step.value!, emit)
+          if (source.push(step.value!, emit)) return finish()
         }
       } catch (error) {
         if (!ended) fail(error)

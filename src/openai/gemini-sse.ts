@@ -67,6 +67,7 @@ export function createGeminiSource(translator: ChunkTranslator): FrameSource {
         drain()
         strayError(false)
       }, emit)
+      return false
     },
     end(emit) {
       step(() => {

@@ -15,6 +15,13 @@ import type { AnswerSummary, FrameSource } from './frame-source'
 const LF = 0x0a
 const CR = 0x0d
 const DONE = /data: ?\[DONE\]\s*$/
+const CLOSE_BRACKET = 0x5d
+
+/** Whether an event-aligned chunk ends with `data: [DONE]` (a byte look first, the regex only then). */
+function endsWithDone(chunk: Uint8Array): boolean {
+  if (!chunk.subarray(-6).includes(CLOSE_BRACKET)) return false
+  return DONE.test(new TextDecoder().decode(chunk.subarray(-32)))
+}
 /** How much of the stream's end is read for the usage frame and the finish reason. */
 const SUMMARY_TAIL = 4096
 
@@ -66,16 +73,15 @@ export function createRelaySource(): FrameSource {
         held = chunk.slice(end)
         chunk = chunk.subarray(0, end)
       }
-      if (chunk.length > 0) {
-        previous = last
-        last = chunk
-        emit(chunk)
-      }
+      if (chunk.length === 0) return false
+      previous = last
+      last = chunk
+      emit(chunk)
+      return held === undefined && endsWithDone(chunk)
     },
 
     end() {
-      const tail = last ? new TextDecoder().decode(last.subarray(Math.max(0, last.length - 32))) : ''
-      if (held !== undefined || !DONE.test(tail)) throw truncatedError('openai')
+      if (held !== undefined || !last || !endsWithDone(last)) throw truncatedError('openai')
     },
 
     summary() {

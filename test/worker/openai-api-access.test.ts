@@ -65,7 +65,7 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
     expect(await upstreamRequests(model)).toEqual([])
   })
 
-  it('a static token as the SDK\'s API key: streams, and the log line names the caller', async () => {
+  it('a static token as the SDK\'s API key: streams and lists the models', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const { text } = await collect(await client(closed, TOKENS[1]!).chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
     expect(text).toBe(await geminiFixtureText('gemini-basic.sse'))
