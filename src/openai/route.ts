@@ -32,8 +32,10 @@ const completions = createRoute({
       },
       description: CHUNKS_DESCRIPTION,
     },
-    400: errorResponse('A parameter is invalid, or Gemini cannot honour it; `param` and the message name it.'),
+    400: errorResponse('A parameter is invalid, Gemini cannot honour it, or the gateway\'s policy refuses it (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS); `param` and the message name it.'),
+    401: errorResponse('No access token, or not a valid one (`missing_api_key`, `invalid_api_key`), when access control is on.'),
     404: errorResponse('Unknown model (`model_not_found`).'),
+    429: errorResponse('Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider\'s own 429.'),
     502: errorResponse('The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).'),
   },
 })
@@ -43,7 +45,11 @@ const models = createRoute({
   path: '/v1/models',
   tags: ['openai'],
   summary: 'The configured model of each provider that has an API key',
-  responses: { 200: { content: { 'application/json': { schema: ModelListSchema } }, description: 'OpenAI’s model list.' } },
+  responses: {
+    200: { content: { 'application/json': { schema: ModelListSchema } }, description: 'OpenAI’s model list.' },
+    401: errorResponse('No access token, or not a valid one, when access control is on.'),
+    429: errorResponse('Over the rate limit (`rate_limit_exceeded`), with `Retry-After`.'),
+  },
 })
 
 export interface OpenAIRouteOptions {
