@@ -24,6 +24,7 @@ const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemin
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
 const IDLE_TIMEOUT_MS = 1500
+const IDLE_MESSAGE = 'no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.'
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
@@ -238,7 +239,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     )
     expect(text).toBe(expectedPrefix(prompt, { provider }))
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(error.message).toBe(`${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    expect(error.message).toBe(`${provider}: ${IDLE_MESSAGE}`)
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 
@@ -246,7 +247,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(504)
-    expect(error.message).toBe(`504 ${provider}: no data from the provider for 2 s, so the request was stopped. Retry later.`)
+    expect(error.message).toBe(`504 ${provider}: ${IDLE_MESSAGE}`)
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 
