@@ -102,9 +102,7 @@ export async function runAttempts(run: (attempt: Attempt) => Promise<Response>, 
   } catch (error) {
     const failure = failureOf(request, error)
     if (failure instanceof ProviderError) {
-      const response = failureResponse(failure)
-      record.fail(failure, failure.message)
-      return response
+      return failureResponse(failure, record.fail(failure, failure.message))
     }
     if (request.signal.aborted) return openAIError(499, 'gateway: the client closed the request.', { code: 'client_closed' })
     throw error

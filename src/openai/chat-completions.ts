@@ -69,8 +69,7 @@ export async function chatCompletions(input: Json, context: CompletionContext): 
   const body = checked.body
   if (config[route.provider].apiKey === undefined) {
     const error = missingKeyError(route.provider)
-    record.fail(error, error.message)
-    return failureResponse(error)
+    return failureResponse(error, record.fail(error, error.message))
   }
   const settings = { provider: route.provider, model: route.model, stream: body.stream === true, config, record, signal: context.signal }
   if (route.provider === 'openai') return runAttempts((attempt) => openai(body, route, context, attempt), settings)

@@ -85,12 +85,18 @@ function statusOf(error: ProviderError): number {
   }
 }
 
-/** An OpenAI error reply for a provider failure before the first chunk. */
-export function providerErrorResponse(error: ProviderError, fields: OpenAIErrorFields & { headers?: Record<string, string> } = {}) {
+/**
+ * An OpenAI error reply for a provider failure before the first chunk; `message` replaces the
+ * error's own (the request record's masked copy of it).
+ */
+export function providerErrorResponse(
+  error: ProviderError,
+  { message, ...fields }: OpenAIErrorFields & { headers?: Record<string, string>; message?: string } = {},
+) {
   const status = statusOf(error)
   // A missing key or a key the provider rejects will not get better by retrying.
   const retry = error.kind === 'not_configured' || status === 401 || status === 403 ? false : undefined
-  return openAIError(status, error.message, { code: error.kind, ...fields, retry })
+  return openAIError(status, message ?? error.message, { code: error.kind, ...fields, retry })
 }
 
 const encoder = new TextEncoder()

@@ -6,7 +6,7 @@ import type { AnswerSummary, FrameSource } from './frame-source'
  * The only work per read is a look at its last bytes: bytes after the last blank line are held
  * until their event is complete, so that an error frame after a cut connection never glues onto
  * half an event. A stream that ends without `data: [DONE]` was cut: that is an error frame too.
- * The last two reads sent are kept (by reference) so that the log line can quote the usage frame.
+ * The last three writes are kept (by reference) so that the log line can quote the usage frame.
  *
  * @example
  * return streamResponse(createRelaySource(), upstream.body, options)
@@ -64,6 +64,7 @@ export function createRelaySource(): FrameSource {
   let held: Uint8Array | undefined
   let last: Uint8Array | undefined
   let previous: Uint8Array | undefined
+  let older: Uint8Array | undefined
   return {
     push(read, emit) {
       let chunk = held ? concat(held, read) : read
@@ -74,6 +75,7 @@ export function createRelaySource(): FrameSource {
         chunk = chunk.subarray(0, end)
       }
       if (chunk.length === 0) return false
+      older = previous
       previous = last
       last = chunk
       emit(chunk)
@@ -86,8 +88,10 @@ export function createRelaySource(): FrameSource {
 
     summary() {
       if (!last) return {}
-      const both = previous ? concat(previous, last) : last
-      return summarize(new TextDecoder().decode(both.subarray(Math.max(0, both.length - SUMMARY_TAIL))))
+      // The finish frame, the usage frame and [DONE] may each have come in a read of their own.
+      const decoder = new TextDecoder()
+      const tail = [older, previous, last].map((chunk) => (chunk ? decoder.decode(chunk.subarray(-SUMMARY_TAIL)) : '')).join('')
+      return summarize(tail.slice(-SUMMARY_TAIL))
     },
   }
 }

@@ -88,8 +88,8 @@ export class ReportedError extends ProviderError {
 }
 
 /** OpenAI's error reply for a failure before the first chunk, a provider's reported fields kept. */
-export function failureResponse(error: ProviderError): Response {
-  return error instanceof ReportedError ? providerErrorResponse(error, error.reply) : providerErrorResponse(error)
+export function failureResponse(error: ProviderError, message: string = error.message): Response {
+  return providerErrorResponse(error, error instanceof ReportedError ? { ...error.reply, message } : { message })
 }
 
 /** The failure for a provider's non-2xx (or redirect) reply, to throw. */
