@@ -17,7 +17,10 @@ export const openAIRefusal: RefusalReply = (c, refusal) => {
   const fields =
     refusal.reason === 'rate_limited'
       ? { type: 'requests', code: 'rate_limit_exceeded' }
-      : { type: 'invalid_request_error', code: refusal.reason === 'missing_token' ? 'missing_api_key' : 'invalid_api_key' }
+      : {
+          type: 'invalid_request_error',
+          code: refusal.reason === 'missing_token' ? 'missing_api_key' : 'invalid_api_key',
+        }
   const body = errorBody(refusal.message, refusal.status, fields)
   return c.json({ ...body, request_id: c.var.record.requestId }, refusal.status)
 }

@@ -47,23 +47,36 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason)
     const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+    const stop = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', stop, { once: true })
   })
 
 /** The first-frame limit of one streamed attempt: the shorter of the first-text and idle timeouts. */
 function firstFrameLimit(config: GatewayConfig, provider: ProviderName): [number, () => ProviderError] {
   const { firstTextTimeoutMs: first, upstreamIdleTimeoutMs: idle } = config
-  return first <= idle ? [first, () => firstTextTimeoutError(provider, first)] : [idle, () => idleTimeoutError(provider, idle)]
+  return first <= idle
+    ? [first, () => firstTextTimeoutError(provider, first)]
+    : [idle, () => idleTimeoutError(provider, idle)]
 }
 
-export async function runAttempts(run: (attempt: Attempt) => Promise<Response>, settings: AttemptSettings): Promise<Response> {
+export async function runAttempts(
+  run: (attempt: Attempt) => Promise<Response>,
+  settings: AttemptSettings,
+): Promise<Response> {
   const { config, provider, record } = settings
   const startedAt = Date.now()
   const request = new AbortController()
   const client = settings.signal
-  const onClientLeft = () => request.abort(client!.reason ?? new DOMException('The client closed the request', 'AbortError'))
+  const onClientLeft = () =>
+    request.abort(client!.reason ?? new DOMException('The client closed the request', 'AbortError'))
   client?.addEventListener('abort', onClientLeft, { once: true })
-  const deadline = setTimeout(() => request.abort(maxDurationError(provider, config.maxDurationMs)), config.maxDurationMs)
+  const deadline = setTimeout(
+    () => request.abort(maxDurationError(provider, config.maxDurationMs)),
+    config.maxDurationMs,
+  )
   const stop = () => {
     clearTimeout(deadline)
     client?.removeEventListener('abort', onClientLeft)
@@ -89,8 +102,15 @@ export async function runAttempts(run: (attempt: Attempt) => Promise<Response>, 
         request.signal.removeEventListener('abort', forward)
         const failure = failureOf(abort, error)
         const status = failure instanceof ProviderError ? failure.status : undefined
-        const outcome = failure instanceof ProviderError ? failure.kind : request.signal.aborted ? 'aborted' : 'internal'
-        attempts.push({ provider, model: settings.model, outcome, ...(status !== undefined ? { status } : {}), ms: Date.now() - attemptStartedAt })
+        const outcome =
+          failure instanceof ProviderError ? failure.kind : request.signal.aborted ? 'aborted' : 'internal'
+        attempts.push({
+          provider,
+          model: settings.model,
+          outcome,
+          ...(status !== undefined ? { status } : {}),
+          ms: Date.now() - attemptStartedAt,
+        })
         const remaining = startedAt + config.maxDurationMs - Date.now()
         const wait = retry < config.retries && !request.signal.aborted ? retryDelay(failure, retry) : undefined
         if (wait === undefined || wait >= remaining) throw failure
@@ -104,7 +124,8 @@ export async function runAttempts(run: (attempt: Attempt) => Promise<Response>, 
     if (failure instanceof ProviderError) {
       return failureResponse(failure, record.fail(failure, failure.message))
     }
-    if (request.signal.aborted) return openAIError(499, 'gateway: the client closed the request.', { code: 'client_closed' })
+    if (request.signal.aborted)
+      return openAIError(499, 'gateway: the client closed the request.', { code: 'client_closed' })
     throw error
   } finally {
     record.set({ attempts })

@@ -7,7 +7,7 @@ import type { FetchFunction } from '../providers/types'
 import { runAttempts, type Attempt } from './attempts'
 import { invalidParams, modelNotFound, type ParamIssue } from './errors'
 import type { AnswerSummary, FrameSource } from './frame-source'
-import { STREAM_HEADERS, firstFrames, frameStream } from './frame-stream'
+import { type OpenedFrames, STREAM_HEADERS, firstFrames, frameStream } from './frame-stream'
 import { createChunkTranslator } from './gemini-chunks'
 import { toChatCompletion } from './gemini-completion'
 import { toGeminiRequest } from './gemini-request'
@@ -41,14 +41,17 @@ type Json = Record<string, unknown>
 
 function checkStreaming(body: Json): ParamIssue[] {
   const issues: ParamIssue[] = []
-  if (body.stream != null && typeof body.stream !== 'boolean') issues.push({ param: 'stream', message: 'must be a boolean' })
+  if (body.stream != null && typeof body.stream !== 'boolean')
+    issues.push({ param: 'stream', message: 'must be a boolean' })
   const options = body.stream_options
   if (options != null) {
     if (body.stream !== true) issues.push({ param: 'stream_options', message: "is only allowed when 'stream' is true" })
-    else if (typeof options !== 'object' || Array.isArray(options)) issues.push({ param: 'stream_options', message: 'must be an object' })
+    else if (typeof options !== 'object' || Array.isArray(options))
+      issues.push({ param: 'stream_options', message: 'must be an object' })
     else {
       const usage = (options as Json).include_usage
-      if (usage != null && typeof usage !== 'boolean') issues.push({ param: 'stream_options.include_usage', message: 'must be a boolean' })
+      if (usage != null && typeof usage !== 'boolean')
+        issues.push({ param: 'stream_options.include_usage', message: 'must be a boolean' })
     }
   }
   return issues
@@ -57,21 +60,34 @@ function checkStreaming(body: Json): ParamIssue[] {
 export async function chatCompletions(input: Json, context: CompletionContext): Promise<Response> {
   const { config, record } = context
   if (typeof input.model !== 'string' || input.model === '') {
-    return invalidParams([{ param: 'model', message: 'is required (a model name such as "gemini-2.5-flash" or "gpt-4.1-mini")' }])
+    return invalidParams([
+      { param: 'model', message: 'is required (a model name such as "gemini-2.5-flash" or "gpt-4.1-mini")' },
+    ])
   }
   const route = routeModel(input.model)
   if (!route) return modelNotFound(input.model)
   record.set({ provider: route.provider, model: route.model })
   const streaming = checkStreaming(input)
   if (streaming.length > 0) return invalidParams(streaming)
-  const checked = applyPolicy(input, route, { policy: context.policy, defaultModel: config[route.provider].model, maxInputChars: config.maxInputChars })
+  const checked = applyPolicy(input, route, {
+    policy: context.policy,
+    defaultModel: config[route.provider].model,
+    maxInputChars: config.maxInputChars,
+  })
   if ('issues' in checked) return invalidParams(checked.issues)
   const body = checked.body
   if (config[route.provider].apiKey === undefined) {
     const error = missingKeyError(route.provider)
     return failureResponse(error, record.fail(error, error.message))
   }
-  const settings = { provider: route.provider, model: route.model, stream: body.stream === true, config, record, signal: context.signal }
+  const settings = {
+    provider: route.provider,
+    model: route.model,
+    stream: body.stream === true,
+    config,
+    record,
+    signal: context.signal,
+  }
   if (route.provider === 'openai') return runAttempts((attempt) => openai(body, route, context, attempt), settings)
   const translated = toGeminiRequest(body, route.model)
   if (!translated.ok) return invalidParams(translated.issues)
@@ -80,9 +96,15 @@ export async function chatCompletions(input: Json, context: CompletionContext): 
 }
 
 /** A 200 stream once the first frames are there; before that a failure throws (and is retried or reported). */
-async function streamResponse(body: ReadableStream<Uint8Array>, source: FrameSource, route: ModelRoute, context: CompletionContext, attempt: Attempt) {
+async function streamResponse(
+  body: ReadableStream<Uint8Array>,
+  source: FrameSource,
+  route: ModelRoute,
+  context: CompletionContext,
+  attempt: Attempt,
+) {
   const reader = body.getReader()
-  let opened
+  let opened: OpenedFrames
   try {
     opened = await firstFrames(reader, source, attempt.abort, route.provider)
   } catch (error) {
@@ -133,10 +155,19 @@ async function openai(body: Json, route: ModelRoute, context: CompletionContext,
   const bytes = new Uint8Array(await response.arrayBuffer())
   context.record.answered(bytes.byteLength)
   context.record.closing(completionSummary(new TextDecoder().decode(bytes)))
-  return new Response(bytes, { status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' } })
+  return new Response(bytes, {
+    status: response.status,
+    headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
+  })
 }
 
-async function gemini(body: Json, request: string, route: ModelRoute, context: CompletionContext, attempt: Attempt): Promise<Response> {
+async function gemini(
+  body: Json,
+  request: string,
+  route: ModelRoute,
+  context: CompletionContext,
+  attempt: Attempt,
+): Promise<Response> {
   const { apiKey, baseURL, apiVersion } = context.config.gemini
   const stream = body.stream === true
   const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
@@ -165,6 +196,10 @@ async function gemini(body: Json, request: string, route: ModelRoute, context: C
   const completion = toChatCompletion(reply, route.model, created)
   const text = JSON.stringify(completion)
   context.record.answered(text.length)
-  context.record.closing({ model: completion.model, finish_reason: completion.choices[0]?.finish_reason, usage: completion.usage })
+  context.record.closing({
+    model: completion.model,
+    finish_reason: completion.choices[0]?.finish_reason,
+    usage: completion.usage,
+  })
   return new Response(text, { headers: { 'content-type': 'application/json' } })
 }

@@ -1,6 +1,6 @@
 import type { ProviderName } from '../env'
 import type { RequestRecord } from '../observability/request-record'
-import { ProviderError, truncatedError } from '../providers/errors'
+import { type ProviderError, truncatedError } from '../providers/errors'
 import { describeFailure, errorFrame } from './errors'
 import type { FrameSource } from './frame-source'
 
@@ -61,7 +61,12 @@ export interface OpenedFrames {
 }
 
 /** Reads until the first frames. Nothing has gone to the client yet: a failure throws (and may be retried). */
-export async function firstFrames(reader: Reader, source: FrameSource, abort: AbortController, provider: ProviderName): Promise<OpenedFrames> {
+export async function firstFrames(
+  reader: Reader,
+  source: FrameSource,
+  abort: AbortController,
+  provider: ProviderName,
+): Promise<OpenedFrames> {
   const frames: Uint8Array[] = []
   const emit = (frame: Uint8Array) => frames.push(frame)
   for (;;) {
@@ -79,7 +84,12 @@ export async function firstFrames(reader: Reader, source: FrameSource, abort: Ab
   }
 }
 
-export function frameStream(reader: Reader, source: FrameSource, opened: OpenedFrames, options: FrameStreamOptions): ReadableStream<Uint8Array> {
+export function frameStream(
+  reader: Reader,
+  source: FrameSource,
+  opened: OpenedFrames,
+  options: FrameStreamOptions,
+): ReadableStream<Uint8Array> {
   const { abort, record, pingIntervalMs, idleTimeoutMs } = options
   record.streaming = true
   let controller!: ReadableStreamDefaultController<Uint8Array>

@@ -39,10 +39,24 @@ describe('createRelaySource', () => {
 
   it('summarizes the usage frame, the finish reason and the model from the last three writes', () => {
     const source = createRelaySource()
-    source.push(bytes('data: {"model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}\n\n'), () => {})
-    source.push(bytes('data: {"model":"gpt-x","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n'), () => {})
+    source.push(
+      bytes('data: {"model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}\n\n'),
+      () => {},
+    )
+    source.push(
+      bytes(
+        'data: {"model":"gpt-x","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n',
+      ),
+      () => {},
+    )
     source.push(bytes('data: [DONE]\n\n'), () => {})
-    expect(source.summary()).toEqual({ model: 'gpt-x', finish_reason: 'length', usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } })
-    expect(summarize('data: {"choices":[{"delta":{"content":"data: {"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')).toEqual({ finish_reason: 'stop' })
+    expect(source.summary()).toEqual({
+      model: 'gpt-x',
+      finish_reason: 'length',
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    })
+    expect(
+      summarize('data: {"choices":[{"delta":{"content":"data: {"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'),
+    ).toEqual({ finish_reason: 'stop' })
   })
 })

@@ -69,7 +69,10 @@ export function createRelaySource(): FrameSource {
     push(read, emit) {
       let chunk = held ? concat(held, read) : read
       held = undefined
-      const end = chunk.length > 1 && chunk[chunk.length - 1] === LF && chunk[chunk.length - 2] === LF ? chunk.length : boundaryEnd(chunk)
+      const end =
+        chunk.length > 1 && chunk[chunk.length - 1] === LF && chunk[chunk.length - 2] === LF
+          ? chunk.length
+          : boundaryEnd(chunk)
       if (end < chunk.length) {
         held = chunk.slice(end)
         chunk = chunk.subarray(0, end)
@@ -90,7 +93,9 @@ export function createRelaySource(): FrameSource {
       if (!last) return {}
       // The finish frame, the usage frame and [DONE] may each have come in a read of their own.
       const decoder = new TextDecoder()
-      const tail = [older, previous, last].map((chunk) => (chunk ? decoder.decode(chunk.subarray(-SUMMARY_TAIL)) : '')).join('')
+      const tail = [older, previous, last]
+        .map((chunk) => (chunk ? decoder.decode(chunk.subarray(-SUMMARY_TAIL)) : ''))
+        .join('')
       return summarize(tail.slice(-SUMMARY_TAIL))
     },
   }

@@ -39,10 +39,21 @@ export function inputChars(messages: unknown): number {
   return total
 }
 
-export function applyPolicy(body: Json, route: ModelRoute, settings: PolicySettings): { body: Json } | { issues: ParamIssue[] } {
+export function applyPolicy(
+  body: Json,
+  route: ModelRoute,
+  settings: PolicySettings,
+): { body: Json } | { issues: ParamIssue[] } {
   const chars = inputChars(body.messages)
   if (chars > settings.maxInputChars) {
-    return { issues: [{ param: 'messages', message: `the messages' text must be at most ${settings.maxInputChars} characters on this gateway (got ${chars}; MAX_INPUT_CHARS)` }] }
+    return {
+      issues: [
+        {
+          param: 'messages',
+          message: `the messages' text must be at most ${settings.maxInputChars} characters on this gateway (got ${chars}; MAX_INPUT_CHARS)`,
+        },
+      ],
+    }
   }
   const model = checkModel(settings.policy, route.provider, route.model, settings.defaultModel)
   if (model) return { issues: [{ param: 'model', message: `${JSON.stringify(route.model)} ${model.message}` }] }

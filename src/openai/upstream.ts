@@ -56,7 +56,12 @@ function openaiReported(text: string): Reported {
     const { error } = JSON.parse(text) as { error?: Record<string, unknown> }
     if (error && typeof error.message === 'string') {
       const string = (value: unknown) => (typeof value === 'string' ? value : null)
-      return { message: error.message, type: string(error.type) ?? undefined, param: string(error.param), code: string(error.code) }
+      return {
+        message: error.message,
+        type: string(error.type) ?? undefined,
+        param: string(error.param),
+        code: string(error.code),
+      }
     }
   } catch {
     // Not JSON (an HTML page from a proxy, say): the status speaks for itself.
@@ -82,7 +87,11 @@ export class ReportedError extends ProviderError {
   readonly reply: OpenAIErrorFields & { headers: Record<string, string> }
 
   constructor(error: ProviderError, reply: ReportedError['reply']) {
-    super(error.provider, error.kind, error.message, { status: error.status, cause: error.cause, retryAfterMs: error.retryAfterMs })
+    super(error.provider, error.kind, error.message, {
+      status: error.status,
+      cause: error.cause,
+      retryAfterMs: error.retryAfterMs,
+    })
     this.reply = reply
   }
 }
@@ -105,8 +114,12 @@ export async function upstreamFailure(provider: ProviderName, response: Response
   const text = await response.text().catch(() => '')
   const reported = provider === 'openai' ? openaiReported(text) : geminiReported(text)
   const headers = retryAfter(response, text)
-  const retryAfterMs = retryAfterHeader(response.headers) ?? (headers['retry-after'] ? Number(headers['retry-after']) * 1000 : undefined)
-  const error = upstreamStatusError(provider, response.status, reported.message, { cause: `HTTP ${response.status}`, retryAfterMs })
+  const retryAfterMs =
+    retryAfterHeader(response.headers) ?? (headers['retry-after'] ? Number(headers['retry-after']) * 1000 : undefined)
+  const error = upstreamStatusError(provider, response.status, reported.message, {
+    cause: `HTTP ${response.status}`,
+    retryAfterMs,
+  })
   return new ReportedError(error, {
     ...(reported.type ? { type: reported.type } : {}),
     param: reported.param ?? null,

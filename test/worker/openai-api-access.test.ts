@@ -27,8 +27,11 @@ function client(binds: Bindings, apiKey: string): OpenAI {
 type APIError = InstanceType<typeof OpenAI.APIError>
 
 describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
-  it('no token: 401 in OpenAI\'s shape on both routes, WWW-Authenticate, request id', async () => {
-    for (const [path, init] of [['/v1/chat/completions', jsonPost({ model: 'gemini-2.5-flash', messages: HI })], ['/v1/models', {}]] as const) {
+  it("no token: 401 in OpenAI's shape on both routes, WWW-Authenticate, request id", async () => {
+    for (const [path, init] of [
+      ['/v1/chat/completions', jsonPost({ model: 'gemini-2.5-flash', messages: HI })],
+      ['/v1/models', {}],
+    ] as const) {
       const response = await call(closed, path, init)
       expect(response.status).toBe(401)
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="llm-sse-gateway"')
@@ -50,7 +53,10 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
   it('a wrong token: the SDK raises AuthenticationError (401, invalid_api_key), nothing goes upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const sdk = client(closed, 'tok-alpha-7Qm2xV9pL4sR8wKe')
-    for (const request of [sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }), sdk.models.list()]) {
+    for (const request of [
+      sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+      sdk.models.list(),
+    ]) {
       const error = (await rejection(request)) as APIError
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error.status).toBe(401)
@@ -65,18 +71,31 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
     expect(await upstreamRequests(model)).toEqual([])
   })
 
-  it('a static token as the SDK\'s API key: streams and lists the models', async () => {
+  it("a static token as the SDK's API key: streams and lists the models", async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const { text } = await collect(await client(closed, TOKENS[1]!).chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const { text } = await collect(
+      await client(closed, TOKENS[1]!).chat.completions.create({
+        model: `gemini/${model}`,
+        messages: HI,
+        stream: true,
+      }),
+    )
     expect(text).toBe(await geminiFixtureText('gemini-basic.sse'))
-    expect((await client(closed, TOKENS[0]!).models.list()).data.map((entry) => entry.id)).toEqual(['gpt-4.1-mini', 'gemini-2.5-flash'])
+    expect((await client(closed, TOKENS[0]!).models.list()).data.map((entry) => entry.id)).toEqual([
+      'gpt-4.1-mini',
+      'gemini-2.5-flash',
+    ])
   })
 
   it('a JWT signed with TOKEN_SIGNING_SECRET works as the API key; an expired one is AuthenticationError', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse' })
     const now = Math.floor(Date.now() / 1000)
     const valid = await sign({ sub: 'alice', exp: now + 600 }, SECRET, 'HS256')
-    const completion = await client(closed, valid).chat.completions.create({ model: `openai/${model}`, messages: HI, stream: true })
+    const completion = await client(closed, valid).chat.completions.create({
+      model: `openai/${model}`,
+      messages: HI,
+      stream: true,
+    })
     expect((await collect(completion)).text).toBe(await openaiFixtureText('openai-chat-basic.sse'))
     const expired = await sign({ sub: 'alice', exp: now - 10 }, SECRET, 'HS256')
     expect(await rejection(client(closed, expired).models.list())).toBeInstanceOf(OpenAI.AuthenticationError)
@@ -100,7 +119,9 @@ describe('/v1 rate limits (RATE_LIMIT)', () => {
       code: 'rate_limit_exceeded',
     })
     // The limit counts chat completions too, and another caller has its own bucket.
-    expect(await rejection(sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: HI }))).toBeInstanceOf(OpenAI.RateLimitError)
+    expect(await rejection(sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: HI }))).toBeInstanceOf(
+      OpenAI.RateLimitError,
+    )
     expect((await client(limited, TOKENS[1]!).models.list()).data).toHaveLength(2)
   })
 })
@@ -112,7 +133,9 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
   it('a model outside ALLOWED_MODELS: BadRequestError naming it and the allowed ones, nothing upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     for (const stream of [true, false]) {
-      const error = (await rejection(sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream }))) as APIError
+      const error = (await rejection(
+        sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream }),
+      )) as APIError
       expect(error).toBeInstanceOf(OpenAI.BadRequestError)
       expect(error.error).toEqual({
         message: `model: "${model}" is not allowed for gemini on this gateway; allowed: "gemini-2.5-flash", "gemini-2.5-pro" (ALLOWED_MODELS)`,
@@ -126,9 +149,14 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
 
   it('max_completion_tokens / max_tokens over MAX_OUTPUT_TOKENS: 400 naming the field used', async () => {
     for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
-      const error = (await rejection(sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: HI, [field]: 257 }))) as APIError
+      const error = (await rejection(
+        sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: HI, [field]: 257 }),
+      )) as APIError
       expect(error).toBeInstanceOf(OpenAI.BadRequestError)
-      expect(error.error).toMatchObject({ param: field, message: `${field}: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)` })
+      expect(error.error).toMatchObject({
+        param: field,
+        message: `${field}: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)`,
+      })
     }
   })
 
@@ -136,7 +164,12 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
     const capped = client(bindings({ ALLOWED_MODELS: 'openai:*,gemini:*', MAX_OUTPUT_TOKENS: '256' }), 'unused')
     const openaiModel = await scenario({ fixture: 'openai-chat-basic.sse' })
     await collect(await capped.chat.completions.create({ model: `openai/${openaiModel}`, messages: HI, stream: true }))
-    expect((await upstreamRequests(openaiModel))[0]!.body).toEqual({ model: openaiModel, messages: HI, stream: true, max_completion_tokens: 256 })
+    expect((await upstreamRequests(openaiModel))[0]!.body).toEqual({
+      model: openaiModel,
+      messages: HI,
+      stream: true,
+      max_completion_tokens: 256,
+    })
     const geminiModel = await scenario({ fixture: 'gemini-basic.sse' })
     await collect(await capped.chat.completions.create({ model: `gemini/${geminiModel}`, messages: HI, stream: true }))
     const [request] = await upstreamRequests(geminiModel)
@@ -144,8 +177,16 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
   })
 
   it('messages longer than MAX_INPUT_CHARS: 400 naming messages', async () => {
-    const error = (await rejection(sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(51) }] }] }))) as APIError
+    const error = (await rejection(
+      sdk.chat.completions.create({
+        model: 'gemini-2.5-flash',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(51) }] }],
+      }),
+    )) as APIError
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(error.error).toMatchObject({ param: 'messages', message: "messages: the messages' text must be at most 50 characters on this gateway (got 51; MAX_INPUT_CHARS)" })
+    expect(error.error).toMatchObject({
+      param: 'messages',
+      message: "messages: the messages' text must be at most 50 characters on this gateway (got 51; MAX_INPUT_CHARS)",
+    })
   })
 })

@@ -5,7 +5,15 @@
  */
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fixtureBytes, geminiFixtureText, inProcessApp, openaiFixtureText, scenario, upstreamRequests, waitFor } from './helpers'
+import {
+  fixtureBytes,
+  geminiFixtureText,
+  inProcessApp,
+  openaiFixtureText,
+  scenario,
+  upstreamRequests,
+  waitFor,
+} from './helpers'
 import { bindings, captureLogs, type Bindings } from './app-call'
 import { collect, collectUntilError, rejection } from './openai-api-helpers'
 
@@ -82,16 +90,31 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
       object: 'chat.completion',
       created: 1755137933,
       model: 'gpt-4.1-mini-2025-04-14',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello!', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 },
     }
     const model = await scenario({
       body: JSON.stringify(completion),
       status: 200,
       headers: { 'content-type': 'application/json' },
-      firstRequests: [{ body: new TextDecoder().decode(await fixtureBytes('openai-error-429-rate-limit.json')), status: 429, headers: { 'content-type': 'application/json', 'retry-after-ms': '300' } }],
+      firstRequests: [
+        {
+          body: new TextDecoder().decode(await fixtureBytes('openai-error-429-rate-limit.json')),
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after-ms': '300' },
+        },
+      ],
     })
-    const { data, response } = await sdk.chat.completions.create({ model: `openai/${model}`, messages: HI }).withResponse()
+    const { data, response } = await sdk.chat.completions
+      .create({ model: `openai/${model}`, messages: HI })
+      .withResponse()
     expect(data).toEqual(completion)
     const [first, second] = await upstreamRequests(model)
     expect([first?.status, second?.status]).toEqual([429, 200])
@@ -107,23 +130,44 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
   })
 
   it('RETRIES=0: the 503 is the answer (InternalServerError), one request, logged with its kind', async () => {
-    const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }] })
-    const error = (await rejection(client(bindings({ RETRIES: '0' })).chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))) as APIError
+    const model = await scenario({
+      fixture: 'gemini-basic.sse',
+      firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }],
+    })
+    const error = (await rejection(
+      client(bindings({ RETRIES: '0' })).chat.completions.create({
+        model: `gemini/${model}`,
+        messages: HI,
+        stream: true,
+      }),
+    )) as APIError
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(503)
-    expect((error.error as { message: string }).message).toBe('gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.')
+    expect((error.error as { message: string }).message).toBe(
+      'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.',
+    )
     expect(await upstreamRequests(model)).toHaveLength(1)
-    expect(lineFor(error.requestID ?? null)).toMatchObject({ status: 503, outcome: 'upstream_status', error: { kind: 'upstream_status', status: 503 } })
+    expect(lineFor(error.requestID ?? null)).toMatchObject({
+      status: 503,
+      outcome: 'upstream_status',
+      error: { kind: 'upstream_status', status: 503 },
+    })
   })
 
   it('a cut after the first frame is not retried: the text so far, then the error frame; one request', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', chunking: { bytes: 50 }, dropAfterWrites: 9 })
-    const { data, response } = await sdk.chat.completions.create({ model: `openai/${model}`, messages: HI, stream: true }).withResponse()
+    const { data, response } = await sdk.chat.completions
+      .create({ model: `openai/${model}`, messages: HI, stream: true })
+      .withResponse()
     const { text, error } = await collectUntilError(data)
     expect((await openaiFixtureText('openai-chat-basic.sse')).startsWith(text)).toBe(true)
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(await upstreamRequests(model)).toHaveLength(1)
-    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({ status: 200, outcome: 'truncated', error: { kind: 'truncated' } })
+    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({
+      status: 200,
+      outcome: 'truncated',
+      error: { kind: 'truncated' },
+    })
   })
 })
 
@@ -131,7 +175,13 @@ describe('/v1 timeouts', () => {
   it('FIRST_TEXT_TIMEOUT_MS: a provider silent before its first frame is asked again', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ headersDelayMs: 3000 }] })
     const startedAt = Date.now()
-    const { text } = await collect(await client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300' })).chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const { text } = await collect(
+      await client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300' })).chat.completions.create({
+        model: `gemini/${model}`,
+        messages: HI,
+        stream: true,
+      }),
+    )
     expect(text).toBe(await geminiFixtureText('gemini-basic.sse'))
     expect(Date.now() - startedAt).toBeLessThan(2500)
     const requests = await upstreamRequests(model)
@@ -142,11 +192,16 @@ describe('/v1 timeouts', () => {
   it('FIRST_TEXT_TIMEOUT_MS with no retries left: 504 GatewayTimeout-class error naming the binding', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', headersDelayMs: 3000 })
     const error = (await rejection(
-      client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300', RETRIES: '0' })).chat.completions.create({ model: `openai/${model}`, messages: HI, stream: true }),
+      client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300', RETRIES: '0' })).chat.completions.create({
+        model: `openai/${model}`,
+        messages: HI,
+        stream: true,
+      }),
     )) as APIError
     expect(error.status).toBe(504)
-    expect((error.error as { message: string; code: string })).toMatchObject({
-      message: 'openai: the provider sent no text within 0.3 s (FIRST_TEXT_TIMEOUT_MS), so the request was stopped. Retry later.',
+    expect(error.error as { message: string; code: string }).toMatchObject({
+      message:
+        'openai: the provider sent no text within 0.3 s (FIRST_TEXT_TIMEOUT_MS), so the request was stopped. Retry later.',
       code: 'first_text_timeout',
     })
   })
@@ -162,7 +217,10 @@ describe('/v1 timeouts', () => {
       'openai: the answer took longer than 0.6 s (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.',
     )
     expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({ outcome: 'max_duration', status: 200 })
-    const closed = await waitFor(async () => ((await upstreamRequests(model))[0]?.clientClosedEarly ? true : undefined), 2000)
+    const closed = await waitFor(
+      async () => ((await upstreamRequests(model))[0]?.clientClosedEarly ? true : undefined),
+      2000,
+    )
     expect(closed).toBe(true)
   })
 })
