@@ -190,3 +190,32 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
     })
   })
 })
+
+describe('/v1 from a browser (the openai JS SDK with dangerouslyAllowBrowser)', () => {
+  it('the CORS preflight allows the headers the SDK sends, without a token', async () => {
+    const sent = [
+      'authorization',
+      'content-type',
+      'x-stainless-lang',
+      'x-stainless-package-version',
+      'x-stainless-os',
+      'x-stainless-arch',
+      'x-stainless-runtime',
+      'x-stainless-runtime-version',
+      'x-stainless-retry-count',
+      'x-stainless-timeout',
+    ]
+    const response = await call(closed, '/v1/chat/completions', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': sent.join(','),
+      },
+    })
+    expect(response.status).toBe(204)
+    const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/\s*,\s*/)
+    for (const header of sent) expect(allowed).toContain(header)
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+  })
+})
