@@ -7,6 +7,7 @@ import { rateLimiting } from './access/rate-limiting'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
+import { openAIAccessControl, openAIRateLimiting } from './openai/access'
 import { registerOpenAIRoutes } from './openai/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
@@ -41,6 +42,21 @@ export interface AppOptions {
   /** Where resumable streams live; by default a Durable Object per stream when the RESUMABLE_STREAMS binding exists, else this process. */
   streams?: StreamHost
 }
+
+/** What the openai JS SDK sends from a browser (`dangerouslyAllowBrowser`); the last two only when set. */
+const OPENAI_SDK_HEADERS = [
+  'X-Stainless-Lang',
+  'X-Stainless-Package-Version',
+  'X-Stainless-OS',
+  'X-Stainless-Arch',
+  'X-Stainless-Runtime',
+  'X-Stainless-Runtime-Version',
+  'X-Stainless-Retry-Count',
+  'X-Stainless-Timeout',
+  'X-Stainless-Helper-Method',
+  'OpenAI-Organization',
+  'OpenAI-Project',
+]
 
 /**
  * Builds the gateway: the same app on Workers, Bun and Node.
@@ -77,13 +93,15 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         return allowed.includes(origin) ? origin : null
       },
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control', 'X-Request-Id'],
+      allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control', 'X-Request-Id', ...OPENAI_SDK_HEADERS],
       // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
       exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
       maxAge: 86_400,
     }),
   )
   app.use('/api/*', refuseHead, accessControl, rateLimiting)
+  // The OpenAI-compatible API: the same checks, OpenAI's error bodies.
+  app.use('/v1/*', openAIAccessControl, openAIRateLimiting)
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import { verifySignedToken } from './jwt'
+import { gatewayRefusal, type RefusalReply } from './refusal'
 
 const HOW = [
   'Send "Authorization: Bearer <token>", or add "?access_token=<token>" to the URL (for EventSource),',
@@ -17,19 +18,20 @@ function presentedToken(authorization: string | undefined, query: string | undef
  * Access control for the API routes. Open (everyone served) unless ACCESS_TOKENS or
  * TOKEN_SIGNING_SECRET is set; then a request needs a static token (compared in constant time;
  * its identity is `token:<index>`) or a JWT signed with TOKEN_SIGNING_SECRET (identity: its
- * `sub`). Anything else is a 401 JSON saying how to authenticate. Sets `c.var.caller`.
+ * `sub`). Anything else is a 401 JSON saying how to authenticate, in the shape `reply` gives it.
+ * Sets `c.var.caller`.
  *
  * @example
- * app.use('/api/*', accessControl)
+ * app.use('/api/*', createAccessControl(gatewayRefusal))
  * // curl -H "Authorization: Bearer $TOKEN" …/api/stream/chat-get?user_input=Hi
  */
-export const accessControl: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const createAccessControl = (reply: RefusalReply): MiddlewareHandler<AppEnv> => async (c, next) => {
   const security = c.var.security
   if (security.access === 'open') return next()
   const token = presentedToken(c.req.header('authorization'), c.req.query('access_token'))
   if (token === undefined) {
     c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway"')
-    return c.json({ error: `access: this gateway needs an access token. ${HOW}` }, 401)
+    return reply(c, { reason: 'missing_token', status: 401, message: `access: this gateway needs an access token. ${HOW}` })
   }
   let caller: string | undefined
   if (security.tokenCount > 0) {
@@ -42,9 +44,13 @@ export const accessControl: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   if (caller === undefined) {
     c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway", error="invalid_token"')
-    return c.json({ error: `access: the access token is not valid (or has expired). ${HOW}` }, 401)
+    const message = `access: the access token is not valid (or has expired). ${HOW}`
+    return reply(c, { reason: 'invalid_token', status: 401, message })
   }
   c.set('caller', caller)
   c.var.record.set({ caller })
   return next()
 }
+
+/** Access control with the gateway's `{"error":"…"}` replies (the `/api/*` routes). */
+export const accessControl = createAccessControl(gatewayRefusal)

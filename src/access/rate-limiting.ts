@@ -1,15 +1,16 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
+import { gatewayRefusal, type RefusalReply } from './refusal'
 
 /**
  * Rate limits the API routes per caller: the identity from access control, else the client's
- * IP, else one shared `anonymous` bucket. Over the limit: 429 JSON with `Retry-After`.
- * Unconfigured (no RATE_LIMITER binding, no RATE_LIMIT): no limit.
+ * IP, else one shared `anonymous` bucket. Over the limit: 429 with `Retry-After`, in the shape
+ * `reply` gives it. Unconfigured (no RATE_LIMITER binding, no RATE_LIMIT): no limit.
  *
  * @example
- * app.use('/api/*', accessControl, rateLimiting)
+ * app.use('/api/*', accessControl, createRateLimiting(gatewayRefusal))
  */
-export const rateLimiting: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const createRateLimiting = (reply: RefusalReply): MiddlewareHandler<AppEnv> => async (c, next) => {
   const limiter = c.var.security.limiter
   if (!limiter || c.req.method === 'OPTIONS') return next()
   const ip = c.var.clientIp
@@ -17,8 +18,9 @@ export const rateLimiting: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { ok, retryAfterSeconds } = await limiter.limit(key)
   if (ok) return next()
   c.header('Retry-After', String(retryAfterSeconds))
-  return c.json(
-    { error: `rate limit: too many requests from this caller. Retry after ${retryAfterSeconds} s.` },
-    429,
-  )
+  const message = `rate limit: too many requests from this caller. Retry after ${retryAfterSeconds} s.`
+  return reply(c, { reason: 'rate_limited', status: 429, message, retryAfterSeconds })
 }
+
+/** Rate limits with the gateway's `{"error":"…"}` replies (the `/api/*` routes). */
+export const rateLimiting = createRateLimiting(gatewayRefusal)

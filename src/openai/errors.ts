@@ -75,6 +75,8 @@ function statusOf(error: ProviderError): number {
     case 'not_configured':
       return 503
     case 'timeout':
+    case 'first_text_timeout':
+    case 'max_duration':
       return 504
     case 'blocked':
       return 400
@@ -83,20 +85,43 @@ function statusOf(error: ProviderError): number {
   }
 }
 
-/** An OpenAI error reply for a provider failure before the first chunk. */
-export function providerErrorResponse(error: ProviderError, fields: OpenAIErrorFields & { headers?: Record<string, string> } = {}) {
+/**
+ * An OpenAI error reply for a provider failure before the first chunk; `message` replaces the
+ * error's own (the request record's masked copy of it).
+ */
+export function providerErrorResponse(
+  error: ProviderError,
+  { message, ...fields }: OpenAIErrorFields & { headers?: Record<string, string>; message?: string } = {},
+) {
   const status = statusOf(error)
   // A missing key or a key the provider rejects will not get better by retrying.
   const retry = error.kind === 'not_configured' || status === 401 || status === 403 ? false : undefined
-  return openAIError(status, error.message, { code: error.kind, ...fields, retry })
+  return openAIError(status, message ?? error.message, { code: error.kind, ...fields, retry })
 }
 
 const encoder = new TextEncoder()
 
-/** An error after the first chunk: a `data: {"error":…}` frame (the SDKs raise APIError), then `[DONE]`. */
-export function errorFrame(message: string, code: string): Uint8Array {
-  const body = errorBody(message, 500, { code })
+/**
+ * An error after the first chunk: a `data: {"error":…}` frame (the SDKs raise APIError), then
+ * `[DONE]`. The request id rides along as a top-level `request_id`, as on every error body.
+ */
+export function errorFrame(message: string, code: string, requestId?: string): Uint8Array {
+  const body = { ...errorBody(message, 500, { code }), ...(requestId ? { request_id: requestId } : {}) }
   return encoder.encode(`data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`)
+}
+
+/**
+ * Adds the request id to an error reply, as a top-level `request_id` next to `error` (the SDKs
+ * read `error` and ignore it; the `X-Request-Id` header, which they show as `requestID`, says it
+ * too). Only 4xx/5xx JSON replies are touched; others pass as they are.
+ *
+ * @example
+ * return withRequestId(await chatCompletions(body, context), c.var.record.requestId)
+ */
+export async function withRequestId(response: Response, requestId: string): Promise<Response> {
+  if (response.status < 400 || !response.headers.get('content-type')?.startsWith('application/json')) return response
+  const body = (await response.json()) as Record<string, unknown>
+  return new Response(JSON.stringify({ ...body, request_id: requestId }), { status: response.status, headers: response.headers })
 }
 
 /** The public message and code for any failure while streaming. */

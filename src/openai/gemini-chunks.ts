@@ -1,5 +1,6 @@
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from '@google/genai'
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
+import type { CompletionUsage } from 'openai/resources/completions'
 import { truncatedError } from '../providers/errors'
 import { finishReason, modelOf, readParts, toUsage, type FinishReason } from './gemini-response'
 import { toolCallId } from './tool-call-id'
@@ -22,6 +23,8 @@ export interface ChunkTranslator {
   push(response: GenerateContentResponse): string
   /** The closing frames; throws a ProviderError when the stream was cut or ended abnormally. */
   end(): string
+  /** For the log line, once the stream ended: the finish reason and Gemini's usage, as OpenAI's. */
+  summary(): { finish_reason?: string; usage?: CompletionUsage }
 }
 
 export interface ChunkOptions {
@@ -78,6 +81,11 @@ export function createChunkTranslator(options: ChunkOptions): ChunkTranslator {
       let out = frame(started ? {} : { role: 'assistant', content: '' }, reason)
       if (options.includeUsage) out += `data: ${envelope},"choices":[],"usage":${JSON.stringify(toUsage(usage))}}\n\n`
       return `${out}data: [DONE]\n\n`
+    },
+
+    summary() {
+      const reason = blocked ? 'content_filter' : rawFinish ? finishReason(rawFinish, calls > 0) : undefined
+      return { ...(reason ? { finish_reason: reason } : {}), ...(usage ? { usage: toUsage(usage) } : {}) }
     },
   }
 }

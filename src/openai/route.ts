@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../app-env'
 import type { FetchFunction } from '../providers/types'
 import { chatCompletions } from './chat-completions'
-import { openAIError } from './errors'
+import { openAIError, withRequestId } from './errors'
 import { listModels } from './models'
 import { CHUNKS_DESCRIPTION, ChatCompletionRequestSchema, ChatCompletionSchema, ModelListSchema, OpenAIErrorSchema } from './schemas'
 
@@ -32,8 +32,10 @@ const completions = createRoute({
       },
       description: CHUNKS_DESCRIPTION,
     },
-    400: errorResponse('A parameter is invalid, or Gemini cannot honour it; `param` and the message name it.'),
+    400: errorResponse('A parameter is invalid, Gemini cannot honour it, or the gateway\'s policy refuses it (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS); `param` and the message name it.'),
+    401: errorResponse('No access token, or not a valid one (`missing_api_key`, `invalid_api_key`), when access control is on.'),
     404: errorResponse('Unknown model (`model_not_found`).'),
+    429: errorResponse('Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider\'s own 429.'),
     502: errorResponse('The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).'),
   },
 })
@@ -43,12 +45,30 @@ const models = createRoute({
   path: '/v1/models',
   tags: ['openai'],
   summary: 'The configured model of each provider that has an API key',
-  responses: { 200: { content: { 'application/json': { schema: ModelListSchema } }, description: 'OpenAI’s model list.' } },
+  responses: {
+    200: { content: { 'application/json': { schema: ModelListSchema } }, description: 'OpenAI’s model list.' },
+    401: errorResponse('No access token, or not a valid one, when access control is on.'),
+    429: errorResponse('Over the rate limit (`rate_limit_exceeded`), with `Retry-After`.'),
+  },
 })
 
 export interface OpenAIRouteOptions {
   /** The `fetch` the provider calls go through; the runtime's own by default. */
   fetch?: FetchFunction
+}
+
+async function completionsReply(request: Request, vars: AppEnv['Variables'], fetch: FetchFunction): Promise<Response> {
+  let body: unknown
+  try {
+    body = await request.json()
+  } catch {
+    return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
+  }
+  const { config, record, security } = vars
+  return chatCompletions(body as Record<string, unknown>, { config, policy: security.policy, record, fetch, signal: request.signal })
 }
 
 export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRouteOptions = {}): void {
@@ -59,20 +79,13 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRo
     (c, next) =>
       bodyLimit({
         maxSize: c.var.config.maxBodyBytes,
-        onError: () => openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+        onError: () =>
+          withRequestId(
+            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+            c.var.record.requestId,
+          ),
       })(c, next),
-    async (c) => {
-      let body: unknown
-      try {
-        body = await c.req.json()
-      } catch {
-        return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
-      }
-      return chatCompletions(body as Record<string, unknown>, { config: c.var.config, fetch, signal: c.req.raw.signal })
-    },
+    async (c) => withRequestId(await completionsReply(c.req.raw, c.var, fetch), c.var.record.requestId),
   )
   app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.var.config) }, 200))
 }

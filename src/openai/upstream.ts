@@ -2,17 +2,19 @@ import type { ProviderName } from '../env'
 import { ProviderError, networkError, upstreamStatusError } from '../providers/errors'
 import { parseGoogleError } from '../providers/gemini/google-error'
 import type { FetchFunction } from '../providers/types'
-import { providerErrorResponse } from './errors'
+import { retryAfterHeader } from '../providers/upstream'
+import { providerErrorResponse, type OpenAIErrorFields } from './errors'
 
 /**
  * The call to a provider and what becomes of its failures. Redirects are not followed
  * (`redirect: 'manual'`): the key goes only to the configured base URL's origin. A non-2xx reply
  * becomes OpenAI's error body with the same status, in the gateway's words (which provider,
- * what happened, what to do) and never with the provider's raw body.
+ * what happened, what to do) and never with the provider's raw body; until the retries are spent
+ * it travels as a {@link ReportedError}, whose status and `retryAfterMs` decide the retry.
  *
  * @example
  * const response = await send({ provider: 'gemini', url, headers: { 'x-goog-api-key': key }, body, fetch, signal })
- * if (!response.ok) return upstreamFailure('gemini', response)
+ * if (!response.ok) throw await upstreamFailure('gemini', response)
  */
 
 export interface UpstreamCall {
@@ -54,7 +56,12 @@ function openaiReported(text: string): Reported {
     const { error } = JSON.parse(text) as { error?: Record<string, unknown> }
     if (error && typeof error.message === 'string') {
       const string = (value: unknown) => (typeof value === 'string' ? value : null)
-      return { message: error.message, type: string(error.type) ?? undefined, param: string(error.param), code: string(error.code) }
+      return {
+        message: error.message,
+        type: string(error.type) ?? undefined,
+        param: string(error.param),
+        code: string(error.code),
+      }
     }
   } catch {
     // Not JSON (an HTML page from a proxy, say): the status speaks for itself.
@@ -75,25 +82,48 @@ function retryAfter(response: Response, text: string): Record<string, string> {
   return delay ? { 'retry-after': delay } : {}
 }
 
-/** OpenAI's error reply for a provider's non-2xx (or redirect) reply. */
-export async function upstreamFailure(provider: ProviderName, response: Response): Promise<Response> {
+/** A provider's error reply: the failure, plus what OpenAI's error body and headers keep of it. */
+export class ReportedError extends ProviderError {
+  readonly reply: OpenAIErrorFields & { headers: Record<string, string> }
+
+  constructor(error: ProviderError, reply: ReportedError['reply']) {
+    super(error.provider, error.kind, error.message, {
+      status: error.status,
+      cause: error.cause,
+      retryAfterMs: error.retryAfterMs,
+    })
+    this.reply = reply
+  }
+}
+
+/** OpenAI's error reply for a failure before the first chunk, a provider's reported fields kept. */
+export function failureResponse(error: ProviderError, message: string = error.message): Response {
+  return providerErrorResponse(error, error instanceof ReportedError ? { ...error.reply, message } : { message })
+}
+
+/** The failure for a provider's non-2xx (or redirect) reply, to throw. */
+export async function upstreamFailure(provider: ProviderName, response: Response): Promise<ProviderError> {
   if (response.status < 400) {
     response.body?.cancel().catch(() => {})
-    const error = new ProviderError(
+    return new ProviderError(
       provider,
       'upstream_status',
       `${provider}: the provider answered with a redirect (${response.status}), which the gateway does not follow. Check ${BASE_URL_BINDING[provider]}.`,
     )
-    return providerErrorResponse(error)
   }
   const text = await response.text().catch(() => '')
   const reported = provider === 'openai' ? openaiReported(text) : geminiReported(text)
-  const error = upstreamStatusError(provider, response.status, reported.message)
-  console.error(JSON.stringify({ event: 'openai_api_upstream_error', provider, status: response.status, message: error.message }))
-  return providerErrorResponse(error, {
+  const headers = retryAfter(response, text)
+  const retryAfterMs =
+    retryAfterHeader(response.headers) ?? (headers['retry-after'] ? Number(headers['retry-after']) * 1000 : undefined)
+  const error = upstreamStatusError(provider, response.status, reported.message, {
+    cause: `HTTP ${response.status}`,
+    retryAfterMs,
+  })
+  return new ReportedError(error, {
     ...(reported.type ? { type: reported.type } : {}),
     param: reported.param ?? null,
     code: reported.code ?? null,
-    headers: retryAfter(response, text),
+    headers,
   })
 }

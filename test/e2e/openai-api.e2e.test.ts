@@ -24,6 +24,7 @@ const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemin
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
 const IDLE_TIMEOUT_MS = 1500
+const IDLE_MESSAGE = 'no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.'
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
@@ -238,9 +239,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     )
     expect(text).toBe(expectedPrefix(prompt, { provider }))
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(error.message).toBe(
-      `${provider}: no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
-    )
+    expect(error.message).toBe(`${provider}: ${IDLE_MESSAGE}`)
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 
@@ -248,9 +247,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(504)
-    expect(error.message).toBe(
-      `504 ${provider}: no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
-    )
+    expect(error.message).toBe(`504 ${provider}: ${IDLE_MESSAGE}`)
     await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
   })
 
@@ -262,5 +259,113 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
   it('GET /v1/models lists both configured models', async () => {
     const list = await client.models.list()
     expect(list.data.map((model) => model.id)).toEqual(['gpt-4.1-mini', 'gemini-2.5-flash'])
+  })
+})
+
+/** The same limit as the RATE_LIMITER binding in the wrangler config (120 per 60 s), for Bun and Node. */
+const LIMIT = 120
+const TOKENS = ['tok-e2e-openai-4Rt8Yp2Mx6', 'tok-e2e-openai-9Qw3Zn7Lb1']
+const SECRET = 'e2e-openai-signing-Vb5Nc8Xz2'
+
+describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, policy and retries on %s', (runtime) => {
+  if (!runtimeAvailable(runtime)) {
+    it.skip(`${runtime}: ${RUNTIME_ENTRY[runtime]} does not exist yet`, () => {})
+    return
+  }
+
+  let emu: Emulator
+  let gw: RunningGateway
+  const sdk = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 })
+  const logLine = (requestId: string | null): Record<string, unknown> | undefined =>
+    [...gw.output().matchAll(/\{"event":"request".*\}/g)]
+      .map((match) => JSON.parse(match[0]) as Record<string, unknown>)
+      .find((line) => line.request_id === requestId)
+
+  beforeAll(async () => {
+    emu = await startEmulator()
+    gw = await startGateway({
+      runtime,
+      upstreamUrl: emu.url,
+      logLevel: 'log',
+      vars: {
+        ACCESS_TOKENS: TOKENS.join(','),
+        TOKEN_SIGNING_SECRET: SECRET,
+        RATE_LIMIT: `${LIMIT}/60s`,
+        ALLOWED_MODELS: 'openai:gpt-4.1-mini,gemini:gemini-2.5-flash',
+        MAX_OUTPUT_TOKENS: '300',
+        RETRIES: '2',
+      },
+      onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined,
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await gw?.stop()
+    await emu?.close()
+  })
+  beforeEach(() => emu.clearRequests())
+
+  it('without a token or with a wrong one: AuthenticationError on both routes, nothing upstream', async () => {
+    const none = await fetch(`${gw.url}/v1/models`)
+    expect(none.status).toBe(401)
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('missing_api_key')
+    for (const request of [sdk('tok-wrong').models.list(), sdk('tok-wrong').chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), stream: true })]) {
+      const error = await rejection(request)
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
+      expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' })
+    }
+    expect(emu.requests()).toEqual([])
+  })
+
+  it('a static token and a signed JWT both stream', async () => {
+    const { sign } = await import('hono/jwt')
+    const jwt = await sign({ sub: 'e2e-user', exp: Math.floor(Date.now() / 1000) + 600 }, SECRET, 'HS256')
+    for (const key of [TOKENS[0]!, jwt]) {
+      const r = await collect(await sdk(key).chat.completions.create({ model: MODEL.gemini, messages: user(PROMPT), stream: true }))
+      expect(r.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
+    }
+  })
+
+  it('a model outside ALLOWED_MODELS: BadRequestError naming it', async () => {
+    const error = await rejection(sdk(TOKENS[0]!).chat.completions.create({ model: 'gpt-4o', messages: user('Hi') }))
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(error.error).toMatchObject({ param: 'model', message: 'model: "gpt-4o" is not allowed for openai on this gateway; allowed: "gpt-4.1-mini" (ALLOWED_MODELS)' })
+  })
+
+  it.each(PROVIDERS)('%s: a 503, then the answer: the whole answer streams, 2 upstream requests, one log line with usage', async (provider) => {
+    const prompt = `Retry me v1 ${provider} ${runtime} [emu fail=1 status=503]`
+    const { data, response } = await sdk(TOKENS[1]!)
+      .chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true, stream_options: { include_usage: true } })
+      .withResponse()
+    const r = await collect(data)
+    expect(r.text).toBe(expectedAnswer(prompt, { provider }))
+    expect(emu.requests().map((entry) => [entry.provider, entry.attempt, entry.status])).toEqual([
+      [provider, 1, 503],
+      [provider, 2, 200],
+    ])
+    const usage = r.chunks.at(-1)!.usage
+    expect(usage).toBeTruthy()
+    const requestId = response.headers.get('x-request-id')
+    const deadline = Date.now() + 3000
+    while (!logLine(requestId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(logLine(requestId)).toMatchObject({ route: '/v1/chat/completions', caller: 'token:1', provider, outcome: 'done', status: 200, usage })
+  })
+
+  it('a flood from one caller: RateLimitError with Retry-After; another caller is still served', async () => {
+    let limited: InstanceType<typeof OpenAI.APIError> | undefined
+    let sent = 0
+    const flooding = sdk(TOKENS[1]!)
+    while (!limited && sent < LIMIT + 40) {
+      sent++
+      try {
+        await flooding.models.list()
+      } catch (error) {
+        limited = error as InstanceType<typeof OpenAI.APIError>
+      }
+    }
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError)
+    expect(sent).toBeGreaterThan(LIMIT / 2)
+    expect(Number(limited!.headers?.get('retry-after'))).toBeGreaterThan(0)
+    expect(limited!.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' })
+    expect((await sdk(TOKENS[0]!).models.list()).data).toHaveLength(2)
   })
 })

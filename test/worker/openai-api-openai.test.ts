@@ -94,6 +94,7 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
         param: null,
         code: 'truncated',
       },
+      request_id: response.headers.get('x-request-id'),
     })
     expect(raw.endsWith('data: [DONE]\n\n')).toBe(true)
   })
@@ -146,6 +147,7 @@ describe('routing, parameters, /v1/models, /openapi.json', () => {
       expect(response.status).toBe(404)
       expect(body).toEqual({
         error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+        request_id: response.headers.get('x-request-id'),
       })
     }
     expect(await rejection(openai.chat.completions.create({ model: 'llama-3', messages: HI }))).toBeInstanceOf(OpenAI.NotFoundError)
@@ -194,6 +196,7 @@ describe('routing, parameters, /v1/models, /openapi.json', () => {
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({
       error: { message: 'We could not parse the JSON body of your request. Send a JSON object.', type: 'invalid_request_error', param: null, code: 'invalid_json' },
+      request_id: response.headers.get('x-request-id'),
     })
   })
 

@@ -1,0 +1,134 @@
+import type { GatewayConfig, ProviderName } from '../env'
+import { retryDelay } from '../flows/retry-policy'
+import type { RequestRecord } from '../observability/request-record'
+import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/errors'
+import { openAIError } from './errors'
+import { failureOf } from './frame-stream'
+import { failureResponse } from './upstream'
+
+/**
+ * Runs one chat completion's upstream attempts with the rest of the gateway's policy: a 429, 5xx,
+ * network failure or silence before anything went to the client is tried again (RETRIES, with
+ * the backoff and `Retry-After` of `retryDelay`), never once a frame was sent. Each streamed
+ * attempt must bring its first frame within FIRST_TEXT_TIMEOUT_MS (retried) and hear from the
+ * provider within UPSTREAM_IDLE_TIMEOUT_MS (not retried); MAX_DURATION_MS bounds the whole answer,
+ * retries and stream included. There is no fallback to another provider: the model names one.
+ *
+ * @example
+ * return runAttempts((attempt) => callGemini(attempt), { provider: 'gemini', model, stream: true, config, record, signal })
+ */
+
+export interface Attempt {
+  /** Aborted by the client leaving, a timeout, or the total time limit (its reason says which). */
+  abort: AbortController
+  /** A stream calls this once it ended (it stops the total-time timer). */
+  onEnd: () => void
+}
+
+export interface AttemptSettings {
+  provider: ProviderName
+  model: string
+  stream: boolean
+  config: GatewayConfig
+  record: RequestRecord
+  /** Fires when the client leaves. */
+  signal?: AbortSignal
+}
+
+interface AttemptLog {
+  provider: ProviderName
+  model: string
+  outcome: string
+  status?: number
+  ms: number
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const timer = setTimeout(resolve, ms)
+    const stop = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', stop, { once: true })
+  })
+
+/** The first-frame limit of one streamed attempt: the shorter of the first-text and idle timeouts. */
+function firstFrameLimit(config: GatewayConfig, provider: ProviderName): [number, () => ProviderError] {
+  const { firstTextTimeoutMs: first, upstreamIdleTimeoutMs: idle } = config
+  return first <= idle
+    ? [first, () => firstTextTimeoutError(provider, first)]
+    : [idle, () => idleTimeoutError(provider, idle)]
+}
+
+export async function runAttempts(
+  run: (attempt: Attempt) => Promise<Response>,
+  settings: AttemptSettings,
+): Promise<Response> {
+  const { config, provider, record } = settings
+  const startedAt = Date.now()
+  const request = new AbortController()
+  const client = settings.signal
+  const onClientLeft = () =>
+    request.abort(client!.reason ?? new DOMException('The client closed the request', 'AbortError'))
+  client?.addEventListener('abort', onClientLeft, { once: true })
+  const deadline = setTimeout(
+    () => request.abort(maxDurationError(provider, config.maxDurationMs)),
+    config.maxDurationMs,
+  )
+  const stop = () => {
+    clearTimeout(deadline)
+    client?.removeEventListener('abort', onClientLeft)
+  }
+  const attempts: AttemptLog[] = []
+  let streaming = false
+
+  try {
+    for (let retry = 0; ; retry++) {
+      const abort = new AbortController()
+      const forward = () => abort.abort(request.signal.reason)
+      request.signal.addEventListener('abort', forward, { once: true })
+      if (request.signal.aborted) forward()
+      const [limit, limitError] = firstFrameLimit(config, provider)
+      const timer = settings.stream ? setTimeout(() => abort.abort(limitError()), limit) : undefined
+      const attemptStartedAt = Date.now()
+      try {
+        const response = await run({ abort, onEnd: stop })
+        attempts.push({ provider, model: settings.model, outcome: 'done', ms: Date.now() - attemptStartedAt })
+        streaming = settings.stream && response.status === 200
+        return response
+      } catch (error) {
+        request.signal.removeEventListener('abort', forward)
+        const failure = failureOf(abort, error)
+        const status = failure instanceof ProviderError ? failure.status : undefined
+        const outcome =
+          failure instanceof ProviderError ? failure.kind : request.signal.aborted ? 'aborted' : 'internal'
+        attempts.push({
+          provider,
+          model: settings.model,
+          outcome,
+          ...(status !== undefined ? { status } : {}),
+          ms: Date.now() - attemptStartedAt,
+        })
+        const remaining = startedAt + config.maxDurationMs - Date.now()
+        const wait = retry < config.retries && !request.signal.aborted ? retryDelay(failure, retry) : undefined
+        if (wait === undefined || wait >= remaining) throw failure
+        await sleep(wait, request.signal)
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+  } catch (error) {
+    const failure = failureOf(request, error)
+    if (failure instanceof ProviderError) {
+      return failureResponse(failure, record.fail(failure, failure.message))
+    }
+    if (request.signal.aborted)
+      return openAIError(499, 'gateway: the client closed the request.', { code: 'client_closed' })
+    throw error
+  } finally {
+    record.set({ attempts })
+    if (!streaming) stop()
+  }
+}
