@@ -12,7 +12,9 @@ import { defineConfig } from '@playwright/test'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 if (!existsSync(executablePath)) {
-  throw new Error(`${executablePath} is missing: install it with \`apt-get install -y chromium\` (never \`npx playwright install\`)`)
+  throw new Error(
+    `${executablePath} is missing: install it with \`apt-get install -y chromium\` (never \`npx playwright install\`)`,
+  )
 }
 
 export default defineConfig({

@@ -39,7 +39,11 @@ const cases: Case[] = [
 ]
 
 let counter = 0
-async function run(target: Target, gateway: RunningGateway, c: Case): Promise<{ samples: StreamSample[]; cpuMs: number }> {
+async function run(
+  target: Target,
+  gateway: RunningGateway,
+  c: Case,
+): Promise<{ samples: StreamSample[]; cpuMs: number }> {
   const one = async () => {
     const prompt = `Cost ${counter++} ${c.tag}`
     const sample = await measureStream(target, provider, prompt, expectedAnswer(prompt, { provider }))
@@ -57,16 +61,30 @@ try {
   const emulator = await startEmulatorProcess()
   for (const runtime of runtimes) {
     const on = await startGateway({ runtime, upstreamUrl: emulator.url, readyTimeoutMs: 90_000 })
-    const off = await startGateway({ runtime, upstreamUrl: emulator.url, readyTimeoutMs: 90_000, vars: { RESUMABLE: 'off' } })
+    const off = await startGateway({
+      runtime,
+      upstreamUrl: emulator.url,
+      readyTimeoutMs: 90_000,
+      vars: { RESUMABLE: 'off' },
+    })
     try {
       for (const c of cases) {
         const rows: string[] = []
-        for (const [label, gateway] of [['resumable', on], ['RESUMABLE=off', off]] as const) {
+        for (const [label, gateway] of [
+          ['resumable', on],
+          ['RESUMABLE=off', off],
+        ] as const) {
           const { samples, cpuMs } = await run(makeTarget('gateway', label, gateway.url), gateway, c)
           const events = samples.reduce((sum, s) => sum + s.textEvents, 0)
           rows.push(
-            `${runtime.padEnd(8)} ${c.name.padEnd(7)} ${label.padEnd(14)} first text ${median(samples.map((s) => s.ttft)).toFixed(2).padStart(7)} ms` +
-              `  total ${median(samples.map((s) => s.total)).toFixed(1).padStart(7)} ms  CPU/text event ${((cpuMs / events) * 1000).toFixed(1).padStart(6)} µs` +
+            `${runtime.padEnd(8)} ${c.name.padEnd(7)} ${label.padEnd(14)} first text ${median(
+              samples.map((s) => s.ttft),
+            )
+              .toFixed(2)
+              .padStart(7)} ms` +
+              `  total ${median(samples.map((s) => s.total))
+                .toFixed(1)
+                .padStart(7)} ms  CPU/text event ${((cpuMs / events) * 1000).toFixed(1).padStart(6)} µs` +
               `  (${samples.length} streams, ${events} events, ${cpuMs.toFixed(0)} ms CPU)`,
           )
         }

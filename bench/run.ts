@@ -18,7 +18,15 @@ import { expectedAnswer } from '../emulator/answer.ts'
 import { ROOT } from '../test/support/gateway.ts'
 import { measureBundle, type BundleResult } from './lib/bundle.ts'
 import type { Provider, Target } from './lib/client.ts'
-import { CONTENDERS, PEERS, ensurePeerInstalled, startContender, targetFor, unsupported, type ContenderId } from './lib/contenders.ts'
+import {
+  CONTENDERS,
+  PEERS,
+  ensurePeerInstalled,
+  startContender,
+  targetFor,
+  unsupported,
+  type ContenderId,
+} from './lib/contenders.ts'
 import { measureMemory, type MemoryResult } from './lib/memory.ts'
 import { startEmulatorProcess, stopAll, type Managed, type Runtime } from './lib/procs.ts'
 import { writeResults, type CaseOut, type MemoryOut } from './lib/report.ts'
@@ -58,8 +66,12 @@ if (opt['report-only']) {
   process.exit(0)
 }
 const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
-  const xs = s.split(',').map((x) => x.trim()).filter(Boolean)
-  for (const x of xs) if (!allowed.includes(x as T)) (console.error(`unknown ${what} ${x} (${allowed.join(', ')})`), process.exit(2))
+  const xs = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+  for (const x of xs)
+    if (!allowed.includes(x as T)) console.error(`unknown ${what} ${x} (${allowed.join(', ')})`), process.exit(2)
   return xs as T[]
 }
 const quick = opt.quick
@@ -78,17 +90,46 @@ const cfg = {
 
 function sentencesFor(chunks: number, provider: Provider): number {
   // `chunks=N` yields at most one piece per code point: make the answer long enough.
-  for (let s = 5; s < 2000; s += 5) if (Array.from(expectedAnswer('Bench #0', { provider, sentences: s })).length >= chunks + 40) return s
+  for (let s = 5; s < 2000; s += 5)
+    if (Array.from(expectedAnswer('Bench #0', { provider, sentences: s })).length >= chunks + 40) return s
   return 2000
 }
 /** The cases, each with the emulator's pacing and the number of chunks per stream. */
 function specs(provider: Provider): (RoundSpec & { chunks: number })[] {
   const burst = (chunks: number) => `[emu ttft=0 delay=0 chunks=${chunks} sentences=${sentencesFor(chunks, provider)}]`
   return [
-    { name: 'steady', chunks: 50, tag: '[emu ttft=0 delay=2 chunks=50]', rounds, n: quick ? 2 : 8, concurrency: 1, warmup: 2, provider },
-    { name: 'c50', chunks: 20, tag: '[emu ttft=0 delay=2 chunks=20]', rounds: quick ? 1 : rounds, n: quick ? 20 : 50, concurrency: quick ? 20 : 50, warmup: 10, provider },
+    {
+      name: 'steady',
+      chunks: 50,
+      tag: '[emu ttft=0 delay=2 chunks=50]',
+      rounds,
+      n: quick ? 2 : 8,
+      concurrency: 1,
+      warmup: 2,
+      provider,
+    },
+    {
+      name: 'c50',
+      chunks: 20,
+      tag: '[emu ttft=0 delay=2 chunks=20]',
+      rounds: quick ? 1 : rounds,
+      n: quick ? 20 : 50,
+      concurrency: quick ? 20 : 50,
+      warmup: 10,
+      provider,
+    },
     { name: 'burst', chunks: 2000, tag: burst(2000), rounds, n: quick ? 1 : 2, concurrency: 1, warmup: 1, provider },
-    { name: 'saturation', chunks: 1000, tag: burst(1000), rounds: quick ? 1 : rounds, n: quick ? 4 : 8, concurrency: quick ? 4 : 8, warmup: 0, provider, timeoutMs: 60_000 },
+    {
+      name: 'saturation',
+      chunks: 1000,
+      tag: burst(1000),
+      rounds: quick ? 1 : rounds,
+      n: quick ? 4 : 8,
+      concurrency: quick ? 4 : 8,
+      warmup: 0,
+      provider,
+      timeoutMs: 60_000,
+    },
   ]
 }
 
@@ -145,9 +186,16 @@ async function stopOne(m: Managed | undefined): Promise<void> {
 async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
   const t0 = performance.now()
   const servers = await Promise.all(cfg.contenders.map((id) => start(id, runtime, emulator!.url)))
-  const live = cfg.contenders.map((id, i) => [id, servers[i]] as const).filter((e): e is readonly [ContenderId, Managed] => e[1] !== undefined)
-  say(`\n=== ${runtime}: ${live.map(([id, m]) => `${id} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  const tgs = [targetFor('direct', emulator!.url, emulator!.url), ...live.map(([id, m]) => targetFor(id, m.url, emulator!.url))]
+  const live = cfg.contenders
+    .map((id, i) => [id, servers[i]] as const)
+    .filter((e): e is readonly [ContenderId, Managed] => e[1] !== undefined)
+  say(
+    `\n=== ${runtime}: ${live.map(([id, m]) => `${id} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  )
+  const tgs = [
+    targetFor('direct', emulator!.url, emulator!.url),
+    ...live.map(([id, m]) => targetFor(id, m.url, emulator!.url)),
+  ]
   targets.push(...tgs)
   const pgids = Object.fromEntries(live.map(([id, m]) => [id, m.pid]))
   for (const provider of cfg.providers) {
@@ -158,12 +206,28 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
       }
       const began = performance.now()
       const res = await runRounds(tgs, spec, pgids, stop)
-      const warm = Object.fromEntries(Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]))
+      const warm = Object.fromEntries(
+        Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]),
+      )
       const figures = summarizeCase(res.rounds, { chunks: spec.chunks }, warm)
-      const c: CaseOut = { runtime, provider, case: spec.name, tag: spec.tag, chunks: spec.chunks, rounds: spec.rounds, n: spec.n, concurrency: spec.concurrency, seconds: r3((performance.now() - began) / 1000), targets: figures }
+      const c: CaseOut = {
+        runtime,
+        provider,
+        case: spec.name,
+        tag: spec.tag,
+        chunks: spec.chunks,
+        rounds: spec.rounds,
+        n: spec.n,
+        concurrency: spec.concurrency,
+        seconds: r3((performance.now() - began) / 1000),
+        targets: figures,
+      }
       out.push(c)
       const line = Object.entries(figures)
-        .map(([k, f]) => `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`)
+        .map(
+          ([k, f]) =>
+            `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
+        )
         .join(' | ')
       say(`${runtime} ${provider} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
     }
@@ -181,7 +245,14 @@ async function memoryCase(runtime: Runtime, id: ContenderId): Promise<MemoryOut>
     const t = targetFor(id, m.url, emulator!.url, cfg.memoryStreams + 50)
     targets.push(t)
     try {
-      results.push(await measureMemory(t, m.pid, { streams: cfg.memoryStreams, provider: 'openai', tag: '[emu ttft=0 delay=2000 chunks=4]', openTimeoutMs: 30_000 }))
+      results.push(
+        await measureMemory(t, m.pid, {
+          streams: cfg.memoryStreams,
+          provider: 'openai',
+          tag: '[emu ttft=0 delay=2000 chunks=4]',
+          openTimeoutMs: 30_000,
+        }),
+      )
     } finally {
       t.agent.destroy()
       await stopOne(m)
@@ -198,22 +269,34 @@ async function memoryCase(runtime: Runtime, id: ContenderId): Promise<MemoryOut>
     failureSamples: [...new Set(results.flatMap((x) => x.failureSamples))].slice(0, 3),
     seconds: results.reduce((n, x) => n + x.seconds, 0),
   }
-  say(`memory ${runtime} ${id}: ${r.perStreamKb.toFixed(1)} KB/stream (rounds ${results.map((x) => x.perStreamKb.toFixed(1)).join(', ')}; ${r.openAtSample}/${r.streams} open at once, ${r.failures} failed${r.failures ? `: ${r.failureSamples[0]}` : ''}) ${r.seconds.toFixed(1)} s`)
+  say(
+    `memory ${runtime} ${id}: ${r.perStreamKb.toFixed(1)} KB/stream (rounds ${results.map((x) => x.perStreamKb.toFixed(1)).join(', ')}; ${r.openAtSample}/${r.streams} open at once, ${r.failures} failed${r.failures ? `: ${r.failureSamples[0]}` : ''}) ${r.seconds.toFixed(1)} s`,
+  )
   return { runtime, contender: id, ...r, rounds: results.map((x) => r3(x.perStreamKb)) }
 }
 
 let exitCode = 0
 try {
   for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
-  say(`bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`)
+  say(
+    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
+  )
   const bundles: (BundleResult & { name: string })[] = []
   // The bundle first: it is quick and does not depend on the servers.
   if (cfg.bundle && !interrupted) {
-    for (const [name, config] of [['gateway', 'wrangler.toml'], ['passthrough', 'bench/passthrough/wrangler.toml'], ['lean', 'bench/peers/lean/wrangler.toml'], ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'], ['portkey', 'bench/peers/portkey/wrangler.toml']] as const) {
+    for (const [name, config] of [
+      ['gateway', 'wrangler.toml'],
+      ['passthrough', 'bench/passthrough/wrangler.toml'],
+      ['lean', 'bench/peers/lean/wrangler.toml'],
+      ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'],
+      ['portkey', 'bench/peers/portkey/wrangler.toml'],
+    ] as const) {
       if (!cfg.contenders.includes(name)) continue
       const b = { name, ...(await measureBundle(config, quick ? 3 : 7)) }
       bundles.push(b)
-      say(`bundle ${name}: ${b.ok ? `${b.gzipKb!.toFixed(1)} KB gzip, ${b.rawKb!.toFixed(0)} KB raw, start-up ${b.startupMs?.toFixed(1)} ms` : `failed: ${b.error}`}`)
+      say(
+        `bundle ${name}: ${b.ok ? `${b.gzipKb!.toFixed(1)} KB gzip, ${b.rawKb!.toFixed(0)} KB raw, start-up ${b.startupMs?.toFixed(1)} ms` : `failed: ${b.error}`}`,
+      )
     }
   }
   emulator = await startEmulatorProcess()
@@ -232,8 +315,13 @@ try {
   }
   if (!interrupted) {
     const failed = cases.reduce((n, c) => n + Object.values(c.targets).reduce((m, t) => m + t.failures, 0), 0)
-    if (failed > 0) problems.push(`${failed} stream(s) failed the byte-for-byte check in the streaming cases (see the table)`)
-    const files = writeResults(opt.out, { cases, memory, bundles, problems, config: cfg, seconds: (performance.now() - startedAt) / 1000 }, opt.readme)
+    if (failed > 0)
+      problems.push(`${failed} stream(s) failed the byte-for-byte check in the streaming cases (see the table)`)
+    const files = writeResults(
+      opt.out,
+      { cases, memory, bundles, problems, config: cfg, seconds: (performance.now() - startedAt) / 1000 },
+      opt.readme,
+    )
     for (const p of problems) say(`! ${p}`)
     say(`\nwrote ${files.join(', ')} (${((performance.now() - startedAt) / 1000).toFixed(0)} s in all)`)
     if (cases.some((c) => c.targets.gateway?.failures)) exitCode = 1

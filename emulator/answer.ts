@@ -61,7 +61,10 @@ export function expectedRefusal(prompt: string): string {
 
 /** The thought-summary texts of `thoughts=N` (Gemini parts with `"thought": true`). */
 export function thoughtTexts(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `**Thinking step ${i + 1}**\n\nThe emulator pretends to reason (bước ${i + 1}, 思考).\n\n`)
+  return Array.from(
+    { length: count },
+    (_, i) => `**Thinking step ${i + 1}**\n\nThe emulator pretends to reason (bước ${i + 1}, 思考).\n\n`,
+  )
 }
 
 /**

@@ -21,7 +21,9 @@ const { values } = parseArgs({
 })
 
 if (values.help) {
-  console.log('usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]')
+  console.log(
+    'usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]',
+  )
   process.exit(0)
 }
 
@@ -32,7 +34,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const emu = await startEmulator({ port, host: values.host, defaults: parseControls(values.defaults), keepAliveTimeoutMs: Number(values['keep-alive-ms']) || 5000, backlog: Number(values.backlog) || 511 })
+  const emu = await startEmulator({
+    port,
+    host: values.host,
+    defaults: parseControls(values.defaults),
+    keepAliveTimeoutMs: Number(values['keep-alive-ms']) || 5000,
+    backlog: Number(values.backlog) || 511,
+  })
   console.log(`Provider emulator listening on ${emu.url}`)
   console.log(`  OPENAI_BASE_URL=${emu.url}/v1`)
   console.log(`  GEMINI_BASE_URL=${emu.url}`)

@@ -23,7 +23,12 @@ interface OpenAIError {
 }
 
 /** Legacy OpenAI layout. */
-export function openaiLegacy(status: number, e: OpenAIError, headers?: Record<string, string>, contentType = 'application/json; charset=utf-8'): ErrorReply {
+export function openaiLegacy(
+  status: number,
+  e: OpenAIError,
+  headers?: Record<string, string>,
+  contentType = 'application/json; charset=utf-8',
+): ErrorReply {
   const error = { message: e.message, type: e.type, param: e.param, code: e.code }
   return { status, contentType, body: `${JSON.stringify({ error }, null, 4)}\n`, headers }
 }
@@ -60,7 +65,8 @@ export const openaiErrors = {
   unsupportedParameter: () =>
     openaiNew(400, {
       code: 'unsupported_parameter',
-      message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      message:
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
       param: 'max_tokens',
       type: 'invalid_request_error',
     }),
@@ -87,7 +93,11 @@ export const openaiErrors = {
         param: null,
         code: 'rate_limit_exceeded',
       },
-      { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '120ms' },
+      {
+        'x-ratelimit-limit-requests': '500',
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': '120ms',
+      },
       'application/json', // as recorded for this reply
     ),
   quota: () =>
@@ -122,11 +132,26 @@ export const openaiErrors = {
       code: null,
     }),
   missingModel: () =>
-    openaiLegacy(400, { message: 'you must provide a model parameter', type: 'invalid_request_error', param: null, code: null }),
+    openaiLegacy(400, {
+      message: 'you must provide a model parameter',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    }),
   unrecognized: (key: string) =>
-    openaiLegacy(400, { message: `Unrecognized request argument supplied: ${key}`, type: 'invalid_request_error', param: null, code: null }),
+    openaiLegacy(400, {
+      message: `Unrecognized request argument supplied: ${key}`,
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    }),
   invalidUrl: (method: string, path: string) =>
-    openaiLegacy(404, { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null }),
+    openaiLegacy(404, {
+      message: `Invalid URL (${method} ${path})`,
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    }),
   /** New-layout validation error (`missing_required_parameter`, `empty_array`, `invalid_type`, ...). */
   validation: (code: string, param: string, message: string) =>
     openaiNew(400, { code, message, param, type: 'invalid_request_error' }),
@@ -146,7 +171,11 @@ export const openaiErrors = {
 export function geminiError(code: number, status: string, message: string, details?: unknown[]): ErrorReply {
   const error: Record<string, unknown> = { code, message, status }
   if (details) error.details = details
-  return { status: code, contentType: 'application/json; charset=UTF-8', body: `${JSON.stringify({ error }, null, 2)}\n` }
+  return {
+    status: code,
+    contentType: 'application/json; charset=UTF-8',
+    body: `${JSON.stringify({ error }, null, 2)}\n`,
+  }
 }
 
 const invalidKeyMessage = 'API key not valid. Please pass a valid API key.'
@@ -213,7 +242,12 @@ export const geminiErrors = {
         },
         {
           '@type': 'type.googleapis.com/google.rpc.Help',
-          links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+          links: [
+            {
+              description: 'Learn more about Gemini API quotas',
+              url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
+            },
+          ],
         },
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '26s' },
       ],
@@ -248,21 +282,33 @@ export function googleHtml404(path: string): ErrorReply {
 }
 
 /** Google's status name for an HTTP status the recorded fixtures do not cover. */
-const GOOGLE_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 408: 'DEADLINE_EXCEEDED', 409: 'ABORTED', 499: 'CANCELLED', 504: 'DEADLINE_EXCEEDED' }
+const GOOGLE_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  408: 'DEADLINE_EXCEEDED',
+  409: 'ABORTED',
+  499: 'CANCELLED',
+  504: 'DEADLINE_EXCEEDED',
+}
 
 /** An error reply for any other 4xx/5xx status (`status=502`), in the provider's layout. */
 function genericReply(provider: 'openai' | 'gemini', status: number): ErrorReply {
   const server = status >= 500
   if (provider === 'openai') {
     return openaiLegacy(status, {
-      message: server ? `The server had an error while processing your request (HTTP ${status}).` : `The request failed (HTTP ${status}).`,
+      message: server
+        ? `The server had an error while processing your request (HTTP ${status}).`
+        : `The request failed (HTTP ${status}).`,
       type: server ? 'server_error' : 'invalid_request_error',
       param: null,
       code: null,
     })
   }
   const name = GOOGLE_STATUS[status] ?? (server ? 'UNAVAILABLE' : 'FAILED_PRECONDITION')
-  return geminiError(status, name, server ? `The service is currently unavailable (HTTP ${status}).` : `The request failed (HTTP ${status}).`)
+  return geminiError(
+    status,
+    name,
+    server ? `The service is currently unavailable (HTTP ${status}).` : `The request failed (HTTP ${status}).`,
+  )
 }
 
 /**
@@ -279,37 +325,69 @@ export function withRetryAfter(reply: ErrorReply, seconds: number | undefined): 
 }
 
 /** The reply for a status-type fault, per provider. Undefined for stream faults. */
-export function faultReply(provider: 'openai' | 'gemini', fault: string, ctx: { model: string; version: string; key: string }): ErrorReply | undefined {
+export function faultReply(
+  provider: 'openai' | 'gemini',
+  fault: string,
+  ctx: { model: string; version: string; key: string },
+): ErrorReply | undefined {
   const known = knownFaultReply(provider, fault, ctx)
   if (known || !/^[45]\d\d$/.test(fault)) return known
   return genericReply(provider, Number(fault))
 }
 
-function knownFaultReply(provider: 'openai' | 'gemini', fault: string, ctx: { model: string; version: string; key: string }): ErrorReply | undefined {
+function knownFaultReply(
+  provider: 'openai' | 'gemini',
+  fault: string,
+  ctx: { model: string; version: string; key: string },
+): ErrorReply | undefined {
   if (provider === 'openai') {
     switch (fault) {
-      case '400': return openaiErrors.unsupportedParameter()
-      case '401': case 'badkey': return openaiErrors.invalidKey(ctx.key || 'sk-emulator-invalid-key-0000')
-      case 'nokey': return openaiErrors.missingKey()
-      case '403': return openaiErrors.forbiddenRegion()
-      case '404': return openaiErrors.modelNotFound(ctx.model)
-      case '429': return openaiErrors.rateLimit(ctx.model)
-      case 'quota': return openaiErrors.quota()
-      case '500': return openaiErrors.server()
-      case '503': case 'overloaded': return openaiErrors.overloaded()
-      default: return undefined
+      case '400':
+        return openaiErrors.unsupportedParameter()
+      case '401':
+      case 'badkey':
+        return openaiErrors.invalidKey(ctx.key || 'sk-emulator-invalid-key-0000')
+      case 'nokey':
+        return openaiErrors.missingKey()
+      case '403':
+        return openaiErrors.forbiddenRegion()
+      case '404':
+        return openaiErrors.modelNotFound(ctx.model)
+      case '429':
+        return openaiErrors.rateLimit(ctx.model)
+      case 'quota':
+        return openaiErrors.quota()
+      case '500':
+        return openaiErrors.server()
+      case '503':
+      case 'overloaded':
+        return openaiErrors.overloaded()
+      default:
+        return undefined
     }
   }
   switch (fault) {
-    case '400': return geminiErrors.badRequest()
-    case 'badkey': return geminiErrors.invalidKey()
-    case '401': return geminiErrors.unauthenticated()
-    case '403': case 'nokey': return geminiErrors.missingKey()
-    case '404': return geminiErrors.modelNotFound(ctx.model, ctx.version)
-    case '429': case 'quota': return geminiErrors.quota(ctx.model)
-    case '500': return geminiErrors.internal()
-    case '503': return geminiErrors.unavailable()
-    case 'overloaded': return geminiErrors.overloaded()
-    default: return undefined
+    case '400':
+      return geminiErrors.badRequest()
+    case 'badkey':
+      return geminiErrors.invalidKey()
+    case '401':
+      return geminiErrors.unauthenticated()
+    case '403':
+    case 'nokey':
+      return geminiErrors.missingKey()
+    case '404':
+      return geminiErrors.modelNotFound(ctx.model, ctx.version)
+    case '429':
+    case 'quota':
+      return geminiErrors.quota(ctx.model)
+    case '500':
+      return geminiErrors.internal()
+    case '503':
+      return geminiErrors.unavailable()
+    case 'overloaded':
+      return geminiErrors.overloaded()
+    default:
+      return undefined
   }
 }

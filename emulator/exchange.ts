@@ -114,14 +114,25 @@ export class Exchange {
 
   /** Sends a complete non-streamed reply at once (after ttft). */
   async reply(status: number, contentType: string, body: string, headers: Record<string, string> = {}): Promise<void> {
-    if (!(await this.begin(status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers }))) return
+    if (
+      !(await this.begin(status, {
+        'content-type': contentType,
+        'content-length': String(Buffer.byteLength(body)),
+        ...headers,
+      }))
+    )
+      return
     this.end(status >= 400 ? 'error' : 'ok', body)
   }
 
   /** Sends an error reply immediately (validation and auth errors are not delayed). */
   error(reply: ErrorReply, contentType = reply.contentType): void {
     const body = reply.body
-    this.res.writeHead(reply.status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...reply.headers })
+    this.res.writeHead(reply.status, {
+      'content-type': contentType,
+      'content-length': String(Buffer.byteLength(body)),
+      ...reply.headers,
+    })
     this.entry.status = reply.status
     this.entry.headersAt = Date.now()
     this.entry.outcome = 'error'

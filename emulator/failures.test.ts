@@ -26,7 +26,10 @@ function openaiText(raw: string): string {
   return raw
     .split('\n\n')
     .filter((block) => block.startsWith('data: {'))
-    .map((block) => (JSON.parse(block.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
+    .map(
+      (block) =>
+        (JSON.parse(block.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '',
+    )
     .join('')
 }
 
@@ -64,13 +67,17 @@ describe('fail=N: the first N requests of a prompt fail, then it answers', () =>
     expect((await openai('A [emu fail=1]')).status).toBe(503)
     const res = await gemini('B [emu fail=1 status=502]')
     expect(res.status).toBe(502)
-    expect(await res.json()).toEqual({ error: { code: 502, message: 'The service is currently unavailable (HTTP 502).', status: 'UNAVAILABLE' } })
+    expect(await res.json()).toEqual({
+      error: { code: 502, message: 'The service is currently unavailable (HTTP 502).', status: 'UNAVAILABLE' },
+    })
   })
 
   it('counts per prompt and per provider, also for concurrent requests', async () => {
     const prompts = ['P1 [emu fail=1]', 'P2 [emu fail=1]']
     const statuses = await Promise.all(
-      [...prompts, ...prompts].flatMap((prompt) => [openai(prompt), gemini(prompt)]).map((res) => res.then((r) => r.text().then(() => r.status))),
+      [...prompts, ...prompts]
+        .flatMap((prompt) => [openai(prompt), gemini(prompt)])
+        .map((res) => res.then((r) => r.text().then(() => r.status))),
     )
     expect(statuses.filter((s) => s === 503)).toHaveLength(4)
     expect(statuses.filter((s) => s === 200)).toHaveLength(4)

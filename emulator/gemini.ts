@@ -15,15 +15,54 @@ import { emulatorSignature, expectedFunctionCall, functionToCall, missingSignatu
 export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
 
 const both = (...names: string[]) => names.flatMap((n) => [n, n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])
-const TOP_FIELDS = new Set(both('model', 'contents', 'systemInstruction', 'tools', 'toolConfig', 'safetySettings', 'generationConfig', 'cachedContent'))
+const TOP_FIELDS = new Set(
+  both(
+    'model',
+    'contents',
+    'systemInstruction',
+    'tools',
+    'toolConfig',
+    'safetySettings',
+    'generationConfig',
+    'cachedContent',
+  ),
+)
 const CONTENT_FIELDS = new Set(['role', 'parts'])
-const DATA_FIELDS = both('text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'executableCode', 'codeExecutionResult')
-const PART_FIELDS = new Set([...DATA_FIELDS, ...both('thought', 'thoughtSignature', 'videoMetadata', 'partMetadata', 'mediaResolution')])
+const DATA_FIELDS = both(
+  'text',
+  'inlineData',
+  'fileData',
+  'functionCall',
+  'functionResponse',
+  'executableCode',
+  'codeExecutionResult',
+)
+const PART_FIELDS = new Set([
+  ...DATA_FIELDS,
+  ...both('thought', 'thoughtSignature', 'videoMetadata', 'partMetadata', 'mediaResolution'),
+])
 const GENERATION_FIELDS = new Set(
   both(
-    'stopSequences', 'responseMimeType', 'responseSchema', 'responseJsonSchema', 'responseModalities', 'candidateCount',
-    'maxOutputTokens', 'temperature', 'topP', 'topK', 'seed', 'presencePenalty', 'frequencyPenalty', 'responseLogprobs',
-    'logprobs', 'enableEnhancedCivicAnswers', 'speechConfig', 'thinkingConfig', 'imageConfig', 'mediaResolution',
+    'stopSequences',
+    'responseMimeType',
+    'responseSchema',
+    'responseJsonSchema',
+    'responseModalities',
+    'candidateCount',
+    'maxOutputTokens',
+    'temperature',
+    'topP',
+    'topK',
+    'seed',
+    'presencePenalty',
+    'frequencyPenalty',
+    'responseLogprobs',
+    'logprobs',
+    'enableEnhancedCivicAnswers',
+    'speechConfig',
+    'thinkingConfig',
+    'imageConfig',
+    'mediaResolution',
   ),
 )
 const SAFETY_RATINGS = [
@@ -34,18 +73,30 @@ const SAFETY_RATINGS = [
 ]
 
 const unknownName = (name: string, at?: string) =>
-  geminiErrors.badField(`Invalid JSON payload received. Unknown name ${JSON.stringify(name)}${at ? ` at '${at}'` : ''}: Cannot find field.`)
+  geminiErrors.badField(
+    `Invalid JSON payload received. Unknown name ${JSON.stringify(name)}${at ? ` at '${at}'` : ''}: Cannot find field.`,
+  )
 
 function validateParts(parts: unknown, at: string, proto: string): ErrorReply | undefined {
-  if (!Array.isArray(parts) || parts.length === 0) return geminiErrors.badRequest(`* GenerateContentRequest.${proto}.parts: contents.parts must not be empty.\n`)
+  if (!Array.isArray(parts) || parts.length === 0)
+    return geminiErrors.badRequest(`* GenerateContentRequest.${proto}.parts: contents.parts must not be empty.\n`)
   for (const [j, p] of parts.entries()) {
-    if (!isObject(p)) return geminiErrors.badField(`Invalid value at '${at}.parts[${j}]' (type.googleapis.com/google.ai.generativelanguage.Part), ${JSON.stringify(p)}`, `${at}.parts[${j}]`)
+    if (!isObject(p))
+      return geminiErrors.badField(
+        `Invalid value at '${at}.parts[${j}]' (type.googleapis.com/google.ai.generativelanguage.Part), ${JSON.stringify(p)}`,
+        `${at}.parts[${j}]`,
+      )
     for (const k of Object.keys(p)) if (!PART_FIELDS.has(k)) return unknownName(k, `${at}.parts[${j}]`)
     if (!DATA_FIELDS.some((k) => p[k] !== undefined)) {
-      return geminiErrors.badRequest(`* GenerateContentRequest.${proto}.parts[${j}].data: required oneof field 'data' must have one initialized field\n`)
+      return geminiErrors.badRequest(
+        `* GenerateContentRequest.${proto}.parts[${j}].data: required oneof field 'data' must have one initialized field\n`,
+      )
     }
     if (p.text !== undefined && typeof p.text !== 'string') {
-      return geminiErrors.badField(`Invalid value at '${at}.parts[${j}].text' (TYPE_STRING), ${JSON.stringify(p.text)}`, `${at}.parts[${j}].text`)
+      return geminiErrors.badField(
+        `Invalid value at '${at}.parts[${j}].text' (TYPE_STRING), ${JSON.stringify(p.text)}`,
+        `${at}.parts[${j}].text`,
+      )
     }
   }
   return undefined
@@ -59,21 +110,31 @@ export function validateGemini(body: Record<string, unknown>, version: string): 
     return geminiErrors.badRequest('* GenerateContentRequest.contents: contents is not specified\n')
   }
   if (!Array.isArray(contents)) {
-    return geminiErrors.badField(`Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(contents)}`, 'contents')
+    return geminiErrors.badField(
+      `Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(contents)}`,
+      'contents',
+    )
   }
   for (const [i, c] of contents.entries()) {
     if (!isObject(c)) {
-      return geminiErrors.badField(`Invalid value at 'contents[${i}]' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(c)}`, `contents[${i}]`)
+      return geminiErrors.badField(
+        `Invalid value at 'contents[${i}]' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(c)}`,
+        `contents[${i}]`,
+      )
     }
     for (const k of Object.keys(c)) if (!CONTENT_FIELDS.has(k)) return unknownName(k, `contents[${i}]`)
-    if (c.role !== undefined && c.role !== 'user' && c.role !== 'model') return geminiErrors.badRequest('Please use a valid role: user, model.')
+    if (c.role !== undefined && c.role !== 'user' && c.role !== 'model')
+      return geminiErrors.badRequest('Please use a valid role: user, model.')
     const bad = validateParts(c.parts, `contents[${i}]`, `contents[${i}]`)
     if (bad) return bad
   }
   const sys = body.systemInstruction ?? body.system_instruction
   if (sys !== undefined) {
     if (!isObject(sys)) {
-      return geminiErrors.badField(`Invalid value at 'system_instruction' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(sys)}`, 'system_instruction')
+      return geminiErrors.badField(
+        `Invalid value at 'system_instruction' (type.googleapis.com/google.ai.generativelanguage.${version}.Content), ${JSON.stringify(sys)}`,
+        'system_instruction',
+      )
     }
     for (const k of Object.keys(sys)) if (!CONTENT_FIELDS.has(k)) return unknownName(k, 'system_instruction')
     const bad = validateParts(sys.parts, 'system_instruction', 'system_instruction')
@@ -81,11 +142,14 @@ export function validateGemini(body: Record<string, unknown>, version: string): 
   }
   const gen = body.generationConfig ?? body.generation_config
   if (gen !== undefined) {
-    if (!isObject(gen)) return geminiErrors.badField(`Invalid value at 'generation_config', ${JSON.stringify(gen)}`, 'generation_config')
+    if (!isObject(gen))
+      return geminiErrors.badField(`Invalid value at 'generation_config', ${JSON.stringify(gen)}`, 'generation_config')
     for (const k of Object.keys(gen)) if (!GENERATION_FIELDS.has(k)) return unknownName(k, 'generation_config')
     const t = gen.temperature
     if (t !== undefined && (typeof t !== 'number' || t < 0 || t > 2)) {
-      return geminiErrors.badRequest('* GenerateContentRequest.generation_config.temperature: must be in the range [0.0, 2.0]\n')
+      return geminiErrors.badRequest(
+        '* GenerateContentRequest.generation_config.temperature: must be in the range [0.0, 2.0]\n',
+      )
     }
   }
   return undefined
@@ -181,7 +245,9 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
     return fail(geminiErrors.badField('Invalid JSON payload received. Unexpected token.'))
   }
   if (!isObject(parsed.value)) {
-    return fail(geminiErrors.badField(`Invalid JSON payload received. Expected an object, got ${JSON.stringify(parsed.value)}.`))
+    return fail(
+      geminiErrors.badField(`Invalid JSON payload received. Expected an object, got ${JSON.stringify(parsed.value)}.`),
+    )
   }
   const body = parsed.value
   const invalid = validateGemini(body, version)
@@ -191,7 +257,10 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
   const prompt = promptOf(contents)
   entry.prompt = prompt
   const header = ex.req.headers['x-emulator-scenario']
-  const written: Scenario = { ...context.defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  const written: Scenario = {
+    ...context.defaults,
+    ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header),
+  }
   entry.attempt = context.attempts.next('gemini', prompt)
   const scenario = forAttempt(written, entry.attempt)
   ex.scenario = scenario
@@ -225,7 +294,9 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
   }
 
   const call = functionToCall(body, scenario.call, contents)
-  const callPart = call ? { functionCall: expectedFunctionCall(prompt, call), thoughtSignature: emulatorSignature(call) } : undefined
+  const callPart = call
+    ? { functionCall: expectedFunctionCall(prompt, call), thoughtSignature: emulatorSignature(call) }
+    : undefined
 
   if (operation === 'generateContent') return unary(ex, turn, pieces, after, thoughts, callPart)
 
@@ -240,14 +311,28 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
         server: 'scaffolding on HTTPServer2',
         'server-timing': 'gfet4t7; dur=512',
       }
-    : { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer', server: 'scaffolding on HTTPServer2' }
+    : {
+        'content-type': 'application/json; charset=UTF-8',
+        vary: 'Origin, X-Origin, Referer',
+        server: 'scaffolding on HTTPServer2',
+      }
   const f: Framing = { first: true, sse }
   const close = sse ? '' : ']'
   if (!(await ex.begin(200, headers))) return
   if (!(await ex.wait(scenario.hold ?? 0))) return
 
   if (fault === 'blocked') {
-    if (!(await ex.write(frame(f, { promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }, usageMetadata: usage(turn, false), modelVersion: turn.modelVersion, responseId: turn.responseId })))) return
+    if (
+      !(await ex.write(
+        frame(f, {
+          promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS },
+          usageMetadata: usage(turn, false),
+          modelVersion: turn.modelVersion,
+          responseId: turn.responseId,
+        }),
+      ))
+    )
+      return
     return ex.end('blocked', close)
   }
   let firstWrite = true
@@ -282,7 +367,14 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
     case 'stall':
       return ex.stall()
     case 'malformed':
-      if (!(await send(sse ? 'data: {"candidates": [{"content": {"parts": [{"text": "tru\r\n\r\n' : ',\r\n{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {\n            "text": "tru\n'))) return
+      if (
+        !(await send(
+          sse
+            ? 'data: {"candidates": [{"content": {"parts": [{"text": "tru\r\n\r\n'
+            : ',\r\n{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {\n            "text": "tru\n',
+        ))
+      )
+        return
       return ex.end('malformed')
     case 'midstream':
       // A bare pretty-printed error object, no `data:` prefix, in its own network read, as Gemini sends it.
@@ -290,7 +382,8 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
       if (!(await ex.write(`${sse ? '' : ',\r\n'}${geminiErrors.unavailable().body}`))) return
       return ex.end('midstream', close)
     case 'safety':
-      if (!(await send(frame(f, response(turn, { finishReason: 'SAFETY', index: 0, safetyRatings: SAFETY_RATINGS }))))) return
+      if (!(await send(frame(f, response(turn, { finishReason: 'SAFETY', index: 0, safetyRatings: SAFETY_RATINGS })))))
+        return
       return ex.end('safety', close)
     case 'length':
       if (!(await send(frame(f, response(turn, textCandidate([{ text: '' }], 'MAX_TOKENS')))))) return
@@ -299,7 +392,14 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
   ex.end(fault ?? 'ok', close)
 }
 
-async function unary(ex: Exchange, turn: Turn, pieces: string[], after: number, thoughts: string[], callPart?: Record<string, unknown>): Promise<void> {
+async function unary(
+  ex: Exchange,
+  turn: Turn,
+  pieces: string[],
+  after: number,
+  thoughts: string[],
+  callPart?: Record<string, unknown>,
+): Promise<void> {
   const fault = ex.scenario.fault === 'refusal' ? 'blocked' : ex.scenario.fault
   if (fault === 'stall') {
     if (!(await ex.begin(200, { 'content-type': 'application/json; charset=UTF-8' }))) return
@@ -319,20 +419,34 @@ async function unary(ex: Exchange, turn: Turn, pieces: string[], after: number, 
     turn.candidateTokens = estimateTokens(JSON.stringify(callPart.functionCall))
     obj = response(turn, textCandidate([...thoughts.map((t) => ({ text: t, thought: true })), callPart], 'STOP'))
   } else if (fault === 'blocked') {
-    obj = { promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }, usageMetadata: usage(turn, false), modelVersion: turn.modelVersion, responseId: turn.responseId }
+    obj = {
+      promptFeedback: { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS },
+      usageMetadata: usage(turn, false),
+      modelVersion: turn.modelVersion,
+      responseId: turn.responseId,
+    }
   } else {
     const partial = fault === 'safety' || fault === 'length'
     const text = (partial ? pieces.slice(0, after) : pieces).join('')
     turn.candidateTokens = partial ? after : pieces.length
     const parts = [...thoughts.map((t) => ({ text: t, thought: true })), { text }]
-    const candidate = fault === 'safety'
-      ? { content: { parts: [{ text }], role: 'model' }, finishReason: 'SAFETY', index: 0, safetyRatings: SAFETY_RATINGS }
-      : textCandidate(parts, fault === 'length' ? 'MAX_TOKENS' : 'STOP')
+    const candidate =
+      fault === 'safety'
+        ? {
+            content: { parts: [{ text }], role: 'model' },
+            finishReason: 'SAFETY',
+            index: 0,
+            safetyRatings: SAFETY_RATINGS,
+          }
+        : textCandidate(parts, fault === 'length' ? 'MAX_TOKENS' : 'STOP')
     obj = response(turn, candidate)
   }
   let body = googlePretty(obj)
   if (fault === 'malformed') body = body.slice(0, Math.floor(body.length / 2))
   ex.entry.chunksSent = turn.candidateTokens
-  await ex.reply(200, 'application/json; charset=UTF-8', body, { vary: 'Origin, X-Origin, Referer', server: 'scaffolding on HTTPServer2' })
+  await ex.reply(200, 'application/json; charset=UTF-8', body, {
+    vary: 'Origin, X-Origin, Referer',
+    server: 'scaffolding on HTTPServer2',
+  })
   if (fault) ex.entry.outcome = fault
 }

@@ -11,11 +11,41 @@ import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, t
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer']
 const KNOWN_PARAMS = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'stop', 'max_tokens',
-  'max_completion_tokens', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
-  'user', 'seed', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'functions', 'function_call',
-  'service_tier', 'store', 'metadata', 'modalities', 'audio', 'prediction', 'reasoning_effort', 'verbosity',
-  'web_search_options', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'max_tokens',
+  'max_completion_tokens',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'user',
+  'seed',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'functions',
+  'function_call',
+  'service_tier',
+  'store',
+  'metadata',
+  'modalities',
+  'audio',
+  'prediction',
+  'reasoning_effort',
+  'verbosity',
+  'web_search_options',
+  'safety_identifier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
 ])
 /** Request model name → the dated snapshot name the real API reports. */
 const SNAPSHOTS: Record<string, string> = {
@@ -46,9 +76,7 @@ const SSE_HEADERS = (requestId: string): Record<string, string> => ({
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
-    return content
-      .map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : ''))
-      .join('')
+    return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('')
   }
   return ''
 }
@@ -68,17 +96,28 @@ export function validateOpenAI(body: Record<string, unknown>): ErrorReply | unde
   }
   if (typeof body.model !== 'string' || body.model === '') return openaiErrors.missingModel()
   const messages = body.messages
-  if (messages === undefined) return v('missing_required_parameter', 'messages', "Missing required parameter: 'messages'.")
+  if (messages === undefined)
+    return v('missing_required_parameter', 'messages', "Missing required parameter: 'messages'.")
   if (!Array.isArray(messages)) {
-    return v('invalid_type', 'messages', `Invalid type for 'messages': expected an array, but got ${jsonTypeName(messages)} instead.`)
+    return v(
+      'invalid_type',
+      'messages',
+      `Invalid type for 'messages': expected an array, but got ${jsonTypeName(messages)} instead.`,
+    )
   }
   if (messages.length === 0) {
-    return v('empty_array', 'messages', "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")
+    return v(
+      'empty_array',
+      'messages',
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+    )
   }
   for (const [i, m] of messages.entries()) {
     const at = `messages[${i}]`
-    if (!isObject(m)) return v('invalid_type', at, `Invalid type for '${at}': expected an object, but got ${jsonTypeName(m)} instead.`)
-    if (m.role === undefined) return v('missing_required_parameter', `${at}.role`, `Missing required parameter: '${at}.role'.`)
+    if (!isObject(m))
+      return v('invalid_type', at, `Invalid type for '${at}': expected an object, but got ${jsonTypeName(m)} instead.`)
+    if (m.role === undefined)
+      return v('missing_required_parameter', `${at}.role`, `Missing required parameter: '${at}.role'.`)
     if (typeof m.role !== 'string' || !ROLES.includes(m.role)) {
       return v(
         'invalid_value',
@@ -86,7 +125,8 @@ export function validateOpenAI(body: Record<string, unknown>): ErrorReply | unde
         `Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
       )
     }
-    const optional = m.role === 'assistant' && (m.tool_calls !== undefined || m.content === null || m.function_call !== undefined)
+    const optional =
+      m.role === 'assistant' && (m.tool_calls !== undefined || m.content === null || m.function_call !== undefined)
     if (m.content === undefined && !optional) {
       return v('missing_required_parameter', `${at}.content`, `Missing required parameter: '${at}.content'.`)
     }
@@ -110,24 +150,56 @@ export function validateOpenAI(body: Record<string, unknown>): ErrorReply | unde
     }
   }
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
-    return v('invalid_type', 'stream', `Invalid type for 'stream': expected a boolean, but got ${jsonTypeName(body.stream)} instead.`)
+    return v(
+      'invalid_type',
+      'stream',
+      `Invalid type for 'stream': expected a boolean, but got ${jsonTypeName(body.stream)} instead.`,
+    )
   }
   if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
-    return v('invalid_value', 'stream_options', "The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+    return v(
+      'invalid_value',
+      'stream_options',
+      "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+    )
   }
   const t = body.temperature
   if (t !== undefined && t !== null) {
-    if (typeof t !== 'number') return v('invalid_type', 'temperature', `Invalid type for 'temperature': expected a decimal, but got ${jsonTypeName(t)} instead.`)
-    if (t > 2) return v('decimal_above_max_value', 'temperature', `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${t} instead.`)
-    if (t < 0) return v('decimal_below_min_value', 'temperature', `Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got ${t} instead.`)
+    if (typeof t !== 'number')
+      return v(
+        'invalid_type',
+        'temperature',
+        `Invalid type for 'temperature': expected a decimal, but got ${jsonTypeName(t)} instead.`,
+      )
+    if (t > 2)
+      return v(
+        'decimal_above_max_value',
+        'temperature',
+        `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${t} instead.`,
+      )
+    if (t < 0)
+      return v(
+        'decimal_below_min_value',
+        'temperature',
+        `Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got ${t} instead.`,
+      )
   }
   for (const key of ['max_tokens', 'max_completion_tokens']) {
     const n = body[key]
     if (n === undefined || n === null) continue
     if (typeof n !== 'number' || !Number.isInteger(n)) {
-      return v('invalid_type', key, `Invalid type for '${key}': expected an integer, but got ${jsonTypeName(n)} instead.`)
+      return v(
+        'invalid_type',
+        key,
+        `Invalid type for '${key}': expected an integer, but got ${jsonTypeName(n)} instead.`,
+      )
     }
-    if (n < 1) return v('integer_below_min_value', key, `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${n} instead.`)
+    if (n < 1)
+      return v(
+        'integer_below_min_value',
+        key,
+        `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${n} instead.`,
+      )
   }
   return undefined
 }
@@ -157,7 +229,12 @@ function chunk(turn: Turn, choices: unknown[], usage?: unknown): string {
   return `data: ${JSON.stringify(obj)}\n\n`
 }
 
-const choice = (delta: unknown, finish: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason: finish })
+const choice = (delta: unknown, finish: string | null = null) => ({
+  index: 0,
+  delta,
+  logprobs: null,
+  finish_reason: finish,
+})
 
 function usage(turn: Turn, completion: number) {
   return {
@@ -165,7 +242,12 @@ function usage(turn: Turn, completion: number) {
     completion_tokens: completion,
     total_tokens: turn.promptTokens + completion,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   }
 }
 
@@ -195,7 +277,10 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
   entry.prompt = prompt
   entry.stream = body.stream === true
   const header = ex.req.headers['x-emulator-scenario']
-  const written: Scenario = { ...context.defaults, ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header) }
+  const written: Scenario = {
+    ...context.defaults,
+    ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header),
+  }
   entry.attempt = context.attempts.next('openai', prompt)
   const scenario = forAttempt(written, entry.attempt)
   ex.scenario = scenario
@@ -232,7 +317,10 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
   if (!entry.stream) return unary(ex, turn, answer, pieces, after, requestId)
 
   if (!(await ex.begin(200, SSE_HEADERS(requestId)))) return
-  const first = fault === 'refusal' ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }
+  const first =
+    fault === 'refusal'
+      ? { role: 'assistant', content: null, refusal: '' }
+      : { role: 'assistant', content: '', refusal: null }
   if (!(await ex.write(chunk(turn, [choice(first)])))) return
   if (!(await ex.wait(scenario.hold ?? 0))) return
   if (fault === 'blocked') pieces.length = 0
@@ -249,7 +337,12 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
     case 'stall':
       return ex.stall()
     case 'malformed':
-      if (!(await ex.paced(`data: {"id":"${turn.id}","object":"chat.completion.chunk","created":${turn.created},"choices":[{"index":0,"delta":{"content":"tru\n\n`))) return
+      if (
+        !(await ex.paced(
+          `data: {"id":"${turn.id}","object":"chat.completion.chunk","created":${turn.created},"choices":[{"index":0,"delta":{"content":"tru\n\n`,
+        ))
+      )
+        return
       return ex.end('malformed')
     case 'midstream':
       if (!(await ex.paced(`data: ${JSON.stringify(openaiErrors.midstream())}\n\n`))) return
@@ -261,7 +354,14 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
   ex.end(fault ?? 'ok', 'data: [DONE]\n\n')
 }
 
-async function unary(ex: Exchange, turn: Turn, answer: string, pieces: string[], after: number, requestId: string): Promise<void> {
+async function unary(
+  ex: Exchange,
+  turn: Turn,
+  answer: string,
+  pieces: string[],
+  after: number,
+  requestId: string,
+): Promise<void> {
   const fault = ex.scenario.fault
   if (fault === 'stall') {
     if (!(await ex.begin(200, { 'content-type': 'application/json', 'x-request-id': requestId }))) return
@@ -278,10 +378,18 @@ async function unary(ex: Exchange, turn: Turn, answer: string, pieces: string[],
   const partial = pieces.slice(0, after).join('')
   const text = fault === 'blocked' ? '' : fault === 'safety' || fault === 'length' ? partial : answer
   const finish = fault === 'blocked' || fault === 'safety' ? 'content_filter' : fault === 'length' ? 'length' : 'stop'
-  const completion = fault === 'refusal' ? pieces.length : fault === 'safety' || fault === 'length' ? after : fault === 'blocked' ? 0 : pieces.length
-  const message = fault === 'refusal'
-    ? { role: 'assistant', content: null, refusal: answer, annotations: [] }
-    : { role: 'assistant', content: text, refusal: null, annotations: [] }
+  const completion =
+    fault === 'refusal'
+      ? pieces.length
+      : fault === 'safety' || fault === 'length'
+        ? after
+        : fault === 'blocked'
+          ? 0
+          : pieces.length
+  const message =
+    fault === 'refusal'
+      ? { role: 'assistant', content: null, refusal: answer, annotations: [] }
+      : { role: 'assistant', content: text, refusal: null, annotations: [] }
   const obj = {
     id: turn.id,
     object: 'chat.completion',

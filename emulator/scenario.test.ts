@@ -4,16 +4,35 @@ import { baseModel, forAttempt, parseControls, parseScenario, stripTags } from '
 
 describe('scenario controls', () => {
   it('reads [emu ...] tags, the model suffix and the header, later wins', () => {
-    expect(parseScenario('Hi [emu fault=drop after=3 ttft=200 delay=20 chunks=12]')).toEqual({ fault: 'drop', after: 3, ttft: 200, delay: 20, chunks: 12 })
+    expect(parseScenario('Hi [emu fault=drop after=3 ttft=200 delay=20 chunks=12]')).toEqual({
+      fault: 'drop',
+      after: 3,
+      ttft: 200,
+      delay: 20,
+      chunks: 12,
+    })
     expect(parseScenario('Hi', 'gpt-4o-mini~fault=429,after=2')).toEqual({ fault: '429', after: 2 })
-    expect(parseScenario('Hi', 'gemini-2.5-flash@emu:drop:after-2:split')).toEqual({ fault: 'drop', after: 2, split: true })
+    expect(parseScenario('Hi', 'gemini-2.5-flash@emu:drop:after-2:split')).toEqual({
+      fault: 'drop',
+      after: 2,
+      split: true,
+    })
     expect(parseScenario('Hi [emu 500]', 'm~fault=429', 'fault=401 delay=5')).toEqual({ fault: '500', delay: 5 })
-    expect(parseControls('split=0 thoughts=2 splitDelay=7 nonsense=1')).toEqual({ split: false, thoughts: 2, splitDelay: 7 })
+    expect(parseControls('split=0 thoughts=2 splitDelay=7 nonsense=1')).toEqual({
+      split: false,
+      thoughts: 2,
+      splitDelay: 7,
+    })
   })
 
   it('reads fail=, status=, retry_after= and hold=, also in a model name', () => {
     expect(parseScenario('Hi [emu fail=2 status=503 retry_after=1]')).toEqual({ fail: 2, fault: '503', retryAfter: 1 })
-    expect(parseScenario('Hi', 'gpt-4.1-mini@emu:fail-1:status-429:retry_after-2:hold-300')).toEqual({ fail: 1, fault: '429', retryAfter: 2, hold: 300 })
+    expect(parseScenario('Hi', 'gpt-4.1-mini@emu:fail-1:status-429:retry_after-2:hold-300')).toEqual({
+      fail: 1,
+      fault: '429',
+      retryAfter: 2,
+      hold: 300,
+    })
     expect(parseControls('retryafter=0.5 hold=20')).toEqual({ retryAfter: 0.5, hold: 20 })
   })
 
@@ -53,12 +72,19 @@ describe('answers', () => {
   it('sentences= changes the length', () => {
     const one = expectedAnswer('x [emu sentences=1]', { provider: 'openai' })
     expect(one).toBe('Emulated OpenAI answer to: "x".')
-    expect(expectedAnswer('x', { provider: 'openai', sentences: 12 }).length).toBeGreaterThan(expectedAnswer('x', { provider: 'openai' }).length)
+    expect(expectedAnswer('x', { provider: 'openai', sentences: 12 }).length).toBeGreaterThan(
+      expectedAnswer('x', { provider: 'openai' }).length,
+    )
   })
 
   it('splits into pieces that join back exactly and never cut a code point', () => {
     const text = expectedAnswer(prompt, { provider: 'gemini', sentences: 9 })
-    for (const pieces of [splitText(text), splitText(text, undefined, 3), splitText(text, 7), splitText(text, 10_000)]) {
+    for (const pieces of [
+      splitText(text),
+      splitText(text, undefined, 3),
+      splitText(text, 7),
+      splitText(text, 10_000),
+    ]) {
       expect(pieces.join('')).toBe(text)
       for (const p of pieces) {
         expect(p.length).toBeGreaterThan(0)
@@ -70,6 +96,8 @@ describe('answers', () => {
 
   it('expectedPrefix is the first `after` pieces', () => {
     const p = 'Hi [emu fault=drop after=4]'
-    expect(expectedPrefix(p, { provider: 'openai' })).toBe(expectedChunks(p, { provider: 'openai' }).slice(0, 4).join(''))
+    expect(expectedPrefix(p, { provider: 'openai' })).toBe(
+      expectedChunks(p, { provider: 'openai' }).slice(0, 4).join(''),
+    )
   })
 })

@@ -43,18 +43,44 @@ export interface Scenario {
   call?: string
 }
 
-export const STREAM_FAULTS = ['drop', 'malformed', 'stall', 'midstream', 'blocked', 'safety', 'refusal', 'length'] as const
+export const STREAM_FAULTS = [
+  'drop',
+  'malformed',
+  'stall',
+  'midstream',
+  'blocked',
+  'safety',
+  'refusal',
+  'length',
+] as const
 /** Stream faults that stop the answer after `after` pieces. */
 export const CUTTING_FAULTS: readonly string[] = ['drop', 'malformed', 'stall', 'midstream', 'safety', 'length']
 
-export const STATUS_FAULTS = ['400', '401', '403', '404', '429', '500', '503', 'badkey', 'nokey', 'quota', 'overloaded'] as const
+export const STATUS_FAULTS = [
+  '400',
+  '401',
+  '403',
+  '404',
+  '429',
+  '500',
+  '503',
+  'badkey',
+  'nokey',
+  'quota',
+  'overloaded',
+] as const
 
 const TAG = /\[emu(?:[\s,]([^\]]*))?\]/gi
 const NUMERIC = ['after', 'ttft', 'delay', 'chunks', 'sentences', 'thoughts', 'splitdelay', 'fail', 'hold'] as const
 /** Keys whose spelling differs from the field. */
-const RENAMED: Record<string, 'splitDelay' | 'retryAfter'> = { splitdelay: 'splitDelay', retry_after: 'retryAfter', retryafter: 'retryAfter' }
+const RENAMED: Record<string, 'splitDelay' | 'retryAfter'> = {
+  splitdelay: 'splitDelay',
+  retry_after: 'retryAfter',
+  retryafter: 'retryAfter',
+}
 
-const KEY_DASH = /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|fail|status|hold|retry_after|retryafter|call)-(.+)$/i
+const KEY_DASH =
+  /^(fault|after|ttft|delay|chunks|sentences|thoughts|split|splitdelay|fail|status|hold|retry_after|retryafter|call)-(.+)$/i
 
 /**
  * Parses one control string (`fault=drop after=3`, `429`, `split`). `key-value` is accepted too
@@ -70,7 +96,8 @@ export function parseControls(text: string): Scenario {
     const value = eq < 0 ? '' : token.slice(eq + 1)
     if (eq < 0) {
       if (key === 'split' || key === 'splitutf8') out.split = true
-      else if ((STREAM_FAULTS as readonly string[]).includes(key) || (STATUS_FAULTS as readonly string[]).includes(key)) out.fault = key
+      else if ((STREAM_FAULTS as readonly string[]).includes(key) || (STATUS_FAULTS as readonly string[]).includes(key))
+        out.fault = key
       continue
     }
     if (key === 'fault' || key === 'status') out.fault = value.toLowerCase()

@@ -82,7 +82,11 @@ function control(req: IncomingMessage, res: ServerResponse, url: URL, log: Reque
   if (path === '/__emulator/expected' && req.method === 'GET') {
     const prompt = url.searchParams.get('prompt') ?? ''
     const provider = (url.searchParams.get('provider') === 'gemini' ? 'gemini' : 'openai') as Provider
-    return json(res, 200, { provider, answer: expectedAnswer(prompt, { provider }), chunks: expectedChunks(prompt, { provider }) })
+    return json(res, 200, {
+      provider,
+      answer: expectedAnswer(prompt, { provider }),
+      chunks: expectedChunks(prompt, { provider }),
+    })
   }
   if (path === '/__emulator/health' || path === '/') {
     return json(res, 200, {

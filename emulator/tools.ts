@@ -38,17 +38,28 @@ export function partPrompt(part: unknown): string {
 }
 
 export function hasFunctionResponse(content: Record<string, unknown> | undefined): boolean {
-  return Array.isArray(content?.parts) && content.parts.some((part) => isObject(part) && part.functionResponse !== undefined)
+  return (
+    Array.isArray(content?.parts) && content.parts.some((part) => isObject(part) && part.functionResponse !== undefined)
+  )
 }
 
 /** The function the model calls for this request, if any: declared, allowed, and not already answered. */
-export function functionToCall(body: Record<string, unknown>, name: string | undefined, contents: Record<string, unknown>[]): string | undefined {
+export function functionToCall(
+  body: Record<string, unknown>,
+  name: string | undefined,
+  contents: Record<string, unknown>[],
+): string | undefined {
   if (!name || hasFunctionResponse(contents.at(-1))) return undefined
-  const config = isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig) ? body.toolConfig.functionCallingConfig : {}
+  const config =
+    isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig)
+      ? body.toolConfig.functionCallingConfig
+      : {}
   if (config.mode === 'NONE') return undefined
   if (Array.isArray(config.allowedFunctionNames) && !config.allowedFunctionNames.includes(name)) return undefined
   const tools = Array.isArray(body.tools) ? body.tools : []
-  const declared = tools.flatMap((tool) => (isObject(tool) && Array.isArray(tool.functionDeclarations) ? tool.functionDeclarations : []))
+  const declared = tools.flatMap((tool) =>
+    isObject(tool) && Array.isArray(tool.functionDeclarations) ? tool.functionDeclarations : [],
+  )
   return declared.some((declaration) => isObject(declaration) && declaration.name === name) ? name : undefined
 }
 

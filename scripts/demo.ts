@@ -74,7 +74,9 @@ try {
     port,
     logLevel: 'info',
     readyTimeoutMs: 120_000,
-    onOutput: values.quiet ? undefined : (text) => process.stdout.write(text.replace(/^/gm, '  [wrangler] ').replace(/ {2}\[wrangler\] $/, '')),
+    onOutput: values.quiet
+      ? undefined
+      : (text) => process.stdout.write(text.replace(/^/gm, '  [wrangler] ').replace(/ {2}\[wrangler\] $/, '')),
   })
 } catch (err) {
   console.error(`demo failed to start: ${err instanceof Error ? err.message : String(err)}`)

@@ -14,7 +14,12 @@ function secretFromDevVars(): string | undefined {
   const line = readFileSync('.dev.vars', 'utf8')
     .split(/\r?\n/)
     .find((entry) => /^\s*TOKEN_SIGNING_SECRET\s*=/.test(entry))
-  return line?.replace(/^\s*TOKEN_SIGNING_SECRET\s*=\s*/, '').replace(/^(["'])(.*)\1$/, '$2').trim() || undefined
+  return (
+    line
+      ?.replace(/^\s*TOKEN_SIGNING_SECRET\s*=\s*/, '')
+      .replace(/^(["'])(.*)\1$/, '$2')
+      .trim() || undefined
+  )
 }
 
 function fail(message: string): never {
@@ -29,7 +34,8 @@ const { values } = parseArgs({
 const sub = values.sub?.trim()
 if (!sub) fail('--sub NAME is required (the caller identity that limits and logs will show)')
 const ttl = Number(values.ttl)
-if (!Number.isInteger(ttl) || ttl <= 0) fail(`--ttl must be a whole number of seconds (got ${JSON.stringify(values.ttl)})`)
+if (!Number.isInteger(ttl) || ttl <= 0)
+  fail(`--ttl must be a whole number of seconds (got ${JSON.stringify(values.ttl)})`)
 const secret = process.env.TOKEN_SIGNING_SECRET?.trim() || secretFromDevVars()
 if (!secret) fail('set TOKEN_SIGNING_SECRET in the environment or in .dev.vars')
 

@@ -20,7 +20,9 @@ function lean(entry: string, from: Record<string, string>): string[] {
   return readFileSync(resolve(zod, entry), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith('//') && !line.includes('locales'))
-    .map((line) => line.replace(/from "(\.\.?\/)([^"]*)"/, (_, dir: string, path: string) => `from "${from[dir]}${path}"`))
+    .map((line) =>
+      line.replace(/from "(\.\.?\/)([^"]*)"/, (_, dir: string, path: string) => `from "${from[dir]}${path}"`),
+    )
 }
 
 const header = (what: string, aliases: string) =>
@@ -33,7 +35,12 @@ const header = (what: string, aliases: string) =>
 const classic = lean('v4/classic/external.js', {
   './': '../../node_modules/zod/v4/classic/',
   '../': '../../node_modules/zod/v4/',
-}).map((line) => line.replace('export * as core from "../../node_modules/zod/v4/core/index.js"', 'export * as core from "./zod-core-lean.js"'))
+}).map((line) =>
+  line.replace(
+    'export * as core from "../../node_modules/zod/v4/core/index.js"',
+    'export * as core from "./zod-core-lean.js"',
+  ),
+)
 writeFileSync(
   resolve(vendor, 'zod-lean.js'),
   `${header("zod's classic API.", '`zod` and `zod/v4`')}\n${[...classic, 'import * as z from "./zod-lean.js"', 'export { z, z as default }'].join('\n')}\n`,

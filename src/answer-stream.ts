@@ -82,7 +82,9 @@ export function answerStream(
     },
     fail(error) {
       const message = publicErrorMessage(error)
-      controller.enqueue(record ? errorEvent(record.fail(error, message), { request_id: record.requestId }) : errorEvent(message))
+      controller.enqueue(
+        record ? errorEvent(record.fail(error, message), { request_id: record.requestId }) : errorEvent(message),
+      )
       controller.close()
       end('error')
     },

@@ -93,7 +93,15 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         return allowed.includes(origin) ? origin : null
       },
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Last-Event-ID', 'Cache-Control', 'X-Request-Id', ...OPENAI_SDK_HEADERS],
+      allowHeaders: [
+        'Content-Type',
+        'Accept',
+        'Authorization',
+        'Last-Event-ID',
+        'Cache-Control',
+        'X-Request-Id',
+        ...OPENAI_SDK_HEADERS,
+      ],
       // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
       exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
       maxAge: 86_400,

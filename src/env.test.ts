@@ -6,7 +6,12 @@ describe('readConfig', () => {
     const config = readConfig({})
     expect(config).toEqual({
       openai: { apiKey: undefined, baseURL: DEFAULTS.OPENAI_BASE_URL, model: DEFAULTS.OPENAI_MODEL },
-      gemini: { apiKey: undefined, baseURL: DEFAULTS.GEMINI_BASE_URL, model: DEFAULTS.GEMINI_MODEL, apiVersion: 'v1beta' },
+      gemini: {
+        apiKey: undefined,
+        baseURL: DEFAULTS.GEMINI_BASE_URL,
+        model: DEFAULTS.GEMINI_MODEL,
+        apiVersion: 'v1beta',
+      },
       defaultProvider: 'gemini',
       corsOrigins: '*',
       maxInputChars: 32_000,
@@ -55,7 +60,11 @@ describe('readConfig', () => {
   it('never counts an empty or blank secret as configured (an unfilled .dev.vars placeholder)', () => {
     for (const value of ['', ' ', '\t\n']) {
       const config = readConfig({ OPENAI_API_KEY: value, GEMINI_API_KEY: value, AI_GATEWAY_TOKEN: value })
-      expect([config.openai.apiKey, config.gemini.apiKey, config.aiGatewayToken]).toEqual([undefined, undefined, undefined])
+      expect([config.openai.apiKey, config.gemini.apiKey, config.aiGatewayToken]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ])
     }
     expect(readConfig({ AI_GATEWAY_TOKEN: ' aig-token ' }).aiGatewayToken).toBe('aig-token')
   })

@@ -203,7 +203,10 @@ export function readConfig(env: Bindings): GatewayConfig {
     aiGatewayToken: secret(env.AI_GATEWAY_TOKEN),
     resumable: !/^(off|false|0|no)$/i.test(env.RESUMABLE?.trim() ?? ''),
     resumeTtlMs: positiveInt(env.RESUME_TTL_MS, DEFAULTS.RESUME_TTL_MS),
-    resumeGraceMs: Math.min(DEFAULTS.MAX_RESUME_GRACE_MS, nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS)),
+    resumeGraceMs: Math.min(
+      DEFAULTS.MAX_RESUME_GRACE_MS,
+      nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
+    ),
   }
   cache.set(env, config)
   return config

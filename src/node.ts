@@ -23,7 +23,9 @@ const server = serve(
       if (ip) clientIps.set(request, ip)
       return app.fetch(request, bindings)
     },
-    port: Number(process.env.PORT ?? 8000), hostname: process.env.HOST ?? '0.0.0.0' },
+    port: Number(process.env.PORT ?? 8000),
+    hostname: process.env.HOST ?? '0.0.0.0',
+  },
   (info) => console.log(`LLM SSE gateway (Node) listening on http://${info.address}:${info.port}`),
 )
 

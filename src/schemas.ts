@@ -16,18 +16,27 @@ const userInput = z
 
 const provider = z
   .enum(PROVIDER_NAMES, {
-    error: (issue) => `must be one of ${PROVIDER_NAMES.map((name) => `"${name}"`).join(', ')} (got ${JSON.stringify(issue.input)})`,
+    error: (issue) =>
+      `must be one of ${PROVIDER_NAMES.map((name) => `"${name}"`).join(', ')} (got ${JSON.stringify(issue.input)})`,
   })
   .optional()
-  .openapi({ description: 'Which provider answers. Default: the DEFAULT_PROVIDER binding (gemini).', example: 'gemini' })
+  .openapi({
+    description: 'Which provider answers. Default: the DEFAULT_PROVIDER binding (gemini).',
+    example: 'gemini',
+  })
 
 const model = z
   .string({ error: required('a string') })
   .min(1, { error: 'must not be empty' })
   .max(200, { error: 'must be at most 200 characters' })
-  .regex(/^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/, { error: 'must be a model name (letters, digits and . _ - : @ /, no "..")' })
+  .regex(/^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/, {
+    error: 'must be a model name (letters, digits and . _ - : @ /, no "..")',
+  })
   .optional()
-  .openapi({ description: "Overrides the provider's configured model (OPENAI_MODEL / GEMINI_MODEL).", example: 'gemini-2.5-flash' })
+  .openapi({
+    description: "Overrides the provider's configured model (OPENAI_MODEL / GEMINI_MODEL).",
+    example: 'gemini-2.5-flash',
+  })
 
 const system = z
   .string({ error: required('a string') })
@@ -49,10 +58,10 @@ const maxTokens = z
   .optional()
   .openapi({ description: 'Upper bound on the tokens of the answer.', example: 512 })
 
-const fallback = z
-  .boolean({ error: 'must be true or false' })
-  .optional()
-  .openapi({ description: 'false: only the requested provider and model answer, never a FALLBACK entry. Default true.', example: false })
+const fallback = z.boolean({ error: 'must be true or false' }).optional().openapi({
+  description: 'false: only the requested provider and model answer, never a FALLBACK entry. Default true.',
+  example: false,
+})
 
 export const ChatMessageSchema = z
   .object(
@@ -103,7 +112,10 @@ export const ChatQuerySchema = z
     model,
     system,
     temperature: fromQuery(temperature).openapi({ type: 'number', description: 'Sampling temperature, 0 to 2.' }),
-    max_tokens: fromQuery(maxTokens).openapi({ type: 'integer', description: 'Upper bound on the tokens of the answer.' }),
+    max_tokens: fromQuery(maxTokens).openapi({
+      type: 'integer',
+      description: 'Upper bound on the tokens of the answer.',
+    }),
     messages: z
       .preprocess((value) => {
         if (value === undefined || value === '') return undefined
@@ -119,13 +131,18 @@ export const ChatQuerySchema = z
         example: '[{"role":"user","content":"My name is Lan."},{"role":"assistant","content":"Hi Lan!"}]',
       }),
     fallback: z
-      .preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value === '' ? undefined : value), fallback)
+      .preprocess(
+        (value) => (value === 'true' ? true : value === 'false' ? false : value === '' ? undefined : value),
+        fallback,
+      )
       .openapi({ type: 'boolean', description: 'false: never answer with a FALLBACK entry.' }),
   })
   .openapi('ChatQuery')
 
 export const DemoQuerySchema = z.object({
-  count: fromQuery(z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1).max(100).optional()).openapi({
+  count: fromQuery(
+    z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1).max(100).optional(),
+  ).openapi({
     type: 'integer',
     description: 'How many events (1 to 100, default 5).',
     example: 5,
@@ -144,7 +161,10 @@ export const ErrorSchema = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .openapi({ example: [{ field: 'user_input', message: 'is required' }] }),
-    request_id: z.string().optional().openapi({ description: 'On 5xx answers: the id of the log line for this request.' }),
+    request_id: z
+      .string()
+      .optional()
+      .openapi({ description: 'On 5xx answers: the id of the log line for this request.' }),
   })
   .openapi('Error')
 
@@ -164,12 +184,17 @@ export const AskResponseSchema = z
     model: z.string().openapi({ example: 'gemini-2.5-flash' }),
     finish_reason: z.string().openapi({ example: 'stop' }),
     usage: UsageSchema.optional(),
-    attempts: z.number().int().openapi({ description: 'Upstream requests it took (retries and fallbacks included).', example: 1 }),
+    attempts: z
+      .number()
+      .int()
+      .openapi({ description: 'Upstream requests it took (retries and fallbacks included).', example: 1 }),
   })
   .openapi('AskResponse')
 
 const ProviderHealthSchema = z.object({
-  configured: z.boolean().openapi({ description: 'Whether its API key binding is set (the key itself is never shown).' }),
+  configured: z
+    .boolean()
+    .openapi({ description: 'Whether its API key binding is set (the key itself is never shown).' }),
   model: z.string().openapi({ description: 'Default model.' }),
 })
 
@@ -177,7 +202,8 @@ export const HealthSchema = z
   .object({
     status: z.literal('ok'),
     access: z.enum(['open', 'token']).openapi({
-      description: '`open`: the API serves everyone (no ACCESS_TOKENS, no TOKEN_SIGNING_SECRET); `token`: it needs an access token.',
+      description:
+        '`open`: the API serves everyone (no ACCESS_TOKENS, no TOKEN_SIGNING_SECRET); `token`: it needs an access token.',
     }),
     default_provider: z.enum(PROVIDER_NAMES),
     providers: z.object({ openai: ProviderHealthSchema, gemini: ProviderHealthSchema }),
@@ -187,7 +213,9 @@ export const HealthSchema = z
 /** A piece of the answer's text: `data: {"chunk":"…","done":false}`. */
 export const StreamTextEventSchema = z
   .object({
-    chunk: z.string().openapi({ description: 'The next piece of the answer, as the provider sent it.', example: 'Xin chào' }),
+    chunk: z
+      .string()
+      .openapi({ description: 'The next piece of the answer, as the provider sent it.', example: 'Xin chào' }),
     done: z.literal(false),
   })
   .openapi('StreamTextEvent', { description: 'One text piece, sent the moment the provider sends it.' })

@@ -90,11 +90,37 @@
 
   function init() {
     [
-      'stream-form', 'server-url', 'health-status', 'provider', 'model', 'question', 'system',
-      'temperature', 'max-tokens', 'stream-btn', 'stop-btn', 'clear-btn', 'state', 'request-line',
-      'stat-ttfc', 'stat-chunks', 'stat-chars', 'stat-elapsed', 'stat-rate', 'meta', 'error',
-      'answer', 'events', 'events-count', 'transport-eventsource', 'transport-fetch', 'resume-status',
-      'conversation', 'conversation-count', 'new-conversation-btn', 'access-token',
+      'stream-form',
+      'server-url',
+      'health-status',
+      'provider',
+      'model',
+      'question',
+      'system',
+      'temperature',
+      'max-tokens',
+      'stream-btn',
+      'stop-btn',
+      'clear-btn',
+      'state',
+      'request-line',
+      'stat-ttfc',
+      'stat-chunks',
+      'stat-chars',
+      'stat-elapsed',
+      'stat-rate',
+      'meta',
+      'error',
+      'answer',
+      'events',
+      'events-count',
+      'transport-eventsource',
+      'transport-fetch',
+      'resume-status',
+      'conversation',
+      'conversation-count',
+      'new-conversation-btn',
+      'access-token',
     ].forEach(function (id) {
       els[id] = $(id);
     });
@@ -193,7 +219,10 @@
         if (controller !== healthController) return;
         health = null;
         els['health-status'].textContent =
-          'Could not read ' + url.href + ' (' + (err && err.name === 'AbortError' ? 'timed out' : 'unreachable') +
+          'Could not read ' +
+          url.href +
+          ' (' +
+          (err && err.name === 'AbortError' ? 'timed out' : 'unreachable') +
           '). You can still try streaming.';
         applyHealth();
       })
@@ -445,7 +474,15 @@
     run.reconnects++;
     if (run !== current) return;
     setState('reconnecting');
-    setResumeStatus('Connection lost after event ' + run.eventsAtDrop + ': reconnecting… (attempt ' + run.reconnects + ' of ' + MAX_RECONNECTS + ')');
+    setResumeStatus(
+      'Connection lost after event ' +
+        run.eventsAtDrop +
+        ': reconnecting… (attempt ' +
+        run.reconnects +
+        ' of ' +
+        MAX_RECONNECTS +
+        ')',
+    );
   }
 
   function markResumed(run) {
@@ -453,7 +490,15 @@
     run.reconnecting = false;
     if (run !== current || run.finished) return;
     setState(run.firstChunkAt == null ? 'connecting' : 'streaming');
-    setResumeStatus('Resumed after event ' + run.eventsAtDrop + ' (' + run.reconnects + ' reconnect' + (run.reconnects === 1 ? '' : 's') + ').');
+    setResumeStatus(
+      'Resumed after event ' +
+        run.eventsAtDrop +
+        ' (' +
+        run.reconnects +
+        ' reconnect' +
+        (run.reconnects === 1 ? '' : 's') +
+        ').',
+    );
     logEvent(run, '(resumed after event ' + run.eventsAtDrop + ', Last-Event-ID: ' + run.lastEventId + ')');
   }
 
@@ -582,7 +627,12 @@
           /* not JSON */
         }
         if (body && typeof body === 'object') {
-          var message = body.error != null ? (typeof body.error === 'string' ? body.error : JSON.stringify(body.error)) : body.message;
+          var message =
+            body.error != null
+              ? typeof body.error === 'string'
+                ? body.error
+                : JSON.stringify(body.error)
+              : body.message;
           var issues = Array.isArray(body.issues) ? body.issues : null;
           failRun(run, title, message != null ? String(message) : truncate(text, 300), issues);
         } else {
@@ -591,13 +641,15 @@
       },
       function () {
         failRun(run, 'Request rejected (HTTP ' + res.status + ').', '');
-      }
+      },
     );
   }
 
   function networkHint(url) {
     return (
-      'Could not connect to ' + url.origin + '. Is the gateway running there, and does it allow this page\'s origin (CORS)?'
+      'Could not connect to ' +
+      url.origin +
+      ". Is the gateway running there, and does it allow this page's origin (CORS)?"
     );
   }
 
@@ -643,7 +695,7 @@
           run,
           es.readyState === EventSource.CLOSED
             ? 'the gateway could not resume it (finished, expired or unknown).'
-            : 'it did not come back after ' + run.reconnects + ' reconnects.'
+            : 'it did not come back after ' + run.reconnects + ' reconnects.',
         );
         return;
       }
@@ -672,8 +724,13 @@
         failRun(
           run,
           'EventSource failed:',
-          'the server answered HTTP ' + res.status + ' with content-type ' + type +
-            (type.indexOf('text/event-stream') === -1 ? ' (expected text/event-stream).' : ', but the connection dropped.')
+          'the server answered HTTP ' +
+            res.status +
+            ' with content-type ' +
+            type +
+            (type.indexOf('text/event-stream') === -1
+              ? ' (expected text/event-stream).'
+              : ', but the connection dropped.'),
         );
       })
       .catch(function (err) {
@@ -690,7 +747,13 @@
     var headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
     if (run.lastEventId) headers['Last-Event-ID'] = run.lastEventId; // a resume: the rest of the same stream
     if (run.token) headers.Authorization = 'Bearer ' + run.token;
-    fetch(url.href, { method: 'POST', headers: headers, body: JSON.stringify(body), signal: controller.signal, cache: 'no-store' })
+    fetch(url.href, {
+      method: 'POST',
+      headers: headers,
+      body: JSON.stringify(body),
+      signal: controller.signal,
+      cache: 'no-store',
+    })
       .then(function (res) {
         if (run.finished) return;
         if (res.status === 204 && run.lastEventId) {
@@ -701,11 +764,19 @@
         var type = res.headers.get('content-type') || '';
         if (type.indexOf('text/event-stream') === -1) {
           return res.text().then(function (text) {
-            failRun(run, 'Unexpected response:', 'content-type ' + (type || '(none)') + ', expected text/event-stream. ' + truncate(text, 200));
+            failRun(
+              run,
+              'Unexpected response:',
+              'content-type ' + (type || '(none)') + ', expected text/event-stream. ' + truncate(text, 200),
+            );
           });
         }
         if (!res.body || !res.body.getReader) {
-          failRun(run, 'Unsupported browser:', 'this browser cannot read a fetch response as a stream; use EventSource.');
+          failRun(
+            run,
+            'Unsupported browser:',
+            'this browser cannot read a fetch response as a stream; use EventSource.',
+          );
           return;
         }
         run.streamId = res.headers.get('X-Stream-Id') || run.streamId;
@@ -740,7 +811,7 @@
       },
       function (ms) {
         run.retryMs = ms;
-      }
+      },
     );
     function pump() {
       return reader.read().then(function (step) {
@@ -772,7 +843,13 @@
       return;
     }
     if (run.reconnects >= MAX_RECONNECTS) {
-      failResume(run, 'it did not come back after ' + run.reconnects + ' reconnects' + (err && err.message ? ' (' + err.message + ').' : '.'));
+      failResume(
+        run,
+        'it did not come back after ' +
+          run.reconnects +
+          ' reconnects' +
+          (err && err.message ? ' (' + err.message + ').' : '.'),
+      );
       return;
     }
     markReconnecting(run);

@@ -29,8 +29,10 @@
         list.appendChild(li);
       });
       var pairs = turns.length / 2;
-      count.textContent = pairs === 0 ? 'No earlier turns: the next question starts a new conversation.'
-        : pairs + ' earlier turn' + (pairs === 1 ? '' : 's') + ', sent as messages with the next question.';
+      count.textContent =
+        pairs === 0
+          ? 'No earlier turns: the next question starts a new conversation.'
+          : pairs + ' earlier turn' + (pairs === 1 ? '' : 's') + ', sent as messages with the next question.';
     }
 
     render();

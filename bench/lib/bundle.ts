@@ -27,7 +27,14 @@ export interface BundleResult {
 }
 
 const BIN = join(ROOT, 'node_modules/.bin')
-const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', PATH: `${BIN}:${process.env.PATH ?? ''}` }
+const ENV = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+  PATH: `${BIN}:${process.env.PATH ?? ''}`,
+}
 
 /** Builds and probes still running: killed if the bench exits (Ctrl-C, failure) meanwhile. */
 const live = new Set<ChildProcess>()
@@ -37,10 +44,15 @@ process.on('exit', () => {
 
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd: ROOT, env: ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
-      live.delete(child)
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` })
-    })
+    const child = execFile(
+      file,
+      args,
+      { cwd: ROOT, env: ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        live.delete(child)
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` })
+      },
+    )
     live.add(child)
   })
 }
@@ -50,12 +62,24 @@ const IMPORT_TIMER = `const t0 = performance.now(); await import(process.argv[2]
 export async function measureBundle(config: string, startupRuns: number): Promise<BundleResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundle-'))
   try {
-    const build = await run(join(BIN, 'wrangler'), ['deploy', '--dry-run', '--config', config, '--outdir', dir, '--minify'], 120_000)
+    const build = await run(
+      join(BIN, 'wrangler'),
+      ['deploy', '--dry-run', '--config', config, '--outdir', dir, '--minify'],
+      120_000,
+    )
     const js = readdirSync(dir).find((f) => f.endsWith('.js'))
     if (build.code !== 0 || !js) {
-      // eslint-disable-next-line no-control-regex
-      const lines = build.out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => /ERROR|error/.test(l))
-      return { config, ok: false, error: [...new Set(lines)].slice(0, 4).join(' · ').slice(0, 600) || build.out.slice(-600) }
+      const lines = build.out
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /ERROR|error/.test(l))
+      return {
+        config,
+        ok: false,
+        error: [...new Set(lines)].slice(0, 4).join(' · ').slice(0, 600) || build.out.slice(-600),
+      }
     }
     const code = readFileSync(join(dir, js))
     const samples: number[] = []

@@ -46,27 +46,52 @@ export interface StreamSample {
   lostBytes: number
 }
 
-export function makeTarget(kind: TargetKind, label: string, url: string, request?: Target['request'], maxSockets = 8): Target {
+export function makeTarget(
+  kind: TargetKind,
+  label: string,
+  url: string,
+  request?: Target['request'],
+  maxSockets = 8,
+): Target {
   return { kind, label, url, agent: new Agent({ keepAlive: true, maxSockets }), request }
 }
 
 /** The request each target gets: the gateway's API, or exactly what the gateway's SDKs send upstream. */
-export function requestFor(target: Target, provider: Provider, prompt: string): { path: string; headers: Record<string, string>; body: string } {
+export function requestFor(
+  target: Target,
+  provider: Provider,
+  prompt: string,
+): { path: string; headers: Record<string, string>; body: string } {
   if (target.request) return target.request(provider, prompt)
   if (EVENT_KINDS.has(target.kind)) {
-    return { path: '/api/stream/chat', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_input: prompt, provider }) }
+    return {
+      path: '/api/stream/chat',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_input: prompt, provider }),
+    }
   }
   // Direct to the emulator the client must send a key; the pass-through adds it itself, as the gateway does.
   if (provider === 'openai') {
     return {
       path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', ...(target.kind === 'direct' ? { authorization: 'Bearer emu-key' } : {}) },
-      body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: prompt }], stream: true, stream_options: { include_usage: true } }),
+      headers: {
+        'content-type': 'application/json',
+        ...(target.kind === 'direct' ? { authorization: 'Bearer emu-key' } : {}),
+      },
+      body: JSON.stringify({
+        model: 'gpt-4.1-mini',
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     }
   }
   return {
     path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
-    headers: { 'content-type': 'application/json', ...(target.kind === 'direct' ? { 'x-goog-api-key': 'emu-key' } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(target.kind === 'direct' ? { 'x-goog-api-key': 'emu-key' } : {}),
+    },
     body: JSON.stringify({ contents: [{ parts: [{ text: prompt }], role: 'user' }], generationConfig: {} }),
   }
 }
@@ -80,7 +105,13 @@ interface Raw {
   times: number[]
 }
 
-function send(target: Target, provider: Provider, prompt: string, timeoutMs: number, onRead?: (chunk: Buffer) => void): Promise<Raw> {
+function send(
+  target: Target,
+  provider: Provider,
+  prompt: string,
+  timeoutMs: number,
+  onRead?: (chunk: Buffer) => void,
+): Promise<Raw> {
   const { path, headers, body } = requestFor(target, provider, prompt)
   const u = new URL(target.url)
   return new Promise((resolve, reject) => {
@@ -164,13 +195,18 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
     } else if (provider === 'openai' || kind === 'portkey') {
       if (data === '[DONE]') out.done = true
       else {
-        const ev = JSON.parse(data) as { choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[]; error?: { message?: string } }
+        const ev = JSON.parse(data) as {
+          choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[]
+          error?: { message?: string }
+        }
         if (ev.error) out.error = ev.error.message ?? 'upstream error'
         piece = ev.choices?.[0]?.delta?.content ?? ''
         finish = ev.choices?.[0]?.finish_reason ?? finish
       }
     } else {
-      const ev = JSON.parse(data) as { candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[] }
+      const ev = JSON.parse(data) as {
+        candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[]
+      }
       const cand = ev.candidates?.[0]
       for (const p of cand?.content?.parts ?? []) if (p.text && !p.thought) piece += p.text
       if (cand?.finishReason) {
@@ -186,7 +222,8 @@ export function parseBody(kind: TargetKind, provider: Provider, body: string): P
   }
   // Portkey's Google path ends with `finish_reason: "stop"` and no `data: [DONE]` (its OpenAI path sends it).
   if (!out.done && kind === 'portkey' && finish === 'stop') out.done = true
-  if (body.slice(start).trim() !== '') out.error ??= `unterminated trailing data: ${JSON.stringify(body.slice(start, start + 80))}`
+  if (body.slice(start).trim() !== '')
+    out.error ??= `unterminated trailing data: ${JSON.stringify(body.slice(start, start + 80))}`
   return out
 }
 
@@ -197,13 +234,30 @@ export interface MeasureOptions {
 }
 
 /** Runs one stream and checks it: 200, ends with the done event, text equal to `expected`. */
-export async function measureStream(target: Target, provider: Provider, prompt: string, expected: string, options: MeasureOptions = {}): Promise<StreamSample> {
+export async function measureStream(
+  target: Target,
+  provider: Provider,
+  prompt: string,
+  expected: string,
+  options: MeasureOptions = {},
+): Promise<StreamSample> {
   let raw: Raw
   const expectedBytes = Buffer.byteLength(expected)
   try {
     raw = await send(target, provider, prompt, options.timeoutMs ?? 20_000, options.onRead)
   } catch (error) {
-    return { ok: false, failure: `request failed: ${error instanceof Error ? error.message : String(error)}`, status: 0, ttfb: NaN, ttft: NaN, total: NaN, textEvents: 0, reads: 0, bytes: 0, lostBytes: expectedBytes }
+    return {
+      ok: false,
+      failure: `request failed: ${error instanceof Error ? error.message : String(error)}`,
+      status: 0,
+      ttfb: NaN,
+      ttft: NaN,
+      total: NaN,
+      textEvents: 0,
+      reads: 0,
+      bytes: 0,
+      lostBytes: expectedBytes,
+    }
   }
   // Decode read by read so each character is attributed to the read that completed it.
   const decoder = new TextDecoder()
@@ -215,12 +269,25 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
   }
   body += decoder.decode()
   const bytes = raw.reads.reduce((n, b) => n + b.length, 0)
-  const base = { status: raw.status, ttfb: raw.tHeaders - raw.t0, total: raw.tEnd - raw.t0, reads: raw.reads.length, bytes }
+  const base = {
+    status: raw.status,
+    ttfb: raw.tHeaders - raw.t0,
+    total: raw.tEnd - raw.t0,
+    reads: raw.reads.length,
+    bytes,
+  }
   let parsed: Parsed
   try {
     parsed = parseBody(target.kind, provider, body)
   } catch (error) {
-    return { ...base, ok: false, failure: `unparsable body: ${String(error)}`, ttft: NaN, textEvents: 0, lostBytes: expectedBytes }
+    return {
+      ...base,
+      ok: false,
+      failure: `unparsable body: ${String(error)}`,
+      ttft: NaN,
+      textEvents: 0,
+      lostBytes: expectedBytes,
+    }
   }
   let ttft = NaN
   if (parsed.firstTextEnd >= 0) {
@@ -228,7 +295,13 @@ export async function measureStream(target: Target, provider: Provider, prompt: 
     while (i < ends.length - 1 && ends[i]! < parsed.firstTextEnd) i++
     ttft = raw.times[i]! - raw.t0
   }
-  const sample: StreamSample = { ...base, ok: true, ttft, textEvents: parsed.textEvents, lostBytes: lostBytes(parsed.text, expected) }
+  const sample: StreamSample = {
+    ...base,
+    ok: true,
+    ttft,
+    textEvents: parsed.textEvents,
+    lostBytes: lostBytes(parsed.text, expected),
+  }
   const failure =
     raw.status !== 200
       ? `HTTP ${raw.status}: ${body.slice(0, 200)}`

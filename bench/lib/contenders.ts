@@ -29,7 +29,11 @@ export function ensurePeerInstalled(peer: (typeof PEERS)[number]): void {
   if (existsSync(join(dir, 'node_modules/.package-lock.json'))) return
   console.log(`installing bench/peers/${peer} (first use)...`)
   const args = existsSync(join(dir, 'package-lock.json')) ? ['ci'] : ['install']
-  execFileSync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit', timeout: 300_000 })
+  execFileSync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: dir,
+    stdio: 'inherit',
+    timeout: 300_000,
+  })
 }
 
 /** Why a contender cannot run on a runtime (undefined when it can). */
@@ -80,7 +84,12 @@ export async function startContender(id: ContenderId, runtime: Runtime, upstream
   if (id === 'lean' || id === 'ai-sdk') return startPeer(id, runtime, upstream)
   if (id === 'portkey') return startPortkey(runtime)
   // The gateway as the tests start it; on Bun with the fetch cap set (src/bun.ts would restart itself otherwise).
-  const gw = await startGateway({ runtime, upstreamUrl: upstream, readyTimeoutMs: 90_000, vars: runtime === 'bun' ? { BUN_CONFIG_MAX_HTTP_REQUESTS: BUN_FETCH_CAP } : {} })
+  const gw = await startGateway({
+    runtime,
+    upstreamUrl: upstream,
+    readyTimeoutMs: 90_000,
+    vars: runtime === 'bun' ? { BUN_CONFIG_MAX_HTTP_REQUESTS: BUN_FETCH_CAP } : {},
+  })
   return { name: `gateway (${runtime})`, url: gw.url, pid: gw.pid, output: gw.output, stop: gw.stop }
 }
 
@@ -88,18 +97,24 @@ export async function startContender(id: ContenderId, runtime: Runtime, upstream
 export function targetFor(id: TargetKind, url: string, upstream: string, maxSockets = 64): Target {
   if (id !== 'portkey') return makeTarget(id, id, url, undefined, maxSockets)
   // Portkey's OpenAI-compatible API, told which provider to call and where (the emulator).
-  return makeTarget('portkey', 'portkey', url, (provider, prompt) => ({
-    path: '/v1/chat/completions',
-    headers: {
-      'content-type': 'application/json',
-      authorization: 'Bearer emu-key',
-      'x-portkey-provider': provider === 'openai' ? 'openai' : 'google',
-      'x-portkey-custom-host': provider === 'openai' ? `${upstream}/v1` : upstream,
-    },
-    body: JSON.stringify({
-      model: provider === 'openai' ? 'gpt-4.1-mini' : 'gemini-2.5-flash',
-      messages: [{ role: 'user', content: prompt }],
-      stream: true,
+  return makeTarget(
+    'portkey',
+    'portkey',
+    url,
+    (provider, prompt) => ({
+      path: '/v1/chat/completions',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer emu-key',
+        'x-portkey-provider': provider === 'openai' ? 'openai' : 'google',
+        'x-portkey-custom-host': provider === 'openai' ? `${upstream}/v1` : upstream,
+      },
+      body: JSON.stringify({
+        model: provider === 'openai' ? 'gpt-4.1-mini' : 'gemini-2.5-flash',
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+      }),
     }),
-  }), maxSockets)
+    maxSockets,
+  )
 }

@@ -34,7 +34,8 @@ export function groupPids(pgid: number): [string, string][] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       const close = stat.lastIndexOf(')')
       // After "pid (comm) ": state ppid pgrp ...
-      if (Number(stat.slice(close + 2).split(' ')[2]) === pgid) out.push([entry, stat.slice(stat.indexOf('(') + 1, close)])
+      if (Number(stat.slice(close + 2).split(' ')[2]) === pgid)
+        out.push([entry, stat.slice(stat.indexOf('(') + 1, close)])
     } catch {
       /* the process ended meanwhile */
     }

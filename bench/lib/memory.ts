@@ -44,9 +44,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function measureMemory(t: Target, pgid: number, spec: MemorySpec): Promise<MemoryResult> {
   const began = performance.now()
   // Warm-up: the code paths are compiled and the pools allocated before the idle reading.
-  await runBatch(t, { name: 'memory-warmup', rounds: 1, n: 40, concurrency: 20, provider: spec.provider, tag: '[emu ttft=0 delay=1 chunks=20]', warmup: 0 }, 40, 20, undefined)
+  await runBatch(
+    t,
+    {
+      name: 'memory-warmup',
+      rounds: 1,
+      n: 40,
+      concurrency: 20,
+      provider: spec.provider,
+      tag: '[emu ttft=0 delay=1 chunks=20]',
+      warmup: 0,
+    },
+    40,
+    20,
+    undefined,
+  )
   await sleep(1000)
-  const idleKb = median([cpu.groupRssKb(pgid), (await sleep(200), cpu.groupRssKb(pgid)), (await sleep(200), cpu.groupRssKb(pgid))])
+  const idleKb = median([
+    cpu.groupRssKb(pgid),
+    (await sleep(200), cpu.groupRssKb(pgid)),
+    (await sleep(200), cpu.groupRssKb(pgid)),
+  ])
   let open = 0
   let ended = 0
   const streams: Promise<StreamSample>[] = []
@@ -73,7 +91,11 @@ export async function measureMemory(t: Target, pgid: number, spec: MemorySpec): 
   await sleep(300) // let the last streams' first events settle
   const openAtSample = open
   const endedAtSample = ended
-  const openKb = median([cpu.groupRssKb(pgid), (await sleep(150), cpu.groupRssKb(pgid)), (await sleep(150), cpu.groupRssKb(pgid))])
+  const openKb = median([
+    cpu.groupRssKb(pgid),
+    (await sleep(150), cpu.groupRssKb(pgid)),
+    (await sleep(150), cpu.groupRssKb(pgid)),
+  ])
   const samples = await Promise.all(streams)
   const failed = samples.filter((s) => !s.ok)
   return {

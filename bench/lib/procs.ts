@@ -108,11 +108,16 @@ export async function spawnManaged(opts: SpawnOptions): Promise<Managed> {
   }
   live.set(child, stop)
   try {
-    const url = await opts.ready(() => out, () => hasExited)
+    const url = await opts.ready(
+      () => out,
+      () => hasExited,
+    )
     return { name: opts.name, url, pid: child.pid ?? -1, output: () => out, stop }
   } catch (error) {
     await stop()
-    throw new Error(`${opts.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${out.slice(-3000)}`)
+    throw new Error(
+      `${opts.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${out.slice(-3000)}`,
+    )
   }
 }
 
@@ -156,19 +161,30 @@ export function startEmulatorProcess(timeoutMs = 15_000): Promise<Managed> {
 }
 
 /** A worker of bench/ under `wrangler dev` (no interactive session, own inspector port), ready when GET /__ready answers. */
-export async function startWranglerDev(name: string, config: string, vars: Record<string, string>, timeoutMs = 60_000): Promise<Managed> {
+export async function startWranglerDev(
+  name: string,
+  config: string,
+  vars: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Managed> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const persist = mkdtempSync(join(tmpdir(), 'bench-wrangler-'))
   const args = [
     'dev',
-    '--config', config,
-    '--port', String(port),
-    '--ip', '127.0.0.1',
-    '--inspector-port', String(await freePort()),
-    '--persist-to', persist,
+    '--config',
+    config,
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(await freePort()),
+    '--persist-to',
+    persist,
     '--show-interactive-dev-session=false',
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
   ]
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
   return spawnManaged({
@@ -186,7 +202,12 @@ export async function startWranglerDev(name: string, config: string, vars: Recor
 /** The pass-through baseline (bench/passthrough/) on `runtime`, pointed at `upstreamUrl`. */
 export async function startPassthrough(runtime: Runtime, upstreamUrl: string, timeoutMs = 60_000): Promise<Managed> {
   if (runtime === 'workers') {
-    return startWranglerDev('passthrough (workers)', 'bench/passthrough/wrangler.toml', { UPSTREAM: upstreamUrl, API_KEY: 'emu-key' }, timeoutMs)
+    return startWranglerDev(
+      'passthrough (workers)',
+      'bench/passthrough/wrangler.toml',
+      { UPSTREAM: upstreamUrl, API_KEY: 'emu-key' },
+      timeoutMs,
+    )
   }
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
@@ -196,7 +217,19 @@ export async function startPassthrough(runtime: Runtime, upstreamUrl: string, ti
   }
   const env = { UPSTREAM: upstreamUrl, API_KEY: 'emu-key', PORT: String(port), HOST: '127.0.0.1' }
   if (runtime === 'bun') {
-    return spawnManaged({ name: 'passthrough (bun)', file: join(BIN, 'bun'), args: ['run', 'bench/passthrough/bun.ts'], env, ready })
+    return spawnManaged({
+      name: 'passthrough (bun)',
+      file: join(BIN, 'bun'),
+      args: ['run', 'bench/passthrough/bun.ts'],
+      env,
+      ready,
+    })
   }
-  return spawnManaged({ name: 'passthrough (node)', file: join(BIN, 'node'), args: ['bench/passthrough/node.ts'], env, ready })
+  return spawnManaged({
+    name: 'passthrough (node)',
+    file: join(BIN, 'node'),
+    args: ['bench/passthrough/node.ts'],
+    env,
+    ready,
+  })
 }

@@ -27,7 +27,12 @@ export interface CaseOut {
   seconds: number
   targets: Record<string, TargetFigures>
 }
-export type MemoryOut = { runtime: string; contender: string; error?: string; rounds?: number[] } & Partial<MemoryResult>
+export type MemoryOut = {
+  runtime: string
+  contender: string
+  error?: string
+  rounds?: number[]
+} & Partial<MemoryResult>
 export interface Results {
   cases: CaseOut[]
   memory: MemoryOut[]
@@ -48,15 +53,25 @@ interface Check {
 
 const ORDER = ['direct', 'passthrough', 'lean', 'gateway', 'ai-sdk', 'portkey']
 /** Text for a table cell: no line breaks, no unescaped pipes. */
-const cell = (text: string | undefined, max = 200) => (text ?? '').replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|')
+const cell = (text: string | undefined, max = 200) =>
+  (text ?? '').replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|')
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
 const sf = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) && x > 0 ? '+' : '') + f(x, d)
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–')
-const find = (r: Results, runtime: string, provider: string, name: string) => r.cases.find((c) => c.runtime === runtime && c.provider === provider && c.case === name)
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–'
+const find = (r: Results, runtime: string, provider: string, name: string) =>
+  r.cases.find((c) => c.runtime === runtime && c.provider === provider && c.case === name)
 
 function tool(file: string, args: string[]): string {
   try {
-    return execFileSync(join(ROOT, 'node_modules/.bin', file), args, { encoding: 'utf8', timeout: 15_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } }).trim().split('\n').pop()!
+    return execFileSync(join(ROOT, 'node_modules/.bin', file), args, {
+      encoding: 'utf8',
+      timeout: 15_000,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    })
+      .trim()
+      .split('\n')
+      .pop()!
   } catch {
     return '?'
   }
@@ -64,7 +79,9 @@ function tool(file: string, args: string[]): string {
 function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-    return execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? `${head} (src/ modified)` : head
+    return execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim()
+      ? `${head} (src/ modified)`
+      : head
   } catch {
     return '?'
   }
@@ -81,21 +98,48 @@ function checks(r: Results): Check[] {
     if ((c.case === 'burst' || c.case === 'steady') && lean) {
       const limit = c.runtime === 'workers' ? 1 : 1.5
       const x = gw.cpuUsPerChunk / lean.cpuUsPerChunk
-      out.push({ target: `${at}: server CPU per chunk (${c.case === 'burst' ? 'burst' : 'steady, one chunk per read'}) ≤ ${limit}× lean`, value: `${f(gw.cpuUsPerChunk)} vs ${f(lean.cpuUsPerChunk)} µs (${f(x, 2)}×)`, pass: x <= limit })
+      out.push({
+        target: `${at}: server CPU per chunk (${c.case === 'burst' ? 'burst' : 'steady, one chunk per read'}) ≤ ${limit}× lean`,
+        value: `${f(gw.cpuUsPerChunk)} vs ${f(lean.cpuUsPerChunk)} µs (${f(x, 2)}×)`,
+        pass: x <= limit,
+      })
     }
-    if (c.case === 'steady') out.push({ target: `${at}: own time to first text p50 ≤ 1 ms`, value: `${sf(gw.ownTtftP50, 2)} ms`, pass: gw.ownTtftP50 <= 1 })
-    if (c.case === 'c50') out.push({ target: `${at}: own time to first text p50 at 50 streams ≤ 2 ms`, value: `${sf(gw.ownTtftP50, 2)} ms`, pass: gw.ownTtftP50 <= 2 })
+    if (c.case === 'steady')
+      out.push({
+        target: `${at}: own time to first text p50 ≤ 1 ms`,
+        value: `${sf(gw.ownTtftP50, 2)} ms`,
+        pass: gw.ownTtftP50 <= 1,
+      })
+    if (c.case === 'c50')
+      out.push({
+        target: `${at}: own time to first text p50 at 50 streams ≤ 2 ms`,
+        value: `${sf(gw.ownTtftP50, 2)} ms`,
+        pass: gw.ownTtftP50 <= 2,
+      })
   }
   for (const at of [...new Set(r.cases.map((c) => `${c.runtime} ${c.provider}`))]) {
-    const gws = r.cases.filter((c) => `${c.runtime} ${c.provider}` === at).map((c) => c.targets.gateway).filter((t): t is TargetFigures => t !== undefined)
+    const gws = r.cases
+      .filter((c) => `${c.runtime} ${c.provider}` === at)
+      .map((c) => c.targets.gateway)
+      .filter((t): t is TargetFigures => t !== undefined)
     const lost = gws.reduce((n, t) => n + t.lostBytes, 0)
     const failed = gws.reduce((n, t) => n + t.failures, 0)
     const streams = gws.reduce((n, t) => n + t.streams, 0)
-    out.push({ target: `${at}: bytes lost or altered = 0 (every case)`, value: `${lost} bytes, ${failed} of ${streams} streams failed`, pass: lost === 0 && failed === 0 })
+    out.push({
+      target: `${at}: bytes lost or altered = 0 (every case)`,
+      value: `${lost} bytes, ${failed} of ${streams} streams failed`,
+      pass: lost === 0 && failed === 0,
+    })
   }
   for (const m of r.memory.filter((x) => x.contender === 'gateway' && x.runtime === 'bun')) {
     const ok = !m.error && m.failures === 0 && m.openAtSample === m.streams && (m.perStreamKb ?? Infinity) <= 40
-    out.push({ target: `bun: ${m.streams ?? '?'} streams open at once, nothing lost, ≤ 40 KB each`, value: m.error ?? `${f(m.perStreamKb)} KB, ${m.openAtSample}/${m.streams} open, ${m.failures} failed, ${m.lostBytes} bytes lost`, pass: ok })
+    out.push({
+      target: `bun: ${m.streams ?? '?'} streams open at once, nothing lost, ≤ 40 KB each`,
+      value:
+        m.error ??
+        `${f(m.perStreamKb)} KB, ${m.openAtSample}/${m.streams} open, ${m.failures} failed, ${m.lostBytes} bytes lost`,
+      pass: ok,
+    })
   }
   for (const peer of ['ai-sdk', 'portkey']) {
     const lost: string[] = []
@@ -111,19 +155,34 @@ function checks(r: Results): Check[] {
       if (!gw || !o || o.failures > 0) continue
       const at = `${c.runtime} ${c.provider}`
       if (c.case === 'steady' || c.case === 'c50') cmp(`${at} first text (${c.case})`, gw.ownTtftP50, o.ownTtftP50)
-      if (c.case === 'steady' || c.case === 'burst') cmp(`${at} CPU/chunk (${c.case})`, gw.cpuUsPerChunk, o.cpuUsPerChunk)
+      if (c.case === 'steady' || c.case === 'burst')
+        cmp(`${at} CPU/chunk (${c.case})`, gw.cpuUsPerChunk, o.cpuUsPerChunk)
       if (c.case === 'saturation') cmp(`${at} chunks/s`, gw.chunksPerSec, o.chunksPerSec, true)
     }
     for (const m of r.memory.filter((x) => x.contender === peer && !x.error && x.failures === 0)) {
-      cmp(`${m.runtime} memory/stream`, r.memory.find((x) => x.contender === 'gateway' && x.runtime === m.runtime)?.perStreamKb, m.perStreamKb)
+      cmp(
+        `${m.runtime} memory/stream`,
+        r.memory.find((x) => x.contender === 'gateway' && x.runtime === m.runtime)?.perStreamKb,
+        m.perStreamKb,
+      )
     }
     const gwb = r.bundles.find((x) => x.name === 'gateway')
     const ob = r.bundles.find((x) => x.name === peer)
     if (gwb?.ok && ob?.ok) cmp('worker gzip size', gwb.gzipKb, ob.gzipKb)
-    if (compared > 0) out.push({ target: `the gateway beats ${peer} on every figure it runs (and passes)`, value: lost.length ? `not on ${lost.length}/${compared}: ${lost.join('; ')}` : `${compared}/${compared}`, pass: lost.length === 0 })
+    if (compared > 0)
+      out.push({
+        target: `the gateway beats ${peer} on every figure it runs (and passes)`,
+        value: lost.length ? `not on ${lost.length}/${compared}: ${lost.join('; ')}` : `${compared}/${compared}`,
+        pass: lost.length === 0,
+      })
   }
   const b = r.bundles.find((x) => x.name === 'gateway')
-  if (b) out.push({ target: 'worker ≤ 130 KB gzip, minified', value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${cell(b.error)}`, pass: b.ok && (b.gzipKb ?? Infinity) <= 130 })
+  if (b)
+    out.push({
+      target: 'worker ≤ 130 KB gzip, minified',
+      value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${cell(b.error)}`,
+      pass: b.ok && (b.gzipKb ?? Infinity) <= 130,
+    })
   return out
 }
 
@@ -141,15 +200,28 @@ function streamingTable(r: Results): string[] {
       const t = (c: CaseOut | undefined) => c?.targets[l]
       const lean = (c: CaseOut | undefined) => c?.targets.lean
       const cpuCell = (c: CaseOut | undefined) =>
-        l === 'direct' || !t(c) ? '–' : l === 'passthrough' ? `${f(t(c)!.cpuUsPerChunk)} (floor)` : `${f(t(c)!.cpuUsPerChunk)} (${sf(t(c)!.ownCpuUsPerChunk)}, ${ratio(t(c)!.cpuUsPerChunk, lean(c)?.cpuUsPerChunk)})`
-      const ttftCell = (c: CaseOut | undefined) => (!t(c) ? '–' : l === 'passthrough' ? `${f(t(c)!.ttftP50, 2)} / ${f(t(c)!.ttftP95, 2)} (floor)` : `${sf(t(c)!.ownTtftP50, 2)} / ${sf(t(c)!.ownTtftP95, 2)}`)
+        l === 'direct' || !t(c)
+          ? '–'
+          : l === 'passthrough'
+            ? `${f(t(c)!.cpuUsPerChunk)} (floor)`
+            : `${f(t(c)!.cpuUsPerChunk)} (${sf(t(c)!.ownCpuUsPerChunk)}, ${ratio(t(c)!.cpuUsPerChunk, lean(c)?.cpuUsPerChunk)})`
+      const ttftCell = (c: CaseOut | undefined) =>
+        !t(c)
+          ? '–'
+          : l === 'passthrough'
+            ? `${f(t(c)!.ttftP50, 2)} / ${f(t(c)!.ttftP95, 2)} (floor)`
+            : `${sf(t(c)!.ownTtftP50, 2)} / ${sf(t(c)!.ownTtftP95, 2)}`
       const s = t(sat)
-      const rateCell = !s ? '–' : `${f(s.chunksPerSec, 0)} (${ratio(s.chunksPerSec, sat?.targets.passthrough?.chunksPerSec)}, ${ratio(s.chunksPerSec, sat?.targets.lean?.chunksPerSec)})`
+      const rateCell = !s
+        ? '–'
+        : `${f(s.chunksPerSec, 0)} (${ratio(s.chunksPerSec, sat?.targets.passthrough?.chunksPerSec)}, ${ratio(s.chunksPerSec, sat?.targets.lean?.chunksPerSec)})`
       const all = [steady, c50, burst, sat].map(t).filter((x): x is TargetFigures => x !== undefined)
       const lost = all.reduce((n, x) => n + x.lostBytes, 0)
       const failed = all.reduce((n, x) => n + x.failures, 0)
       const name = l === 'gateway' ? '**gateway**' : l
-      lines.push(`| ${runtime} · ${provider} | ${name} | ${ttftCell(steady)} | ${ttftCell(c50)} | ${cpuCell(burst)} | ${cpuCell(steady)} | ${rateCell} | ${lost} | ${failed} |`)
+      lines.push(
+        `| ${runtime} · ${provider} | ${name} | ${ttftCell(steady)} | ${ttftCell(c50)} | ${cpuCell(burst)} | ${cpuCell(steady)} | ${rateCell} | ${lost} | ${failed} |`,
+      )
     }
   }
   return lines
@@ -158,21 +230,51 @@ function streamingTable(r: Results): string[] {
 export function markdown(r: Results): string {
   const lines: string[] = []
   const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
-  lines.push(`Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`, '')
+  lines.push(
+    `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`,
+    '',
+  )
   lines.push('**Targets (issue 9)**', '', '| target | measured | result |', '|---|---|---|')
   for (const c of checks(r)) lines.push(`| ${c.target} | ${cell(c.value, 400)} | ${c.pass ? 'pass' : '**FAIL**'} |`)
-  lines.push('', '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)', '', ...streamingTable(r))
+  lines.push(
+    '',
+    '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)',
+    '',
+    ...streamingTable(r),
+  )
   if (r.memory.length) {
-    lines.push('', `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`, '', '| runtime | contender | KB per stream (rounds) | open at once | failed | bytes lost |', '|---|---|---|---|---|---|')
+    lines.push(
+      '',
+      `**Memory per open stream** (OpenAI, streams held open by a slow upstream; VmRSS open − idle)`,
+      '',
+      '| runtime | contender | KB per stream (rounds) | open at once | failed | bytes lost |',
+      '|---|---|---|---|---|---|',
+    )
     for (const m of r.memory) {
-      lines.push(m.error ? `| ${m.runtime} | ${m.contender} | – | – | ${cell(m.error)} | – |` : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${m.failures ? '– (streams failed)' : f(m.perStreamKb)}${!m.failures && m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${cell(m.failureSamples?.[0], 120)})` : ''} | ${m.lostBytes} |`)
+      lines.push(
+        m.error
+          ? `| ${m.runtime} | ${m.contender} | – | – | ${cell(m.error)} | – |`
+          : `| ${m.runtime} | ${m.contender === 'gateway' ? '**gateway**' : m.contender} | ${m.failures ? '– (streams failed)' : f(m.perStreamKb)}${!m.failures && m.rounds && m.rounds.length > 1 ? ` (${m.rounds.map((x) => f(x)).join(', ')})` : ''} | ${m.openAtSample}/${m.streams} | ${m.failures}${m.failures ? ` (${cell(m.failureSamples?.[0], 120)})` : ''} | ${m.lostBytes} |`,
+      )
     }
   }
   if (r.bundles.length) {
-    lines.push('', '**Worker bundle** (`wrangler deploy --dry-run --minify`; start-up = importing it in a fresh V8/Node process, median)', '', '| worker | gzip KB | raw KB | start-up ms |', '|---|---|---|---|')
-    for (const b of r.bundles) lines.push(b.ok ? `| ${b.name === 'gateway' ? '**gateway**' : b.name} | ${f(b.gzipKb)} | ${f(b.rawKb, 0)} | ${f(b.startupMs)} |` : `| ${b.name} | build failed: ${cell(b.error)} | – | – |`)
+    lines.push(
+      '',
+      '**Worker bundle** (`wrangler deploy --dry-run --minify`; start-up = importing it in a fresh V8/Node process, median)',
+      '',
+      '| worker | gzip KB | raw KB | start-up ms |',
+      '|---|---|---|---|',
+    )
+    for (const b of r.bundles)
+      lines.push(
+        b.ok
+          ? `| ${b.name === 'gateway' ? '**gateway**' : b.name} | ${f(b.gzipKb)} | ${f(b.rawKb, 0)} | ${f(b.startupMs)} |`
+          : `| ${b.name} | build failed: ${cell(b.error)} | – | – |`,
+      )
   }
-  if (r.problems.length) lines.push('', '**Not measured / failed**', '', ...r.problems.map((p) => `- ${p.slice(0, 400)}`))
+  if (r.problems.length)
+    lines.push('', '**Not measured / failed**', '', ...r.problems.map((p) => `- ${p.slice(0, 400)}`))
   return `${lines.join('\n')}\n`
 }
 
@@ -186,12 +288,20 @@ const machine = () =>
 export function writeResults(base: string, results: Results, readme: boolean): string[] {
   mkdirSync(dirname(base), { recursive: true })
   const fromJson = results.date !== undefined
-  const r: Results = { ...results, date: results.date ?? new Date().toISOString(), commit: results.commit ?? commit(), machine: results.machine ?? machine() }
+  const r: Results = {
+    ...results,
+    date: results.date ?? new Date().toISOString(),
+    commit: results.commit ?? commit(),
+    machine: results.machine ?? machine(),
+  }
   const md = markdown(r)
   const files = [`${base}.md`]
   if (!fromJson) {
     const { date, commit: at, machine: on, ...rest } = r
-    writeFileSync(`${base}.json`, `${JSON.stringify({ date, commit: at, machine: on, checks: checks(r), ...rest }, null, 2)}\n`)
+    writeFileSync(
+      `${base}.json`,
+      `${JSON.stringify({ date, commit: at, machine: on, checks: checks(r), ...rest }, null, 2)}\n`,
+    )
     files.unshift(`${base}.json`)
   }
   writeFileSync(`${base}.md`, `# Benchmark: latest results\n\n${md}`)

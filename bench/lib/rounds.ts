@@ -40,7 +40,13 @@ export function nextPrompt(provider: Provider, name: string, tag: string): { pro
 }
 
 /** `n` streams, `concurrency` at a time, on one target. */
-export async function runBatch(t: Target, spec: RoundSpec, n: number, concurrency: number, pgid: number | undefined): Promise<Batch> {
+export async function runBatch(
+  t: Target,
+  spec: RoundSpec,
+  n: number,
+  concurrency: number,
+  pgid: number | undefined,
+): Promise<Batch> {
   const before = pgid ? cpu.total(cpu.groupCpu(pgid)) : NaN
   const samples: StreamSample[] = []
   const began = performance.now()

@@ -36,21 +36,33 @@ const cpuPerChunk = (b: Batch, chunks: number) => (b.cpuMs * 1000) / (b.samples.
 const okTtft = (b: Batch) => b.samples.filter((s) => s.ok).map((s) => s.ttft)
 const rate = (b: Batch) => (b.samples.filter((s) => s.ok).reduce((n, s) => n + s.textEvents, 0) / b.wallMs) * 1000
 
-export function summarizeCase(rounds: Record<string, Batch[]>, opts: { chunks: number }, extraFailures: Record<string, string[]> = {}): Record<string, TargetFigures> {
+export function summarizeCase(
+  rounds: Record<string, Batch[]>,
+  opts: { chunks: number },
+  extraFailures: Record<string, string[]> = {},
+): Record<string, TargetFigures> {
   const floor = rounds[FLOOR] ?? []
   const out: Record<string, TargetFigures> = {}
   for (const [label, batches] of Object.entries(rounds)) {
     const all = batches.flatMap((b) => b.samples)
     const failed = all.filter((s) => !s.ok)
-    const perRound = batches.map((b) => ({ ttftMedian: median(okTtft(b)), cpuUsPerChunk: cpuPerChunk(b, opts.chunks), chunksPerSec: rate(b) }))
+    const perRound = batches.map((b) => ({
+      ttftMedian: median(okTtft(b)),
+      cpuUsPerChunk: cpuPerChunk(b, opts.chunks),
+      chunksPerSec: rate(b),
+    }))
     const floorRound = floor.map((b) => ({ ttftMedian: median(okTtft(b)), cpuUsPerChunk: cpuPerChunk(b, opts.chunks) }))
-    const paired = (k: 'ttftMedian' | 'cpuUsPerChunk') => median(perRound.map((r, i) => r[k] - (floorRound[i]?.[k] ?? NaN)))
+    const paired = (k: 'ttftMedian' | 'cpuUsPerChunk') =>
+      median(perRound.map((r, i) => r[k] - (floorRound[i]?.[k] ?? NaN)))
     const ttfts = batches.flatMap(okTtft)
     const floorTtfts = floor.flatMap(okTtft)
     out[label] = {
       streams: all.length,
       failures: failed.length + (extraFailures[label]?.length ?? 0),
-      failureSamples: [...new Set([...(extraFailures[label] ?? []), ...failed.map((s) => s.failure ?? '?')])].slice(0, 3),
+      failureSamples: [...new Set([...(extraFailures[label] ?? []), ...failed.map((s) => s.failure ?? '?')])].slice(
+        0,
+        3,
+      ),
       lostBytes: all.reduce((n, s) => n + s.lostBytes, 0),
       ttftP50: median(perRound.map((r) => r.ttftMedian)),
       ttftP95: p95(ttfts),
@@ -60,7 +72,11 @@ export function summarizeCase(rounds: Record<string, Batch[]>, opts: { chunks: n
       ownCpuUsPerChunk: paired('cpuUsPerChunk'),
       chunksPerSec: median(perRound.map((r) => r.chunksPerSec)),
       readsMedian: median(all.filter((s) => s.ok).map((s) => s.reads)),
-      rounds: perRound.map((r) => ({ ttftMedian: r3(r.ttftMedian), cpuUsPerChunk: r3(r.cpuUsPerChunk), chunksPerSec: r3(r.chunksPerSec) })),
+      rounds: perRound.map((r) => ({
+        ttftMedian: r3(r.ttftMedian),
+        cpuUsPerChunk: r3(r.cpuUsPerChunk),
+        chunksPerSec: r3(r.chunksPerSec),
+      })),
     }
   }
   return out

@@ -7,4 +7,8 @@ import worker, { type PassthroughEnv } from './worker.ts'
 
 const env: PassthroughEnv = { UPSTREAM: bunEnv().UPSTREAM, API_KEY: bunEnv().API_KEY }
 // Same server options as src/bun.ts.
-await serveWithBun((request) => worker.fetch(request, env), { name: 'bench pass-through', port: 8001, hostname: '127.0.0.1' })
+await serveWithBun((request) => worker.fetch(request, env), {
+  name: 'bench pass-through',
+  port: 8001,
+  hostname: '127.0.0.1',
+})

@@ -8,7 +8,11 @@ import worker, { type PassthroughEnv } from './worker.ts'
 
 const env: PassthroughEnv = { UPSTREAM: process.env.UPSTREAM, API_KEY: process.env.API_KEY }
 const server = serve(
-  { fetch: (request) => worker.fetch(request, env), port: Number(process.env.PORT ?? 8001), hostname: process.env.HOST ?? '127.0.0.1' },
+  {
+    fetch: (request) => worker.fetch(request, env),
+    port: Number(process.env.PORT ?? 8001),
+    hostname: process.env.HOST ?? '127.0.0.1',
+  },
   (info) => console.log(`bench pass-through (Node) listening on http://${info.address}:${info.port}`),
 )
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -25,32 +25,38 @@ function presentedToken(authorization: string | undefined, query: string | undef
  * app.use('/api/*', createAccessControl(gatewayRefusal))
  * // curl -H "Authorization: Bearer $TOKEN" …/api/stream/chat-get?user_input=Hi
  */
-export const createAccessControl = (reply: RefusalReply): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const security = c.var.security
-  if (security.access === 'open') return next()
-  const token = presentedToken(c.req.header('authorization'), c.req.query('access_token'))
-  if (token === undefined) {
-    c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway"')
-    return reply(c, { reason: 'missing_token', status: 401, message: `access: this gateway needs an access token. ${HOW}` })
+export const createAccessControl =
+  (reply: RefusalReply): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const security = c.var.security
+    if (security.access === 'open') return next()
+    const token = presentedToken(c.req.header('authorization'), c.req.query('access_token'))
+    if (token === undefined) {
+      c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway"')
+      return reply(c, {
+        reason: 'missing_token',
+        status: 401,
+        message: `access: this gateway needs an access token. ${HOW}`,
+      })
+    }
+    let caller: string | undefined
+    if (security.tokenCount > 0) {
+      const index = await security.tokens.match(token)
+      if (index >= 0) caller = `token:${index}`
+    }
+    if (caller === undefined && security.signingSecret) {
+      const sub = await verifySignedToken(token, security.signingSecret)
+      if (sub !== undefined) caller = `sub:${sub}`
+    }
+    if (caller === undefined) {
+      c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway", error="invalid_token"')
+      const message = `access: the access token is not valid (or has expired). ${HOW}`
+      return reply(c, { reason: 'invalid_token', status: 401, message })
+    }
+    c.set('caller', caller)
+    c.var.record.set({ caller })
+    return next()
   }
-  let caller: string | undefined
-  if (security.tokenCount > 0) {
-    const index = await security.tokens.match(token)
-    if (index >= 0) caller = `token:${index}`
-  }
-  if (caller === undefined && security.signingSecret) {
-    const sub = await verifySignedToken(token, security.signingSecret)
-    if (sub !== undefined) caller = `sub:${sub}`
-  }
-  if (caller === undefined) {
-    c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway", error="invalid_token"')
-    const message = `access: the access token is not valid (or has expired). ${HOW}`
-    return reply(c, { reason: 'invalid_token', status: 401, message })
-  }
-  c.set('caller', caller)
-  c.var.record.set({ caller })
-  return next()
-}
 
 /** Access control with the gateway's `{"error":"…"}` replies (the `/api/*` routes). */
 export const accessControl = createAccessControl(gatewayRefusal)

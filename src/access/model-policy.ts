@@ -47,7 +47,10 @@ export function checkModel(
   if (forProvider.some((entry) => entry.model === '*' || entry.model === requested)) return undefined
   const names = [defaultModel, ...forProvider.map((entry) => entry.model)]
   const list = [...new Set(names)].map((name) => JSON.stringify(name)).join(', ')
-  return { field: 'model', message: `is not allowed for ${provider} on this gateway; allowed: ${list} (ALLOWED_MODELS)` }
+  return {
+    field: 'model',
+    message: `is not allowed for ${provider} on this gateway; allowed: ${list} (ALLOWED_MODELS)`,
+  }
 }
 
 /** The 400 issue for a `max_tokens` above MAX_OUTPUT_TOKENS. */
@@ -55,7 +58,10 @@ export function checkMaxTokens(policy: ModelPolicy, maxTokens: number | undefine
   if (policy.maxOutputTokens === undefined || maxTokens === undefined || maxTokens <= policy.maxOutputTokens) {
     return undefined
   }
-  return { field: 'max_tokens', message: `must be at most ${policy.maxOutputTokens} on this gateway (MAX_OUTPUT_TOKENS)` }
+  return {
+    field: 'max_tokens',
+    message: `must be at most ${policy.maxOutputTokens} on this gateway (MAX_OUTPUT_TOKENS)`,
+  }
 }
 
 /** The `max_tokens` to send upstream: the caller's, else the cap (or none). */

@@ -6,7 +6,8 @@ describe('RATE_LIMIT', () => {
     expect(parseRateLimit('30/60s')).toEqual({ limit: 30, periodSeconds: 60 })
     expect(parseRateLimit(' 5 / 10 ')).toEqual({ limit: 5, periodSeconds: 10 })
     expect(parseRateLimit('100/1m')).toEqual({ limit: 100, periodSeconds: 60 })
-    for (const bad of [undefined, '', 'off', '0/60s', '30/0s', '30', '30/60h', '-1/60s']) expect(parseRateLimit(bad)).toBeUndefined()
+    for (const bad of [undefined, '', 'off', '0/60s', '30/0s', '30', '30/60h', '-1/60s'])
+      expect(parseRateLimit(bad)).toBeUndefined()
   })
 
   it('allows `limit` requests per key per period, then says how long to wait', async () => {

@@ -10,17 +10,19 @@ import { gatewayRefusal, type RefusalReply } from './refusal'
  * @example
  * app.use('/api/*', accessControl, createRateLimiting(gatewayRefusal))
  */
-export const createRateLimiting = (reply: RefusalReply): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const limiter = c.var.security.limiter
-  if (!limiter || c.req.method === 'OPTIONS') return next()
-  const ip = c.var.clientIp
-  const key = c.var.caller ?? (ip ? `ip:${ip}` : 'anonymous')
-  const { ok, retryAfterSeconds } = await limiter.limit(key)
-  if (ok) return next()
-  c.header('Retry-After', String(retryAfterSeconds))
-  const message = `rate limit: too many requests from this caller. Retry after ${retryAfterSeconds} s.`
-  return reply(c, { reason: 'rate_limited', status: 429, message, retryAfterSeconds })
-}
+export const createRateLimiting =
+  (reply: RefusalReply): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const limiter = c.var.security.limiter
+    if (!limiter || c.req.method === 'OPTIONS') return next()
+    const ip = c.var.clientIp
+    const key = c.var.caller ?? (ip ? `ip:${ip}` : 'anonymous')
+    const { ok, retryAfterSeconds } = await limiter.limit(key)
+    if (ok) return next()
+    c.header('Retry-After', String(retryAfterSeconds))
+    const message = `rate limit: too many requests from this caller. Retry after ${retryAfterSeconds} s.`
+    return reply(c, { reason: 'rate_limited', status: 429, message, retryAfterSeconds })
+  }
 
 /** Rate limits with the gateway's `{"error":"…"}` replies (the `/api/*` routes). */
 export const rateLimiting = createRateLimiting(gatewayRefusal)

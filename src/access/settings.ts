@@ -47,10 +47,10 @@ export function readSecurity(env: Bindings): SecuritySettings {
   const limiter = off
     ? undefined
     : isRateLimitBinding(env.RATE_LIMITER)
-    ? bindingRateLimiter(env.RATE_LIMITER, spec?.periodSeconds)
-    : spec
-      ? createMemoryRateLimiter(spec)
-      : undefined
+      ? bindingRateLimiter(env.RATE_LIMITER, spec?.periodSeconds)
+      : spec
+        ? createMemoryRateLimiter(spec)
+        : undefined
   const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '')
   const settings: SecuritySettings = {
     access: tokens.length > 0 || signingSecret ? 'token' : 'open',

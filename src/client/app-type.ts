@@ -16,23 +16,45 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
 import { streamDelete, streamGet } from '../routes/streams'
-import { AskResponseSchema, ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, HealthSchema } from '../schemas'
+import {
+  AskResponseSchema,
+  ChatQuerySchema,
+  ChatRequestSchema,
+  DemoQuerySchema,
+  ErrorSchema,
+  HealthSchema,
+} from '../schemas'
 
-const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
+const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+})
 const sse = { content: { 'text/event-stream': { schema: z.string() } }, description: 'Server-Sent Events' }
 const badRequest = jsonOf(ErrorSchema, 'Invalid input')
-const resumedNothing = { description: 'A Last-Event-ID whose stream finished, is unknown or expired: nothing is started.' }
+const resumedNothing = {
+  description: 'A Last-Event-ID whose stream finished, is unknown or expired: nothing is started.',
+}
 const chatBody = { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } }
 
 export const contractRoutes = {
-  chatPost: createRoute({ method: 'post', path: '/api/stream/chat', request: chatBody, responses: { 200: sse, 204: resumedNothing, 400: badRequest } }),
+  chatPost: createRoute({
+    method: 'post',
+    path: '/api/stream/chat',
+    request: chatBody,
+    responses: { 200: sse, 204: resumedNothing, 400: badRequest },
+  }),
   chatGet: createRoute({
     method: 'get',
     path: '/api/stream/chat-get',
     request: { query: ChatQuerySchema },
     responses: { 200: sse, 204: resumedNothing, 400: badRequest },
   }),
-  demo: createRoute({ method: 'get', path: '/api/stream/sse', request: { query: DemoQuerySchema }, responses: { 200: sse, 400: badRequest } }),
+  demo: createRoute({
+    method: 'get',
+    path: '/api/stream/sse',
+    request: { query: DemoQuerySchema },
+    responses: { 200: sse, 400: badRequest },
+  }),
   ask: createRoute({
     method: 'post',
     path: '/api/flows/ask',
@@ -46,7 +68,11 @@ export const contractRoutes = {
       504: jsonOf(ErrorSchema, 'Timed out'),
     },
   }),
-  health: createRoute({ method: 'get', path: '/health', responses: { 200: jsonOf(HealthSchema, 'The gateway is up') } }),
+  health: createRoute({
+    method: 'get',
+    path: '/health',
+    responses: { 200: jsonOf(HealthSchema, 'The gateway is up') },
+  }),
   // The resume routes are the app's own definitions (src/routes/streams.ts).
   streamGet,
   streamDelete,

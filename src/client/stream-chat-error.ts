@@ -60,6 +60,11 @@ export async function httpError(response: Response): Promise<StreamChatError> {
   }
   const message = typeof body?.error === 'string' ? body.error : text.slice(0, 300) || response.statusText
   const issues = Array.isArray(body?.issues) ? (body.issues as StreamChatIssue[]) : undefined
-  const requestId = typeof body?.request_id === 'string' ? body.request_id : response.headers.get('x-request-id') ?? undefined
-  return new StreamChatError('http', `HTTP ${response.status}: ${message}`, { status: response.status, requestId, issues })
+  const requestId =
+    typeof body?.request_id === 'string' ? body.request_id : (response.headers.get('x-request-id') ?? undefined)
+  return new StreamChatError('http', `HTTP ${response.status}: ${message}`, {
+    status: response.status,
+    requestId,
+    issues,
+  })
 }

@@ -105,7 +105,9 @@ function toChatEvents(event: SseEvent, out: StreamChatEvent[]): boolean {
   try {
     message = JSON.parse(event.data) as typeof message
   } catch (cause) {
-    throw new StreamChatError('protocol', `the gateway sent data that is not JSON: ${event.data.slice(0, 200)}`, { cause })
+    throw new StreamChatError('protocol', `the gateway sent data that is not JSON: ${event.data.slice(0, 200)}`, {
+      cause,
+    })
   }
   if (message.error !== undefined && message.error !== null && message.error !== false) {
     const text = typeof message.error === 'string' ? message.error : JSON.stringify(message.error)
@@ -121,7 +123,10 @@ function toChatEvents(event: SseEvent, out: StreamChatEvent[]): boolean {
   return true
 }
 
-export async function* streamChat(input: ChatInput, options: StreamChatOptions): AsyncGenerator<StreamChatEvent, void, undefined> {
+export async function* streamChat(
+  input: ChatInput,
+  options: StreamChatOptions,
+): AsyncGenerator<StreamChatEvent, void, undefined> {
   const doFetch = options.fetch ?? fetch
   const { signal } = options
   const url = endpoint(options.baseUrl, 'api/stream/chat')
@@ -133,22 +138,34 @@ export async function* streamChat(input: ChatInput, options: StreamChatOptions):
 
   for (;;) {
     let failure: unknown
-    const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
+    const headers: Record<string, string> = {
+      ...options.headers,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    }
     if (lastEventId) headers['last-event-id'] = lastEventId
-    const response = await doFetch(url, { method: 'POST', headers, body, signal, cache: 'no-store' }).catch((error: unknown) => {
-      failure = error
-      return undefined
-    })
+    const response = await doFetch(url, { method: 'POST', headers, body, signal, cache: 'no-store' }).catch(
+      (error: unknown) => {
+        failure = error
+        return undefined
+      },
+    )
 
     if (response && response.status === 204) {
-      throw new StreamChatError('connection', 'the stream was lost and the gateway has nothing to resume (HTTP 204: finished or expired)')
+      throw new StreamChatError(
+        'connection',
+        'the stream was lost and the gateway has nothing to resume (HTTP 204: finished or expired)',
+      )
     }
     if (response && !response.ok && !(lastEventId && response.status >= 500)) throw await httpError(response)
     if (response?.ok) {
       const type = response.headers.get('content-type') ?? ''
       if (!type.includes('text/event-stream') || !response.body) {
         await response.body?.cancel()
-        throw new StreamChatError('protocol', `expected text/event-stream, got ${type || 'no content type'} (HTTP ${response.status})`)
+        throw new StreamChatError(
+          'protocol',
+          `expected text/event-stream, got ${type || 'no content type'} (HTTP ${response.status})`,
+        )
       }
       options.onOpen?.({ streamId: response.headers.get('x-stream-id'), resumed: lastEventId !== '' })
       const reader = response.body.getReader()

@@ -30,7 +30,14 @@ export async function runAskWorkflow(
     text: (piece) => pieces.push(piece),
     done(result, attempts) {
       const { provider, model, finishReason, usage } = result
-      answer = { response: pieces.join(''), provider, model, finish_reason: finishReason, ...(usage ? { usage } : {}), attempts }
+      answer = {
+        response: pieces.join(''),
+        provider,
+        model,
+        finish_reason: finishReason,
+        ...(usage ? { usage } : {}),
+        attempts,
+      }
     },
     fail: (error) => (failure = { error }),
   })

@@ -1,5 +1,11 @@
 import type { ModelTarget, ProviderName } from '../env'
-import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError, truncatedError } from '../providers/errors'
+import {
+  ProviderError,
+  firstTextTimeoutError,
+  idleTimeoutError,
+  maxDurationError,
+  truncatedError,
+} from '../providers/errors'
 import type { AnswerDecoder, StreamResult } from '../providers/types'
 import type { AttemptRecord, GenerationListener, GenerationPlan } from './generation-types'
 import { retryDelay, canFallBack } from './retry-policy'
@@ -245,7 +251,8 @@ export class Generation {
     if (now - this.startedAt >= maxDurationMs) this.expire(maxDurationError(provider, maxDurationMs))
     else if (this.pieces === 0 && now - this.attemptStartedAt >= firstTextTimeoutMs) {
       this.expire(firstTextTimeoutError(provider, firstTextTimeoutMs))
-    } else if (this.pieces > 0 && now - this.lastTextAt >= idleTimeoutMs) this.expire(idleTimeoutError(provider, idleTimeoutMs))
+    } else if (this.pieces > 0 && now - this.lastTextAt >= idleTimeoutMs)
+      this.expire(idleTimeoutError(provider, idleTimeoutMs))
   }
 
   /** Ends the current attempt with a timeout; the pending read fails with it and {@link failed} decides. */

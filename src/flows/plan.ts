@@ -18,7 +18,10 @@ export interface PlanInput {
  * planFor(config, providers, { provider: 'gemini', request: { prompt: 'Hi' } })
  */
 export function planFor(config: GatewayConfig, providers: ProviderRegistry, input: PlanInput): GenerationPlan {
-  const requested: ModelTarget = { provider: input.provider, model: input.request.model ?? providers[input.provider].defaultModel }
+  const requested: ModelTarget = {
+    provider: input.provider,
+    model: input.request.model ?? providers[input.provider].defaultModel,
+  }
   const targets = [requested]
   if (input.fallback !== false) {
     for (const target of config.fallback) {

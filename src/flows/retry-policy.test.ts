@@ -15,7 +15,15 @@ const status = (code: number, retryAfterMs?: number) => upstreamStatusError('ope
 
 describe('retry policy', () => {
   it('retries 429, 5xx, network failures, early closes and first-text timeouts; nothing else', () => {
-    for (const error of [status(429), status(500), status(502), status(503), networkError('gemini', 'x'), truncatedError('gemini'), firstTextTimeoutError('gemini', 1)]) {
+    for (const error of [
+      status(429),
+      status(500),
+      status(502),
+      status(503),
+      networkError('gemini', 'x'),
+      truncatedError('gemini'),
+      firstTextTimeoutError('gemini', 1),
+    ]) {
       expect(isRetryable(error), error.message).toBe(true)
     }
     for (const error of [
@@ -56,10 +64,24 @@ describe('retry policy', () => {
   })
 
   it('falls back after any provider failure but a block, a 400 and the total time limit', () => {
-    for (const error of [status(401), status(403), status(404), status(429), status(503), missingKeyError('gemini'), networkError('openai', 'x'), firstTextTimeoutError('openai', 1)]) {
+    for (const error of [
+      status(401),
+      status(403),
+      status(404),
+      status(429),
+      status(503),
+      missingKeyError('gemini'),
+      networkError('openai', 'x'),
+      firstTextTimeoutError('openai', 1),
+    ]) {
       expect(canFallBack(error), error.message).toBe(true)
     }
-    for (const error of [status(400), new ProviderError('gemini', 'blocked', 'x'), maxDurationError('gemini', 1), new Error('internal')]) {
+    for (const error of [
+      status(400),
+      new ProviderError('gemini', 'blocked', 'x'),
+      maxDurationError('gemini', 1),
+      new Error('internal'),
+    ]) {
       expect(canFallBack(error), String(error)).toBe(false)
     }
   })

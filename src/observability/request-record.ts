@@ -73,7 +73,12 @@ export class RequestRecord {
 
   /** The record so far, as JSON, for {@link RequestRecord}'s second constructor argument elsewhere. */
   snapshot(): RecordSnapshot {
-    return { requestId: this.requestId, method: this.init.method, fields: { ...this.fields }, startedAt: this.startedAt }
+    return {
+      requestId: this.requestId,
+      method: this.init.method,
+      fields: { ...this.fields },
+      startedAt: this.startedAt,
+    }
   }
 
   /** Sets log fields: route, caller, ip, provider, model, finish_reason, usage… */
@@ -119,7 +124,12 @@ export class RequestRecord {
       ...(typeof status === 'number' ? { status } : {}),
       message: scrubPaths(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
       ...(cause !== undefined
-        ? { cause: scrubPaths(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)).slice(0, MAX_CAUSE) }
+        ? {
+            cause: scrubPaths(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)).slice(
+              0,
+              MAX_CAUSE,
+            ),
+          }
         : {}),
     }
     return this.mask(publicMessage)

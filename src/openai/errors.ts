@@ -121,11 +121,17 @@ export function errorFrame(message: string, code: string, requestId?: string): U
 export async function withRequestId(response: Response, requestId: string): Promise<Response> {
   if (response.status < 400 || !response.headers.get('content-type')?.startsWith('application/json')) return response
   const body = (await response.json()) as Record<string, unknown>
-  return new Response(JSON.stringify({ ...body, request_id: requestId }), { status: response.status, headers: response.headers })
+  return new Response(JSON.stringify({ ...body, request_id: requestId }), {
+    status: response.status,
+    headers: response.headers,
+  })
 }
 
 /** The public message and code for any failure while streaming. */
 export function describeFailure(error: unknown): { message: string; code: string } {
   if (error instanceof ProviderError) return { message: error.message, code: error.kind }
-  return { message: 'gateway: internal error while streaming the answer. Retry; if it persists, check the gateway logs.', code: 'internal' }
+  return {
+    message: 'gateway: internal error while streaming the answer. Retry; if it persists, check the gateway logs.',
+    code: 'internal',
+  }
 }

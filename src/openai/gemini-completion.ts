@@ -15,7 +15,11 @@ export function toChatCompletion(response: GenerateContentResponse, model: strin
   const blocked = response.promptFeedback?.blockReason !== undefined
   const rawFinish = response.candidates?.[0]?.finishReason
   if (!blocked && !rawFinish) {
-    throw new ProviderError('gemini', 'malformed', 'gemini: the provider sent an answer without a finish reason. Retry.')
+    throw new ProviderError(
+      'gemini',
+      'malformed',
+      'gemini: the provider sent an answer without a finish reason. Retry.',
+    )
   }
   const { text, calls } = readParts(response)
   const finish = blocked ? 'content_filter' : finishReason(rawFinish ?? 'STOP', calls.length > 0)

@@ -43,7 +43,10 @@ function partOf(part: unknown, at: string, issues: ParamIssue[]): Part | undefin
   if (part.type === 'image_url' && isObject(part.image_url) && typeof part.image_url.url === 'string') {
     const inline = dataUrlPart(part.image_url.url)
     if (inline) return inline
-    issues.push({ param: `${at}.image_url.url`, message: 'unsupported for Gemini: send the image inline as a data: URL (base64)' })
+    issues.push({
+      param: `${at}.image_url.url`,
+      message: 'unsupported for Gemini: send the image inline as a data: URL (base64)',
+    })
     return undefined
   }
   if (part.type === 'input_audio' && isObject(part.input_audio) && typeof part.input_audio.data === 'string') {
@@ -89,13 +92,23 @@ function callParts(calls: unknown, at: string, names: Map<string, string>, issue
   const parts: Part[] = []
   calls.forEach((call, index) => {
     const where = `${at}[${index}]`
-    if (!isObject(call) || call.type !== 'function' || !isObject(call.function) || typeof call.function.name !== 'string') {
-      issues.push({ param: where, message: 'must be a function tool call {"id","type":"function","function":{"name","arguments"}}' })
+    if (
+      !isObject(call) ||
+      call.type !== 'function' ||
+      !isObject(call.function) ||
+      typeof call.function.name !== 'string'
+    ) {
+      issues.push({
+        param: where,
+        message: 'must be a function tool call {"id","type":"function","function":{"name","arguments"}}',
+      })
       return
     }
     let args: unknown = {}
     try {
-      args = JSON.parse(typeof call.function.arguments === 'string' && call.function.arguments !== '' ? call.function.arguments : '{}')
+      args = JSON.parse(
+        typeof call.function.arguments === 'string' && call.function.arguments !== '' ? call.function.arguments : '{}',
+      )
     } catch {
       args = undefined
     }
@@ -106,7 +119,10 @@ function callParts(calls: unknown, at: string, names: Map<string, string>, issue
     const id = typeof call.id === 'string' ? call.id : ''
     names.set(id, call.function.name)
     const signature = signatureOf(id)
-    parts.push({ functionCall: { name: call.function.name, args }, ...(signature ? { thoughtSignature: signature } : {}) })
+    parts.push({
+      functionCall: { name: call.function.name, args },
+      ...(signature ? { thoughtSignature: signature } : {}),
+    })
   })
   return parts
 }
@@ -154,7 +170,8 @@ export function toGeminiContents(messages: unknown): GeminiContents {
         return
       case 'assistant': {
         const parts = [...content, ...callParts(message.tool_calls, `${at}.tool_calls`, names, issues)]
-        if (message.function_call != null) issues.push({ param: `${at}.function_call`, message: 'unsupported (deprecated): use tool_calls' })
+        if (message.function_call != null)
+          issues.push({ param: `${at}.function_call`, message: 'unsupported (deprecated): use tool_calls' })
         if (message.audio != null) issues.push({ param: `${at}.audio`, message: 'unsupported for Gemini' })
         if (parts.length > 0) add('model', parts)
         return
@@ -163,7 +180,10 @@ export function toGeminiContents(messages: unknown): GeminiContents {
         const id = typeof message.tool_call_id === 'string' ? message.tool_call_id : ''
         const name = names.get(id)
         if (name === undefined) {
-          issues.push({ param: `${at}.tool_call_id`, message: 'must be the id of a tool call in an earlier assistant message' })
+          issues.push({
+            param: `${at}.tool_call_id`,
+            message: 'must be the id of a tool call in an earlier assistant message',
+          })
           return
         }
         add('user', [{ functionResponse: { name, response: toolResult(content) } }])

@@ -21,11 +21,32 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 
 /** Handled elsewhere (messages, tools) or here. */
 const MAPPED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'tools', 'tool_choice', 'temperature', 'top_p', 'max_tokens',
-  'max_completion_tokens', 'stop', 'seed', 'presence_penalty', 'frequency_penalty', 'response_format', 'reasoning_effort',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'response_format',
+  'reasoning_effort',
 ])
 /** Accepted without effect: they identify the caller or steer OpenAI's caching, never the answer. */
-const NO_EFFECT = new Set(['user', 'safety_identifier', 'metadata', 'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options'])
+const NO_EFFECT = new Set([
+  'user',
+  'safety_identifier',
+  'metadata',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'prompt_cache_options',
+])
 
 /** Parameters Gemini cannot honour, unless they hold the value that changes nothing. */
 const UNSUPPORTED: Record<string, { ok: (value: unknown) => boolean; why: string }> = {
@@ -34,7 +55,10 @@ const UNSUPPORTED: Record<string, { ok: (value: unknown) => boolean; why: string
   top_logprobs: { ok: (value) => value === 0, why: 'Gemini log probabilities are not translated' },
   logit_bias: { ok: (value) => isObject(value) && Object.keys(value).length === 0, why: 'Gemini has no logit bias' },
   parallel_tool_calls: { ok: (value) => value === true, why: 'Gemini may always call several functions at once' },
-  modalities: { ok: (value) => Array.isArray(value) && value.every((item) => item === 'text'), why: 'only text output' },
+  modalities: {
+    ok: (value) => Array.isArray(value) && value.every((item) => item === 'text'),
+    why: 'only text output',
+  },
   audio: { ok: () => false, why: 'only text output' },
   prediction: { ok: () => false, why: 'Gemini has no predicted outputs' },
   web_search_options: { ok: () => false, why: 'Gemini web search is not translated' },
@@ -47,15 +71,42 @@ const UNSUPPORTED: Record<string, { ok: (value: unknown) => boolean; why: string
 }
 
 /** reasoning_effort for Gemini 2.5 (thinking budget in tokens) and Gemini 3 (thinking level). */
-const BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768, max: 32768 }
+const BUDGETS: Record<string, number> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
+  max: 32768,
+}
 const LEVELS: Record<string, `${ThinkingLevel}`> = {
-  none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH', max: 'HIGH',
+  none: 'MINIMAL',
+  minimal: 'MINIMAL',
+  low: 'LOW',
+  medium: 'MEDIUM',
+  high: 'HIGH',
+  xhigh: 'HIGH',
+  max: 'HIGH',
 }
 
-function number(body: Json, key: string, issues: ParamIssue[], min: number, max: number, integer = false): number | undefined {
+function number(
+  body: Json,
+  key: string,
+  issues: ParamIssue[],
+  min: number,
+  max: number,
+  integer = false,
+): number | undefined {
   const value = body[key]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
     issues.push({ param: key, message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}` })
     return undefined
   }
@@ -82,7 +133,10 @@ function responseFormat(format: unknown, config: GeminiGenerationConfig, issues:
     if (isObject(format.json_schema.schema)) config.responseJsonSchema = format.json_schema.schema
     return
   }
-  issues.push({ param: 'response_format', message: 'must be {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","json_schema":{…}}' })
+  issues.push({
+    param: 'response_format',
+    message: 'must be {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","json_schema":{…}}',
+  })
 }
 
 function thinking(effort: unknown, model: string, issues: ParamIssue[]): GeminiGenerationConfig['thinkingConfig'] {
@@ -94,7 +148,10 @@ function thinking(effort: unknown, model: string, issues: ParamIssue[]): GeminiG
   return /^gemini-[3-9]/.test(model) ? { thinkingLevel: LEVELS[effort] } : { thinkingBudget: BUDGETS[effort] }
 }
 
-export function toGenerationConfig(body: Json, model: string): { config: GeminiGenerationConfig; issues: ParamIssue[] } {
+export function toGenerationConfig(
+  body: Json,
+  model: string,
+): { config: GeminiGenerationConfig; issues: ParamIssue[] } {
   const issues: ParamIssue[] = []
   for (const [key, value] of Object.entries(body)) {
     if (value === null || value === undefined || MAPPED.has(key) || NO_EFFECT.has(key)) continue
@@ -105,7 +162,8 @@ export function toGenerationConfig(body: Json, model: string): { config: GeminiG
   const config: GeminiGenerationConfig = {}
   const temperature = number(body, 'temperature', issues, 0, 2)
   const topP = number(body, 'top_p', issues, 0, 1)
-  const maxTokens = number(body, 'max_completion_tokens', issues, 1, 1e9, true) ?? number(body, 'max_tokens', issues, 1, 1e9, true)
+  const maxTokens =
+    number(body, 'max_completion_tokens', issues, 1, 1e9, true) ?? number(body, 'max_tokens', issues, 1, 1e9, true)
   const seed = number(body, 'seed', issues, -(2 ** 31), 2 ** 31 - 1, true)
   const presence = number(body, 'presence_penalty', issues, -2, 2)
   const frequency = number(body, 'frequency_penalty', issues, -2, 2)

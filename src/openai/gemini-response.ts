@@ -16,7 +16,10 @@ import { toolCallId } from './tool-call-id'
 
 export type FinishReason = ChatCompletionChunk.Choice['finish_reason'] & string
 
-export function readParts(response: GenerateContentResponse): { text: string; calls: ChatCompletionMessageFunctionToolCall[] } {
+export function readParts(response: GenerateContentResponse): {
+  text: string
+  calls: ChatCompletionMessageFunctionToolCall[]
+} {
   let text = ''
   const calls: ChatCompletionMessageFunctionToolCall[] = []
   for (const part of response.candidates?.[0]?.content?.parts ?? []) {
@@ -34,7 +37,14 @@ export function readParts(response: GenerateContentResponse): { text: string; ca
 }
 
 const FILTERED = new Set([
-  'SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION',
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
 ])
 
 /**

@@ -35,9 +35,10 @@ function declarations(tools: unknown, issues: ParamIssue[]): FunctionDeclaration
     if (!fn || typeof fn.name !== 'string' || fn.name === '') {
       issues.push({
         param: `tools[${index}]`,
-        message: isObject(tool) && tool.type !== 'function'
-          ? `unsupported tool type for Gemini (${JSON.stringify(tool.type)}): only "function" tools`
-          : 'must be {"type":"function","function":{"name",…}}',
+        message:
+          isObject(tool) && tool.type !== 'function'
+            ? `unsupported tool type for Gemini (${JSON.stringify(tool.type)}): only "function" tools`
+            : 'must be {"type":"function","function":{"name",…}}',
       })
       return
     }
@@ -55,18 +56,33 @@ function namesOf(tools: unknown): string[] | undefined {
   if (!Array.isArray(tools)) return undefined
   const names: string[] = []
   for (const tool of tools) {
-    if (!isObject(tool) || tool.type !== 'function' || !isObject(tool.function) || typeof tool.function.name !== 'string') return undefined
+    if (
+      !isObject(tool) ||
+      tool.type !== 'function' ||
+      !isObject(tool.function) ||
+      typeof tool.function.name !== 'string'
+    )
+      return undefined
     names.push(tool.function.name)
   }
   return names
 }
 
-function callingConfig(choice: unknown, declared: FunctionDeclaration[], issues: ParamIssue[]): GeminiToolConfig | undefined {
+function callingConfig(
+  choice: unknown,
+  declared: FunctionDeclaration[],
+  issues: ParamIssue[],
+): GeminiToolConfig | undefined {
   if (choice === undefined || choice === null) return undefined
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } }
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } }
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } }
-  if (isObject(choice) && choice.type === 'function' && isObject(choice.function) && typeof choice.function.name === 'string') {
+  if (
+    isObject(choice) &&
+    choice.type === 'function' &&
+    isObject(choice.function) &&
+    typeof choice.function.name === 'string'
+  ) {
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } }
   }
   if (isObject(choice) && choice.type === 'allowed_tools' && isObject(choice.allowed_tools)) {
@@ -83,7 +99,8 @@ function callingConfig(choice: unknown, declared: FunctionDeclaration[], issues:
   }
   issues.push({
     param: 'tool_choice',
-    message: 'must be "none", "auto", "required", a function {"type":"function","function":{"name"}} or allowed_tools of functions',
+    message:
+      'must be "none", "auto", "required", a function {"type":"function","function":{"name"}} or allowed_tools of functions',
   })
   return undefined
 }

@@ -5,7 +5,13 @@ import type { FetchFunction } from '../providers/types'
 import { chatCompletions } from './chat-completions'
 import { openAIError, withRequestId } from './errors'
 import { listModels } from './models'
-import { CHUNKS_DESCRIPTION, ChatCompletionRequestSchema, ChatCompletionSchema, ModelListSchema, OpenAIErrorSchema } from './schemas'
+import {
+  CHUNKS_DESCRIPTION,
+  ChatCompletionRequestSchema,
+  ChatCompletionSchema,
+  ModelListSchema,
+  OpenAIErrorSchema,
+} from './schemas'
 
 /**
  * Registers `POST /v1/chat/completions` and `GET /v1/models`, and describes them in the OpenAPI
@@ -16,7 +22,10 @@ import { CHUNKS_DESCRIPTION, ChatCompletionRequestSchema, ChatCompletionSchema, 
  * registerOpenAIRoutes(app, { fetch: options.fetch })
  */
 
-const errorResponse = (description: string) => ({ content: { 'application/json': { schema: OpenAIErrorSchema } }, description })
+const errorResponse = (description: string) => ({
+  content: { 'application/json': { schema: OpenAIErrorSchema } },
+  description,
+})
 
 const completions = createRoute({
   method: 'post',
@@ -28,15 +37,25 @@ const completions = createRoute({
     200: {
       content: {
         'application/json': { schema: ChatCompletionSchema },
-        'text/event-stream': { schema: z.string().openapi({ example: 'data: {"id":"chatcmpl-…","object":"chat.completion.chunk",…}\n\ndata: [DONE]\n\n' }) },
+        'text/event-stream': {
+          schema: z
+            .string()
+            .openapi({ example: 'data: {"id":"chatcmpl-…","object":"chat.completion.chunk",…}\n\ndata: [DONE]\n\n' }),
+        },
       },
       description: CHUNKS_DESCRIPTION,
     },
-    400: errorResponse('A parameter is invalid, Gemini cannot honour it, or the gateway\'s policy refuses it (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS); `param` and the message name it.'),
-    401: errorResponse('No access token, or not a valid one (`missing_api_key`, `invalid_api_key`), when access control is on.'),
+    400: errorResponse(
+      "A parameter is invalid, Gemini cannot honour it, or the gateway's policy refuses it (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS); `param` and the message name it.",
+    ),
+    401: errorResponse(
+      'No access token, or not a valid one (`missing_api_key`, `invalid_api_key`), when access control is on.',
+    ),
     404: errorResponse('Unknown model (`model_not_found`).'),
-    429: errorResponse('Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider\'s own 429.'),
-    502: errorResponse('The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).'),
+    429: errorResponse("Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider's own 429."),
+    502: errorResponse(
+      'The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).',
+    ),
   },
 })
 
@@ -62,13 +81,21 @@ async function completionsReply(request: Request, vars: AppEnv['Variables'], fet
   try {
     body = await request.json()
   } catch {
-    return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', { code: 'invalid_json' })
+    return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', {
+      code: 'invalid_json',
+    })
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
   }
   const { config, record, security } = vars
-  return chatCompletions(body as Record<string, unknown>, { config, policy: security.policy, record, fetch, signal: request.signal })
+  return chatCompletions(body as Record<string, unknown>, {
+    config,
+    policy: security.policy,
+    record,
+    fetch,
+    signal: request.signal,
+  })
 }
 
 export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRouteOptions = {}): void {
@@ -81,7 +108,10 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>, options: OpenAIRo
         maxSize: c.var.config.maxBodyBytes,
         onError: () =>
           withRequestId(
-            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, { code: 'request_too_large', retry: false }),
+            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, {
+              code: 'request_too_large',
+              retry: false,
+            }),
             c.var.record.requestId,
           ),
       })(c, next),

@@ -10,7 +10,15 @@ const message = z
   .object({
     role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
     content: z.union([z.string(), z.array(z.object({ type: z.string() }).loose()), z.null()]).optional(),
-    tool_calls: z.array(z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) })).optional(),
+    tool_calls: z
+      .array(
+        z.object({
+          id: z.string(),
+          type: z.literal('function'),
+          function: z.object({ name: z.string(), arguments: z.string() }),
+        }),
+      )
+      .optional(),
     tool_call_id: z.string().optional(),
   })
   .loose()
@@ -18,7 +26,8 @@ const message = z
 export const ChatCompletionRequestSchema = z
   .object({
     model: z.string().openapi({
-      description: 'gpt-…, o1/o3/o4…, chatgpt-… → OpenAI; gemini-… → Gemini; or explicitly openai/<model>, gemini/<model>.',
+      description:
+        'gpt-…, o1/o3/o4…, chatgpt-… → OpenAI; gemini-… → Gemini; or explicitly openai/<model>, gemini/<model>.',
       example: 'gemini-2.5-flash',
     }),
     messages: z.array(message).min(1),
@@ -32,9 +41,14 @@ export const ChatCompletionRequestSchema = z
     seed: z.number().int().optional(),
     presence_penalty: z.number().optional(),
     frequency_penalty: z.number().optional(),
-    response_format: z.object({ type: z.enum(['text', 'json_object', 'json_schema']) }).loose().optional(),
+    response_format: z
+      .object({ type: z.enum(['text', 'json_object', 'json_schema']) })
+      .loose()
+      .optional(),
     reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).optional(),
-    tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() })).optional(),
+    tools: z
+      .array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() }))
+      .optional(),
     tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.string() }).loose()]).optional(),
   })
   .loose()
@@ -49,11 +63,13 @@ export const ChatCompletionSchema = z
     created: z.number().int(),
     model: z.string(),
     choices: z.array(
-      z.object({
-        index: z.number().int(),
-        message: z.object({ role: z.literal('assistant'), content: z.string().nullable() }).loose(),
-        finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']),
-      }).loose(),
+      z
+        .object({
+          index: z.number().int(),
+          message: z.object({ role: z.literal('assistant'), content: z.string().nullable() }).loose(),
+          finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']),
+        })
+        .loose(),
     ),
     usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }).loose(),
   })
@@ -62,7 +78,12 @@ export const ChatCompletionSchema = z
 
 export const OpenAIErrorSchema = z
   .object({
-    error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      param: z.string().nullable(),
+      code: z.string().nullable(),
+    }),
   })
   .openapi('OpenAIError', {
     example: {

@@ -92,7 +92,10 @@ function advice(provider: ProviderName, status: number, message: string): { what
     case 413:
       return { what: 'request too large', todo: 'Send a shorter conversation.' }
     case 429:
-      return { what: 'rate limit or quota exceeded', todo: 'Wait a little and retry, or check the plan and billing of the account.' }
+      return {
+        what: 'rate limit or quota exceeded',
+        todo: 'Wait a little and retry, or check the plan and billing of the account.',
+      }
     case 503:
       return { what: 'service unavailable or overloaded', todo: 'Retry in a few seconds.' }
     default:
@@ -180,7 +183,6 @@ export function maxDurationError(provider: ProviderName, ms: number): ProviderEr
     `${provider}: the answer took longer than ${seconds(ms)} (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.`,
   )
 }
-
 
 export function redirectError(provider: ProviderName, status: number): ProviderError {
   const binding = BASE_URL_BINDINGS[provider]

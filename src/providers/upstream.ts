@@ -51,7 +51,8 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
     await response.body?.cancel()
     throw redirectError(provider, response.status)
   }
-  if (response.ok) throw new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`)
+  if (response.ok)
+    throw new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`)
   const text = await readCapped(response, signal, provider)
   const failure = options.parseFailure(text)
   const retryAfterMs = retryAfterHeader(response.headers) ?? failure.retryAfterMs

@@ -24,7 +24,8 @@ export function planChat(c: Context<AppEnv>, input: ChatRequestBody): Generation
   record.set({ provider, model: input.model ?? config[provider].model })
   record.prompt(input.user_input)
   const denied =
-    checkModel(security.policy, provider, input.model, config[provider].model) ?? checkMaxTokens(security.policy, input.max_tokens)
+    checkModel(security.policy, provider, input.model, config[provider].model) ??
+    checkMaxTokens(security.policy, input.max_tokens)
   if (denied) return badRequest(c, [denied])
   const maxTokens = outputTokens(security.policy, input.max_tokens)
   return planFor(config, c.var.providers, {

@@ -16,11 +16,24 @@ const ask = createRoute({
   request: { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } },
   responses: {
     200: { content: { 'application/json': { schema: AskResponseSchema } }, description: 'The answer.' },
-    400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' },
+    400: {
+      content: { 'application/json': { schema: ErrorSchema } },
+      description: 'Invalid input; the message names the field.',
+    },
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
-    502: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider failed; the message says which and what to do.' },
-    503: { content: { 'application/json': { schema: ErrorSchema } }, description: "The provider's API key is not configured." },
-    504: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A timeout: FIRST_TEXT_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS or MAX_DURATION_MS (the message names it).' },
+    502: {
+      content: { 'application/json': { schema: ErrorSchema } },
+      description: 'The provider failed; the message says which and what to do.',
+    },
+    503: {
+      content: { 'application/json': { schema: ErrorSchema } },
+      description: "The provider's API key is not configured.",
+    },
+    504: {
+      content: { 'application/json': { schema: ErrorSchema } },
+      description:
+        'A timeout: FIRST_TEXT_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS or MAX_DURATION_MS (the message names it).',
+    },
   },
 })
 
@@ -38,7 +51,9 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
     if (plan instanceof Response) return plan as never
     const { record } = c.var
     try {
-      const result = await runAskWorkflow(plan, c.req.raw.signal, (generation) => record.set({ attempts: generation.attempts }))
+      const result = await runAskWorkflow(plan, c.req.raw.signal, (generation) =>
+        record.set({ attempts: generation.attempts }),
+      )
       // The checked model name, masked fields and the record's bytes and usage.
       const { response, ...meta } = result
       const { request_id: _id, ...safe } = record.closing(meta) as typeof meta & { request_id: string }

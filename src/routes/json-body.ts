@@ -14,7 +14,10 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? ''
   if (!JSON_TYPE.test(mediaType)) {
     return badRequest(c, [
-      { field: 'content-type', message: `must be application/json (got ${mediaType ? JSON.stringify(mediaType) : 'none'})` },
+      {
+        field: 'content-type',
+        message: `must be application/json (got ${mediaType ? JSON.stringify(mediaType) : 'none'})`,
+      },
     ])
   }
   const maxSize = c.var.config.maxBodyBytes

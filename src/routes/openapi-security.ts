@@ -10,9 +10,15 @@
 const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } }
 
 const ANSWERS: Record<string, { description: string; content: typeof errorContent }> = {
-  401: { description: 'No valid access token (only when ACCESS_TOKENS or TOKEN_SIGNING_SECRET is set).', content: errorContent },
+  401: {
+    description: 'No valid access token (only when ACCESS_TOKENS or TOKEN_SIGNING_SECRET is set).',
+    content: errorContent,
+  },
   405: { description: 'HEAD is not supported on the API.', content: errorContent },
-  429: { description: 'Too many requests from this caller (rate limit); see the Retry-After header.', content: errorContent },
+  429: {
+    description: 'Too many requests from this caller (rate limit); see the Retry-After header.',
+    content: errorContent,
+  },
 }
 
 const SCHEMES = {
@@ -36,7 +42,10 @@ interface Operation {
 
 export function withAccessDocs<Doc extends object>(doc: Doc): Doc {
   const out = doc as Doc & { paths?: Record<string, Record<string, Operation>>; components?: Record<string, unknown> }
-  out.components = { ...out.components, securitySchemes: { ...(out.components?.securitySchemes as object), ...SCHEMES } }
+  out.components = {
+    ...out.components,
+    securitySchemes: { ...(out.components?.securitySchemes as object), ...SCHEMES },
+  }
   for (const [path, operations] of Object.entries(out.paths ?? {})) {
     if (!path.startsWith('/api/')) continue
     for (const operation of Object.values(operations)) {

@@ -19,7 +19,6 @@ export const CLIENT_CSP = [
   LOCKED,
 ].join('; ')
 
-
 /** Sent with every response (static files included, through static/_headers on Workers). */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
@@ -46,6 +45,7 @@ export const plainStaticPath: MiddlewareHandler<AppEnv> = async (c, next) => {
   } catch {
     return c.notFound()
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in a path are what this refuses
   if (/[\0\\]|\/\.\.?(\/|$)|\/[._]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) return c.notFound()
   return next()
 }

@@ -3,7 +3,14 @@ import type { Context } from 'hono'
 import { answerStream, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
 import type { RequestRecord } from '../observability/request-record'
-import { ChatQuerySchema, ChatRequestSchema, DemoQuerySchema, ErrorSchema, SSE_DESCRIPTION, StreamEventSchema } from '../schemas'
+import {
+  ChatQuerySchema,
+  ChatRequestSchema,
+  DemoQuerySchema,
+  ErrorSchema,
+  SSE_DESCRIPTION,
+  StreamEventSchema,
+} from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
 import { planChat } from './chat-plan'
 import { jsonBody } from './json-body'
@@ -12,9 +19,13 @@ import { resumeFromLastEventId, startResumable } from './streams'
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
 const sseContent = { 'text/event-stream': { schema: StreamEventSchema } }
 const resumedNothing = {
-  description: 'A request with Last-Event-ID whose stream finished (the client has its closing event), is unknown or expired: nothing is started.',
+  description:
+    'A request with Last-Event-ID whose stream finished (the client has its closing event), is unknown or expired: nothing is started.',
 }
-const badRequestResponse = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input; the message names the field.' }
+const badRequestResponse = {
+  content: { 'application/json': { schema: ErrorSchema } },
+  description: 'Invalid input; the message names the field.',
+}
 
 const chatPost = createRoute({
   method: 'post',
@@ -23,7 +34,11 @@ const chatPost = createRoute({
   summary: 'Stream a chat answer (POST, JSON body)',
   middleware: [resumeFromLastEventId, jsonBody] as const,
   request: { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
+  responses: {
+    200: { content: sseContent, description: SSE_DESCRIPTION },
+    204: resumedNothing,
+    400: badRequestResponse,
+  },
 })
 
 const chatGet = createRoute({
@@ -33,7 +48,11 @@ const chatGet = createRoute({
   summary: 'Stream a chat answer (GET, for EventSource)',
   middleware: [resumeFromLastEventId] as const,
   request: { query: ChatQuerySchema },
-  responses: { 200: { content: sseContent, description: SSE_DESCRIPTION }, 204: resumedNothing, 400: badRequestResponse },
+  responses: {
+    200: { content: sseContent, description: SSE_DESCRIPTION },
+    204: resumedNothing,
+    400: badRequestResponse,
+  },
 })
 
 const demo = createRoute({
@@ -80,7 +99,8 @@ function demoStream(
     start(controller) {
       if (options.open) controller.enqueue(OPEN_EVENT)
       let sent = 0
-      if (intervalMs >= options.pingIntervalMs) ping = setInterval(() => controller.enqueue(PING_EVENT), options.pingIntervalMs)
+      if (intervalMs >= options.pingIntervalMs)
+        ping = setInterval(() => controller.enqueue(PING_EVENT), options.pingIntervalMs)
       const next = (): void => {
         sent++
         const event = chunkEvent(`Event ${sent}/${count} at ${new Date().toISOString()}\n`)
@@ -111,7 +131,11 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(demo, (c) => {
     const { count = 5, interval_ms: intervalMs = 500 } = c.req.valid('query')
     return sseResponse(
-      demoStream(count, intervalMs, { pingIntervalMs: c.var.config.pingIntervalMs, open: c.var.flushHeadersEarly, record: c.var.record }),
+      demoStream(count, intervalMs, {
+        pingIntervalMs: c.var.config.pingIntervalMs,
+        open: c.var.flushHeadersEarly,
+        record: c.var.record,
+      }),
     )
   })
 }

@@ -55,13 +55,18 @@ export const resumeFromLastEventId: MiddlewareHandler<AppEnv> = async (c, next) 
 }
 
 const params = z.object({
-  stream_id: z.string().openapi({ param: { name: 'stream_id', in: 'path' }, description: 'The `X-Stream-Id` of the stream.', example: 'x3Q0bC9vZ-1kR2_wT8yNa4Lm' }),
+  stream_id: z.string().openapi({
+    param: { name: 'stream_id', in: 'path' },
+    description: 'The `X-Stream-Id` of the stream.',
+    example: 'x3Q0bC9vZ-1kR2_wT8yNa4Lm',
+  }),
 })
 const resumeQuery = z.object({
-  last_event_id: z
-    .string()
-    .optional()
-    .openapi({ description: 'Resume after this event: its id (`<stream id>:<n>`) or just n. The `Last-Event-ID` header wins. Default: from the first event.', example: '4' }),
+  last_event_id: z.string().optional().openapi({
+    description:
+      'Resume after this event: its id (`<stream id>:<n>`) or just n. The `Last-Event-ID` header wins. Default: from the first event.',
+    example: '4',
+  }),
 })
 const errorContent = { 'application/json': { schema: ErrorSchema } }
 
@@ -75,7 +80,10 @@ export const streamGet = createRoute({
     200: { content: { 'text/event-stream': { schema: z.string() } }, description: SSE_DESCRIPTION },
     204: { description: 'The stream finished and the client already has its closing event.' },
     400: { content: errorContent, description: 'last_event_id is not an event id of this stream.' },
-    404: { content: errorContent, description: 'No such stream (unknown, expired after RESUME_TTL_MS, or RESUMABLE=off).' },
+    404: {
+      content: errorContent,
+      description: 'No such stream (unknown, expired after RESUME_TTL_MS, or RESUMABLE=off).',
+    },
   },
 })
 
@@ -87,7 +95,10 @@ export const streamDelete = createRoute({
   request: { params },
   responses: {
     204: { description: 'Stopped (or it had already finished).' },
-    404: { content: errorContent, description: 'No such stream (unknown, expired after RESUME_TTL_MS, or RESUMABLE=off).' },
+    404: {
+      content: errorContent,
+      description: 'No such stream (unknown, expired after RESUME_TTL_MS, or RESUMABLE=off).',
+    },
   },
 })
 
@@ -107,7 +118,9 @@ export function registerResumeRoutes(app: OpenAPIHono<AppEnv>): void {
     const after = lastEventId ? parseSeq(lastEventId, streamId) : 0
     if (after === undefined) {
       const message = 'must be an event id of this stream (<stream id>:<n>) or a number n'
-      return badRequest(c, [{ field: c.req.header('last-event-id')?.trim() ? 'Last-Event-ID' : 'last_event_id', message }])
+      return badRequest(c, [
+        { field: c.req.header('last-event-id')?.trim() ? 'Last-Event-ID' : 'last_event_id', message },
+      ])
     }
     const response = await host.resume(streamId, after, c.var.config.pingIntervalMs)
     return response.status === 404 ? notFound(c, streamId) : (response as never)

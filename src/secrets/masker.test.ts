@@ -23,7 +23,10 @@ describe('createMasker', () => {
   })
 
   it('maskDeep masks every string of a JSON value, keys included', () => {
-    expect(maskDeep({ a: [KEY, 1, { [KEY]: `x${KEY}` }], b: null }, mask)).toEqual({ a: [REDACTED, 1, { [REDACTED]: `x${REDACTED}` }], b: null })
+    expect(maskDeep({ a: [KEY, 1, { [KEY]: `x${KEY}` }], b: null }, mask)).toEqual({
+      a: [REDACTED, 1, { [REDACTED]: `x${REDACTED}` }],
+      b: null,
+    })
   })
 })
 

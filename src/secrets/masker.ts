@@ -21,7 +21,9 @@ export const noMask: Masker = (text) => text
 
 export function createMasker(secrets: readonly (string | undefined)[]): Masker {
   // Values shorter than 4 characters would mask ordinary words; nobody should use them as secrets.
-  const values = [...new Set(secrets.filter((value): value is string => typeof value === 'string' && value.length >= 4))]
+  const values = [
+    ...new Set(secrets.filter((value): value is string => typeof value === 'string' && value.length >= 4)),
+  ]
   if (values.length === 0) return noMask
   // Every window of a secret, by length: a text position is secret when the window starting there is one.
   const windows = new Map<number, Set<string>>()

@@ -18,10 +18,17 @@ export function createDurableStreams(namespace: DurableStreamNamespace): StreamH
   return {
     start: (start) =>
       stub(start.streamId).fetch(
-        new Request(`${ORIGIN}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(start) }),
+        new Request(`${ORIGIN}/start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(start),
+        }),
       ),
     resume: (streamId, after, pingIntervalMs) =>
-      stub(streamId).fetch(new Request(`${ORIGIN}/resume?stream_id=${streamId}&after=${after}&ping_ms=${pingIntervalMs}`)),
-    cancel: (streamId) => stub(streamId).fetch(new Request(`${ORIGIN}/cancel?stream_id=${streamId}`, { method: 'DELETE' })),
+      stub(streamId).fetch(
+        new Request(`${ORIGIN}/resume?stream_id=${streamId}&after=${after}&ping_ms=${pingIntervalMs}`),
+      ),
+    cancel: (streamId) =>
+      stub(streamId).fetch(new Request(`${ORIGIN}/cancel?stream_id=${streamId}`, { method: 'DELETE' })),
   }
 }

@@ -12,7 +12,11 @@ import type { StreamLog } from './stream-log'
  * @example
  * return listenerResponse(log, 0, { pingIntervalMs: 15_000 })
  */
-export function listenerBody(log: StreamLog, after: number, options: { pingIntervalMs: number }): ReadableStream<Uint8Array> {
+export function listenerBody(
+  log: StreamLog,
+  after: number,
+  options: { pingIntervalMs: number },
+): ReadableStream<Uint8Array> {
   let detach: (() => void) | undefined
   let timer: ReturnType<typeof setInterval> | undefined
   let pending: Uint8Array[] = []

@@ -77,7 +77,12 @@ export class LiveStream {
     if (this.log.finished) return
     const generation = this.generation
     generation.abort(new DOMException('The stream was cancelled', 'AbortError'))
-    const details = { provider: generation.provider, model: generation.model, finish_reason: 'cancelled', attempts: generation.attempts.length }
+    const details = {
+      provider: generation.provider,
+      model: generation.model,
+      finish_reason: 'cancelled',
+      attempts: generation.attempts.length,
+    }
     this.end('cancelled', doneData(this.options.record.closing(details)))
   }
 
@@ -86,7 +91,10 @@ export class LiveStream {
     if (this.log.finished) return
     const generation = this.generation
     generation.abort(new DOMException('No client was connected', 'AbortError'))
-    const grace = this.options.graceMs === 0 ? 'when the client left' : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`
+    const grace =
+      this.options.graceMs === 0
+        ? 'when the client left'
+        : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`
     const message = `${generation.provider}: the answer was stopped ${grace}. Send the request again.`
     this.end('client_left', errorData(message, { request_id: this.options.record.requestId }))
   }

@@ -29,7 +29,9 @@ describe('StreamLog', () => {
     log.finish(doneData({ finish_reason: 'stop' }))
     log.append(chunkData('ignored'))
     const event = (n: number, data: string) => `id: ${ID}:${n}\ndata: ${data}\n\n`
-    const all = [chunkData('a'), chunkData('b'), chunkData('c'), doneData({ finish_reason: 'stop' })].map((data, i) => event(i + 1, data))
+    const all = [chunkData('a'), chunkData('b'), chunkData('c'), doneData({ finish_reason: 'stop' })].map((data, i) =>
+      event(i + 1, data),
+    )
     expect(early.text()).toBe(all.join(''))
     expect(late.text()).toBe(all.slice(1).join(''))
     expect(early.closed && late.closed).toBe(true)

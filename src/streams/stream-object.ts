@@ -67,7 +67,10 @@ export class ResumableStream {
     const providers = providersFor(readConfig(this.env))
     // The starting request's log line is written here, where the answer's figures are known.
     const { mask, logPrompts } = readSecurity(this.env)
-    const record = new RequestRecord({ requestId: start.record.requestId, method: start.record.method, mask, logPrompts }, start.record)
+    const record = new RequestRecord(
+      { requestId: start.record.requestId, method: start.record.method, mask, logPrompts },
+      start.record,
+    )
     const live = new LiveStream(
       { ...start.plan, providers },
       {

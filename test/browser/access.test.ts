@@ -47,7 +47,11 @@ test.describe('test page with access control (bun)', () => {
   test('Stop sends an authorised DELETE: the upstream request is closed', async ({ page }) => {
     await page.goto(`${gw.url}/test_stream.html`)
     await page.getByLabel(/Access token/).fill(TOKEN)
-    await fillForm(page, { provider: 'openai', question: 'Stop me with a token [emu delay=150 sentences=40]', transport: 'eventsource' })
+    await fillForm(page, {
+      provider: 'openai',
+      question: 'Stop me with a token [emu delay=150 sentences=40]',
+      transport: 'eventsource',
+    })
     await clickStream(page)
     await expect.poll(() => answerText(page), { timeout: 15_000 }).not.toBe('')
     await page.getByRole('button', { name: 'Stop' }).click()

@@ -34,7 +34,9 @@ test.beforeAll(async () => {
   })
   site = await startStaticServer({
     handler: await clientBundleHandler(),
-    pages: { '/client.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>client</title>' },
+    pages: {
+      '/client.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>client</title>',
+    },
   })
 })
 
@@ -70,8 +72,22 @@ async function runInPage(page: Page, baseUrl: string, abortAfter = 0): Promise<P
           if (abortAfter && run.events.length === abortAfter) controller.abort(new Error('stopped in the page'))
         }
       } catch (error) {
-        const e = error as { name: string; kind?: string; message: string; status?: number; requestId?: string; issues?: unknown }
-        run.error = { name: e.name, kind: e.kind, message: e.message, status: e.status, requestId: e.requestId, issues: e.issues }
+        const e = error as {
+          name: string
+          kind?: string
+          message: string
+          status?: number
+          requestId?: string
+          issues?: unknown
+        }
+        run.error = {
+          name: e.name,
+          kind: e.kind,
+          message: e.message,
+          status: e.status,
+          requestId: e.requestId,
+          issues: e.issues,
+        }
       }
       return run
     },
@@ -79,7 +95,10 @@ async function runInPage(page: Page, baseUrl: string, abortAfter = 0): Promise<P
   )
 }
 
-test('resumes after two cuts mid-event: the whole answer exactly once, one generation', async ({ page, consoleErrors }) => {
+test('resumes after two cuts mid-event: the whole answer exactly once, one generation', async ({
+  page,
+  consoleErrors,
+}) => {
   script = (_req, res) => void streams.start(res, { chunks: CHUNKS, done: DONE, dropAfter: [1, 2] })
   const before = streams.generations()
   const run = await runInPage(page, api.url)
@@ -105,20 +124,36 @@ test('resumes after two cuts mid-event: the whole answer exactly once, one gener
 test('an error event throws StreamChatError with the message and request_id', async ({ page }) => {
   script = (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', ...RESUMABLE_CORS })
-    res.end(': open\n\ndata: {"chunk":"partial ","done":false}\n\ndata: {"error":"gemini: overloaded. Retry.","done":true,"request_id":"req-9"}\n\n')
+    res.end(
+      ': open\n\ndata: {"chunk":"partial ","done":false}\n\ndata: {"error":"gemini: overloaded. Retry.","done":true,"request_id":"req-9"}\n\n',
+    )
   }
   const run = await runInPage(page, api.url)
   expect(run.events).toEqual([{ type: 'text', text: 'partial ' }])
-  expect(run.error).toMatchObject({ name: 'StreamChatError', kind: 'event', message: 'gemini: overloaded. Retry.', requestId: 'req-9' })
+  expect(run.error).toMatchObject({
+    name: 'StreamChatError',
+    kind: 'event',
+    message: 'gemini: overloaded. Retry.',
+    requestId: 'req-9',
+  })
 })
 
 test('a 400 throws with the issues naming the field', async ({ page }) => {
   script = (_req, res) => {
     res.writeHead(400, { 'content-type': 'application/json', ...RESUMABLE_CORS })
-    res.end(JSON.stringify({ error: 'provider: must be one of "gemini", "openai"', issues: [{ field: 'provider', message: 'must be one of "gemini", "openai"' }] }))
+    res.end(
+      JSON.stringify({
+        error: 'provider: must be one of "gemini", "openai"',
+        issues: [{ field: 'provider', message: 'must be one of "gemini", "openai"' }],
+      }),
+    )
   }
   const run = await runInPage(page, api.url)
-  expect(run.error).toMatchObject({ kind: 'http', status: 400, issues: [{ field: 'provider', message: 'must be one of "gemini", "openai"' }] })
+  expect(run.error).toMatchObject({
+    kind: 'http',
+    status: 400,
+    issues: [{ field: 'provider', message: 'must be one of "gemini", "openai"' }],
+  })
 })
 
 test('AbortSignal stops the stream in the page and the server sees the client leave', async ({ page }) => {

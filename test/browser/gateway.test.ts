@@ -31,7 +31,9 @@ const PROVIDERS = ['gemini', 'openai'] as const
 const TRANSPORTS = ['eventsource', 'fetch'] as const
 
 function runtimes(): Runtime[] {
-  const wanted = process.env.E2E_RUNTIMES?.split(',').map((s) => s.trim()).filter(Boolean) as Runtime[] | undefined
+  const wanted = process.env.E2E_RUNTIMES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as Runtime[] | undefined
   const available = availableRuntimes()
   if (!wanted) return available.length ? available : ['workers']
   return wanted
@@ -58,7 +60,10 @@ for (const runtime of runtimes()) {
       gw = await startGateway({ runtime, upstreamUrl: emu.url })
       other = await startStaticServer({
         handler: await clientBundleHandler(),
-        pages: { '/snippet.html': snippetPage(gw.url), '/client.html': '<!doctype html><meta charset="utf-8"><title>client</title>' },
+        pages: {
+          '/snippet.html': snippetPage(gw.url),
+          '/client.html': '<!doctype html><meta charset="utf-8"><title>client</title>',
+        },
       })
     })
 
@@ -77,7 +82,10 @@ for (const runtime of runtimes()) {
       return `state=${await page.getAttribute('#state', 'data-state')} error=${await errorText(page)}\n--- gateway output ---\n${gw.output().slice(-2000)}`
     }
 
-    test('the gateway serves the page (and / redirects to it); /health fills the defaults', async ({ page, consoleErrors }, testInfo) => {
+    test('the gateway serves the page (and / redirects to it); /health fills the defaults', async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       const root = await fetch(`${gw.url}/`, { redirect: 'manual' })
       await root.arrayBuffer()
       expect([301, 302, 303, 307, 308].includes(root.status), `GET / answers ${root.status}`).toBeTruthy()
@@ -90,17 +98,24 @@ for (const runtime of runtimes()) {
         const res = await fetch(`${gw.url}${path}`)
         await res.arrayBuffer()
         expect(res.status, path).toBe(200)
-        expect((res.headers.get('content-type') ?? '').includes(type), `${path}: ${res.headers.get('content-type')}`).toBeTruthy()
+        expect(
+          (res.headers.get('content-type') ?? '').includes(type),
+          `${path}: ${res.headers.get('content-type')}`,
+        ).toBeTruthy()
       }
 
       const health = (await (await fetch(`${gw.url}/health`)).json()) as {
         default_provider?: string
         providers?: Record<string, { model?: string }>
       }
-            await page.goto(`${gw.url}/`)
+      await page.goto(`${gw.url}/`)
       expect(new URL(page.url()).pathname).toBe('/test_stream.html')
       expect(await page.inputValue('#server-url')).toBe(gw.url)
-      await until(async () => (await page.textContent('#health-status'))?.startsWith('Gateway:'), 5000, 'the health line')
+      await until(
+        async () => (await page.textContent('#health-status'))?.startsWith('Gateway:'),
+        5000,
+        'the health line',
+      )
       if (health.default_provider) expect(await page.inputValue('#provider')).toBe(health.default_provider)
       const model = health.providers?.[await page.inputValue('#provider')]?.model
       if (model) expect(await page.getAttribute('#model', 'placeholder')).toBe(`default: ${model}`)
@@ -109,7 +124,10 @@ for (const runtime of runtimes()) {
 
     for (const provider of PROVIDERS) {
       for (const transport of TRANSPORTS) {
-        test(`${provider} × ${transport}: partial renders while streaming, then the emulator's exact answer`, async ({ page, consoleErrors }, testInfo) => {
+        test(`${provider} × ${transport}: partial renders while streaming, then the emulator's exact answer`, async ({
+          page,
+          consoleErrors,
+        }, testInfo) => {
           const prompt = `Xin chào ${provider} ${transport}! 你好 🚀 [emu delay=25]`
           const expected = expectedAnswer(prompt, { provider })
           emu.clearRequests()
@@ -121,9 +139,14 @@ for (const runtime of runtimes()) {
           expect(await answerText(page)).toBe(expected)
 
           const samples = await answerSamples(page)
-          const partial = new Set(samples.map((s) => s.text).filter((t) => t.length > 0 && t !== expected && expected.startsWith(t)))
+          const partial = new Set(
+            samples.map((s) => s.text).filter((t) => t.length > 0 && t !== expected && expected.startsWith(t)),
+          )
           expect(partial.size >= 2, `at least two partial renders before done; samples: ${samples.length}`).toBeTruthy()
-          expect(samples.some((s) => s.state === 'streaming'), 'text shown while the state is "streaming"').toBeTruthy()
+          expect(
+            samples.some((s) => s.state === 'streaming'),
+            'text shown while the state is "streaming"',
+          ).toBeTruthy()
 
           const chunks = Number(await page.textContent('#stat-chunks'))
           expect(chunks >= 2, `chunks ${chunks}`).toBeTruthy()
@@ -145,7 +168,10 @@ for (const runtime of runtimes()) {
 
     for (const transport of TRANSPORTS) {
       const provider = transport === 'eventsource' ? 'gemini' : 'openai'
-      test(`${transport}: Stop aborts, shows "stopped", and the emulator sees the client leave (${provider})`, async ({ page, consoleErrors }, testInfo) => {
+      test(`${transport}: Stop aborts, shows "stopped", and the emulator sees the client leave (${provider})`, async ({
+        page,
+        consoleErrors,
+      }, testInfo) => {
         emu.clearRequests()
         await openPage(page)
         await fillForm(page, { provider, question: `Stop me (${transport}) [emu delay=150 sentences=40]`, transport })
@@ -166,7 +192,10 @@ for (const runtime of runtimes()) {
     }
 
     for (const transport of TRANSPORTS) {
-      test(`${transport}: an upstream error (emulator fault=429) is shown plainly`, async ({ page, consoleErrors }, testInfo) => {
+      test(`${transport}: an upstream error (emulator fault=429) is shown plainly`, async ({
+        page,
+        consoleErrors,
+      }, testInfo) => {
         await openPage(page)
         await fillForm(page, { provider: 'openai', question: 'Rate limit me [emu fault=429]', transport })
         await clickStream(page)
@@ -178,7 +207,10 @@ for (const runtime of runtimes()) {
         await screenshot(page, `gateway-${runtime}-upstream-error-${transport}`, testInfo)
       })
 
-      test(`${transport}: a stream that breaks mid-way keeps the partial text and shows an error`, async ({ page, consoleErrors }, testInfo) => {
+      test(`${transport}: a stream that breaks mid-way keeps the partial text and shows an error`, async ({
+        page,
+        consoleErrors,
+      }, testInfo) => {
         const prompt = `Break mid-way [emu fault=drop after=3 delay=20]`
         await openPage(page)
         await fillForm(page, { provider: 'gemini', question: prompt, transport })
@@ -214,9 +246,12 @@ for (const runtime of runtimes()) {
       expect(text).toMatch(/temperature/)
     })
 
-    test("the old guide's EventSource snippet works from another origin (CORS)", async ({ page, consoleErrors }, testInfo) => {
+    test("the old guide's EventSource snippet works from another origin (CORS)", async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       emu.clearRequests()
-            const logs: string[] = []
+      const logs: string[] = []
       const errors: string[] = []
       page.on('console', (msg) => (msg.type() === 'error' ? errors : logs).push(msg.text()))
       expect(new URL(other.url).origin).not.toBe(new URL(gw.url).origin)
@@ -229,8 +264,11 @@ for (const runtime of runtimes()) {
       expect(emu.requests().length, 'one upstream request: the snippet closed its EventSource').toBe(1)
     })
 
-    test('the page served from another origin streams with both transports (CORS)', async ({ page, consoleErrors }, testInfo) => {
-            await page.goto(`${other.url}/test_stream.html?server=${encodeURIComponent(gw.url)}`)
+    test('the page served from another origin streams with both transports (CORS)', async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
+      await page.goto(`${other.url}/test_stream.html?server=${encodeURIComponent(gw.url)}`)
       expect(await page.inputValue('#server-url')).toBe(gw.url)
       for (const transport of TRANSPORTS) {
         const prompt = `Cross-origin ${transport} [emu delay=5]`
@@ -243,7 +281,9 @@ for (const runtime of runtimes()) {
     })
 
     for (const transport of TRANSPORTS) {
-      test(`${transport}: system, temperature, max_tokens and the conversation reach the provider (openai)`, async ({ page }) => {
+      test(`${transport}: system, temperature, max_tokens and the conversation reach the provider (openai)`, async ({
+        page,
+      }) => {
         emu.clearRequests()
         await openPage(page)
         const first = `First turn ${transport} [emu delay=1]`
@@ -260,7 +300,9 @@ for (const runtime of runtimes()) {
         await clickStream(page)
         expect(await waitForFinal(page), await failureDetails(page)).toBe('done')
         expect(await answerText(page)).toBe(expectedAnswer(second, { provider: 'openai' }))
-        const bodies = emu.requests().map((r) => r.body as { messages: unknown; temperature?: number; max_completion_tokens?: number })
+        const bodies = emu
+          .requests()
+          .map((r) => r.body as { messages: unknown; temperature?: number; max_completion_tokens?: number })
         expect(bodies).toHaveLength(2)
         expect(bodies[0]).toMatchObject({ temperature: 0.5, max_completion_tokens: 300 })
         expect(bodies[1]!.messages).toEqual([
@@ -272,18 +314,25 @@ for (const runtime of runtimes()) {
       })
     }
 
-    test('streamChat() bundled for the browser streams the exact answer from another origin', async ({ page, consoleErrors }) => {
+    test('streamChat() bundled for the browser streams the exact answer from another origin', async ({
+      page,
+      consoleErrors,
+    }) => {
       emu.clearRequests()
       const prompt = `Typed client in chromium! 你好 🚀 [emu delay=10]`
       await page.goto(`${other.url}/client.html`)
       const run = await page.evaluate(
         async ({ baseUrl, prompt }) => {
-          const { streamChat } = (await import('/stream-chat.js' as string)) as typeof import('../../src/client/index.ts')
+          const { streamChat } = (await import(
+            '/stream-chat.js' as string
+          )) as typeof import('../../src/client/index.ts')
           const events: { type: string; text?: string; provider?: unknown; finish_reason?: unknown }[] = []
-          for await (const event of streamChat({ user_input: prompt, provider: 'gemini' }, { baseUrl })) events.push({ ...event })
+          for await (const event of streamChat({ user_input: prompt, provider: 'gemini' }, { baseUrl }))
+            events.push({ ...event })
           let error = ''
           try {
-            for await (const _ of streamChat({ user_input: 'Fail [emu fault=429]', provider: 'openai' }, { baseUrl })) void _
+            for await (const _ of streamChat({ user_input: 'Fail [emu fault=429]', provider: 'openai' }, { baseUrl }))
+              void _
           } catch (e) {
             error = `${(e as Error).name} ${(e as { kind?: string }).kind}: ${(e as Error).message}`
           }
@@ -300,14 +349,20 @@ for (const runtime of runtimes()) {
       expect(consoleErrors).toEqual([])
     })
 
-    test('phone width (360 px): the finished page has no sideways scrolling', async ({ page, consoleErrors }, testInfo) => {
+    test('phone width (360 px): the finished page has no sideways scrolling', async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page, { width: 360, height: 780 })
       const prompt = 'Xin chào! 你好 🚀 [emu delay=5]'
       await fillForm(page, { provider: 'gemini', question: prompt, transport: 'fetch' })
       await clickStream(page)
       expect(await waitForFinal(page), await failureDetails(page)).toBe('done')
       expect(await answerText(page)).toBe(expectedAnswer(prompt, { provider: 'gemini' }))
-      expect((await horizontalOverflow(page)) <= 0, `horizontal overflow ${await horizontalOverflow(page)} px`).toBeTruthy()
+      expect(
+        (await horizontalOverflow(page)) <= 0,
+        `horizontal overflow ${await horizontalOverflow(page)} px`,
+      ).toBeTruthy()
       await screenshot(page, `gateway-${runtime}-done-360px`, testInfo)
     })
   })

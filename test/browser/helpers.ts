@@ -122,7 +122,11 @@ export async function startStaticServer(
 export type FinalState = 'done' | 'error' | 'stopped'
 
 /** Waits until the page's state is one of `states` (default: any final state) and returns it. */
-export async function waitForFinal(page: Page, timeoutMs = 20_000, states: string[] = ['done', 'error', 'stopped']): Promise<string> {
+export async function waitForFinal(
+  page: Page,
+  timeoutMs = 20_000,
+  states: string[] = ['done', 'error', 'stopped'],
+): Promise<string> {
   await page.waitForFunction(
     (wanted) => wanted.includes(document.getElementById('state')?.getAttribute('data-state') ?? ''),
     states,

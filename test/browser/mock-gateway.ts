@@ -68,7 +68,8 @@ function resumableScript(question: string): ResumableScript | undefined {
   if (question.includes('resume twice')) return { ...base, dropAfter: [1, 1] }
   if (question.includes('resume')) return { ...base, dropAfter: [2] }
   if (question.includes('expire')) return { ...base, dropAfter: [2], forgetAfterDrop: true }
-  if (question.includes('endless')) return { ...base, chunks: Array.from({ length: 200 }, (_, i) => `tick ${i + 1} `), delayMs: 100 }
+  if (question.includes('endless'))
+    return { ...base, chunks: Array.from({ length: 200 }, (_, i) => `tick ${i + 1} `), delayMs: 100 }
   return undefined
 }
 
@@ -118,7 +119,10 @@ export async function startMockGateway(): Promise<MockGateway> {
         res.end(
           JSON.stringify({
             status: 'ok',
-            providers: { openai: { configured: true, model: 'gpt-mock' }, gemini: { configured: false, model: 'gemini-mock' } },
+            providers: {
+              openai: { configured: true, model: 'gpt-mock' },
+              gemini: { configured: false, model: 'gemini-mock' },
+            },
             default_provider: 'openai',
           }),
         )
@@ -179,7 +183,10 @@ export async function startMockGateway(): Promise<MockGateway> {
 
       const resumable = resumableScript(entry.userInput)
       if (resumable) {
-        streams.start(res, { ...resumable, done: { provider: entry.provider, model: entry.model || 'mock-1', finish_reason: 'stop' } })
+        streams.start(res, {
+          ...resumable,
+          done: { provider: entry.provider, model: entry.model || 'mock-1', finish_reason: 'stop' },
+        })
         entry.finished = true
         return true
       }
@@ -201,7 +208,13 @@ export async function startMockGateway(): Promise<MockGateway> {
         return !res.destroyed
       }
       const q = entry.userInput
-      const done = { chunk: '', done: true, provider: entry.provider, model: entry.model || 'mock-1', finish_reason: 'stop' }
+      const done = {
+        chunk: '',
+        done: true,
+        provider: entry.provider,
+        model: entry.model || 'mock-1',
+        finish_reason: 'stop',
+      }
 
       if (q.includes('crlf')) {
         for (const w of crlfWrites()) if (!(await write(w, 30))) return true

@@ -59,12 +59,21 @@ for (const transport of TRANSPORTS) {
     await clickStream(page)
     expect(await waitForFinal(page)).toBe('done')
     const body = mock.requests().at(-1)!.body as Record<string, unknown>
-    const expected = { user_input: 'fields', provider: 'openai', model: 'gpt-mock-2', system: 'Be brief. Xin chào!', temperature: 0.3, max_tokens: 64 }
+    const expected = {
+      user_input: 'fields',
+      provider: 'openai',
+      model: 'gpt-mock-2',
+      system: 'Be brief. Xin chào!',
+      temperature: 0.3,
+      max_tokens: 64,
+    }
     // GET carries text: the gateway's query schema parses the numbers.
     expect(body).toEqual(transport === 'fetch' ? expected : { ...expected, temperature: '0.3', max_tokens: '64' })
   })
 
-  test(`${transport}: keeps a multi-turn conversation and sends it as messages; New conversation forgets it`, async ({ page }) => {
+  test(`${transport}: keeps a multi-turn conversation and sends it as messages; New conversation forgets it`, async ({
+    page,
+  }) => {
     await page.goto(`${mock.url}/test_stream.html`)
     await expect(page.getByTestId('conversation-count')).toHaveText(/No earlier turns/)
     await fillForm(page, { question: 'first question', transport })
@@ -81,7 +90,9 @@ for (const transport of TRANSPORTS) {
       { role: 'user', content: 'first question' },
       { role: 'assistant', content: first },
     ])
-    await expect(page.getByTestId('conversation-count')).toHaveText('2 earlier turns, sent as messages with the next question.')
+    await expect(page.getByTestId('conversation-count')).toHaveText(
+      '2 earlier turns, sent as messages with the next question.',
+    )
     expect(await page.getByTestId('turn-user').count()).toBe(2)
     expect(await page.getByTestId('turn-assistant').count()).toBe(2)
     await screenshot(page, `mock-conversation-${transport}`, test.info())
@@ -126,7 +137,9 @@ for (const transport of TRANSPORTS) {
     await expect(page.getByTestId('resume-status')).toHaveText('Resumed after event 2 (2 reconnects).')
   })
 
-  test(`${transport}: a stream the gateway cannot resume (204) is an error that keeps the partial text`, async ({ page }) => {
+  test(`${transport}: a stream the gateway cannot resume (204) is an error that keeps the partial text`, async ({
+    page,
+  }) => {
     await page.goto(`${mock.url}/test_stream.html`)
     const before = mock.requests().length
     await fillForm(page, { question: 'expire', transport })
@@ -199,7 +212,10 @@ test('phone width (360 px): the resumed answer and the conversation fit', async 
   expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
   for (const sel of ['#new-conversation-btn', '#conversation', '#resume-status', '#answer']) {
     const box = await page.locator(sel).boundingBox()
-    expect(box && box.x >= 0 && box.x + box.width <= 360, `${sel} inside the viewport: ${JSON.stringify(box)}`).toBeTruthy()
+    expect(
+      box && box.x >= 0 && box.x + box.width <= 360,
+      `${sel} inside the viewport: ${JSON.stringify(box)}`,
+    ).toBeTruthy()
   }
   await screenshot(page, 'mock-resumed-conversation-360px', test.info())
 })

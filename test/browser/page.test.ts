@@ -20,7 +20,15 @@ import {
   until,
   waitForFinal,
 } from './helpers.ts'
-import { CRLF_TEXT, ERROR_MESSAGE, XSS_CHUNKS, crlfWrites, echoChunks, startMockGateway, type MockGateway } from './mock-gateway.ts'
+import {
+  CRLF_TEXT,
+  ERROR_MESSAGE,
+  XSS_CHUNKS,
+  crlfWrites,
+  echoChunks,
+  startMockGateway,
+  type MockGateway,
+} from './mock-gateway.ts'
 
 const TRANSPORTS = ['eventsource', 'fetch'] as const
 
@@ -54,7 +62,10 @@ async function stats(page: Page) {
 }
 
 test.describe('test page (mock gateway)', () => {
-  test('has a title, headings, labelled controls and a polite live answer region', async ({ page, consoleErrors }, testInfo) => {
+  test('has a title, headings, labelled controls and a polite live answer region', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page)
     expect(await page.title()).toBe('LLM SSE Gateway – Stream test')
     expect((await page.getAttribute('html', 'lang')) ?? '').toMatch(/^(en|vi)$/)
@@ -84,7 +95,10 @@ test.describe('test page (mock gateway)', () => {
     expect(consoleErrors).toEqual([])
   })
 
-  test('GET /health preselects the default provider and shows model placeholders', async ({ page, consoleErrors }, testInfo) => {
+  test('GET /health preselects the default provider and shows model placeholders', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page)
     await until(async () => (await page.textContent('#health-status'))?.includes('Gateway: ok'), 5000, 'health line')
     expect(await page.inputValue('#provider')).toBe('openai')
@@ -94,11 +108,15 @@ test.describe('test page (mock gateway)', () => {
     expect(await page.getAttribute('#model', 'placeholder')).toBe('default: gemini-mock')
   })
 
-  test('SSE parser: CRLF/LF/CR, comments, multi-line data, any split point', async ({ page, consoleErrors }, testInfo) => {
+  test('SSE parser: CRLF/LF/CR, comments, multi-line data, any split point', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page)
     const stream = Buffer.concat(crlfWrites()).toString('utf8')
     const result = await page.evaluate((text) => {
-      const { createSSEParser } = (window as unknown as { StreamTestPage: { createSSEParser: Function } }).StreamTestPage
+      const { createSSEParser } = (window as unknown as { StreamTestPage: { createSSEParser: Function } })
+        .StreamTestPage
       const parse = (pieces: string[]) => {
         const out: string[] = []
         const p = createSSEParser((e: { type: string; data: string }) => out.push(`${e.type}|${e.data}`))
@@ -113,7 +131,10 @@ test.describe('test page (mock gateway)', () => {
       }
       const byChar = parse([...text])
       const discarded: string[] = []
-      const tail = createSSEParser(() => {}, (d: string) => discarded.push(d))
+      const tail = createSSEParser(
+        () => {},
+        (d: string) => discarded.push(d),
+      )
       tail.push('data: {"chunk":"x"}\n')
       tail.end()
       return { whole, mismatches, byChar, discarded }
@@ -123,11 +144,16 @@ test.describe('test page (mock gateway)', () => {
     const chunks = result.whole.map((e) => JSON.parse(e.split('|').slice(1).join('|')).chunk).join('')
     expect(chunks).toBe(CRLF_TEXT)
     expect(result.whole.length).toBe(7)
-    expect(result.discarded, 'an event without its blank line is discarded, as EventSource does').toEqual(['{"chunk":"x"}'])
+    expect(result.discarded, 'an event without its blank line is discarded, as EventSource does').toEqual([
+      '{"chunk":"x"}',
+    ])
   })
 
   for (const transport of TRANSPORTS) {
-    test(`${transport}: streams partial renders, final text, stats and final metadata`, async ({ page, consoleErrors }, testInfo) => {
+    test(`${transport}: streams partial renders, final text, stats and final metadata`, async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page)
       const question = 'Xin chào, 你好 🚀'
       await fillForm(page, { provider: 'gemini', question, transport })
@@ -156,7 +182,10 @@ test.describe('test page (mock gateway)', () => {
       expect(consoleErrors).toEqual([])
     })
 
-    test(`${transport}: CRLF, pings, multi-line data and split UTF-8 render exactly`, async ({ page, consoleErrors }, testInfo) => {
+    test(`${transport}: CRLF, pings, multi-line data and split UTF-8 render exactly`, async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page)
       await fillForm(page, { question: 'crlf', transport })
       await clickStream(page)
@@ -177,7 +206,10 @@ test.describe('test page (mock gateway)', () => {
       expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBe(undefined)
     })
 
-    test(`${transport}: a 400 shows the gateway's message naming the field`, async ({ page, consoleErrors }, testInfo) => {
+    test(`${transport}: a 400 shows the gateway's message naming the field`, async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page)
       await fillForm(page, { question: '   ', transport })
       await clickStream(page)
@@ -190,7 +222,10 @@ test.describe('test page (mock gateway)', () => {
       await screenshot(page, `mock-400-${transport}`, testInfo)
     })
 
-    test(`${transport}: an error event is shown and the partial text kept`, async ({ page, consoleErrors }, testInfo) => {
+    test(`${transport}: an error event is shown and the partial text kept`, async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page)
       await fillForm(page, { question: 'error', transport })
       await clickStream(page)
@@ -199,7 +234,10 @@ test.describe('test page (mock gateway)', () => {
       expect(await answerText(page)).toBe('partial ')
     })
 
-    test(`${transport}: a stream that ends without done, or sends non-JSON, is an error`, async ({ page, consoleErrors }, testInfo) => {
+    test(`${transport}: a stream that ends without done, or sends non-JSON, is an error`, async ({
+      page,
+      consoleErrors,
+    }, testInfo) => {
       await openPage(page)
       await fillForm(page, { question: 'nodone', transport })
       await clickStream(page)
@@ -241,7 +279,10 @@ test.describe('test page (mock gateway)', () => {
     })
   }
 
-  test('an invalid Server URL is reported without a request; Clear resets the page', async ({ page, consoleErrors }, testInfo) => {
+  test('an invalid Server URL is reported without a request; Clear resets the page', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page)
     const before = mock.requests().length
     await fillForm(page, { server: 'not a url', question: 'hello' })
@@ -258,7 +299,10 @@ test.describe('test page (mock gateway)', () => {
     expect(await answerText(page)).toBe('')
   })
 
-  test('Ctrl+Enter and Cmd+Enter in the question start streaming; Escape stops', async ({ page, consoleErrors }, testInfo) => {
+  test('Ctrl+Enter and Cmd+Enter in the question start streaming; Escape stops', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page)
     await fillForm(page, { question: 'keyboard' })
     await page.getByLabel('Question').press('Control+Enter')
@@ -275,11 +319,16 @@ test.describe('test page (mock gateway)', () => {
     expect(await waitForFinal(page)).toBe('stopped')
   })
 
-  test('opened from disk: defaults to http://localhost:8000 and streams with ?server=', async ({ page, consoleErrors }, testInfo) => {
-        const file = pathToFileURL(PAGE_FILE).href
+  test('opened from disk: defaults to http://localhost:8000 and streams with ?server=', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
+    const file = pathToFileURL(PAGE_FILE).href
     await page.goto(file)
     expect(await page.inputValue('#server-url')).toBe('http://localhost:8000')
-    await page.goto(`${file}?server=${encodeURIComponent(mock.url)}&transport=fetch&q=${encodeURIComponent('from disk')}`)
+    await page.goto(
+      `${file}?server=${encodeURIComponent(mock.url)}&transport=fetch&q=${encodeURIComponent('from disk')}`,
+    )
     expect(await page.inputValue('#server-url')).toBe(mock.url)
     await clickStream(page)
     expect(await waitForFinal(page), await errorText(page)).toBe('done')
@@ -291,15 +340,24 @@ test.describe('test page (mock gateway)', () => {
     expect(consoleErrors).toEqual([])
   })
 
-  test('works at phone width (360 px): no sideways scrolling, controls visible', async ({ page, consoleErrors }, testInfo) => {
+  test('works at phone width (360 px): no sideways scrolling, controls visible', async ({
+    page,
+    consoleErrors,
+  }, testInfo) => {
     await openPage(page, { width: 360, height: 780 })
     await fillForm(page, { question: 'crlf', transport: 'fetch' })
     await clickStream(page)
     expect(await waitForFinal(page)).toBe('done')
-    expect((await horizontalOverflow(page)) <= 0, `horizontal overflow ${await horizontalOverflow(page)} px`).toBeTruthy()
+    expect(
+      (await horizontalOverflow(page)) <= 0,
+      `horizontal overflow ${await horizontalOverflow(page)} px`,
+    ).toBeTruthy()
     for (const sel of ['#stream-btn', '#stop-btn', '#question', '#answer', '#stats']) {
       const box = await page.locator(sel).boundingBox()
-      expect(box && box.x >= 0 && box.x + box.width <= 360, `${sel} inside the viewport: ${JSON.stringify(box)}`).toBeTruthy()
+      expect(
+        box && box.x >= 0 && box.x + box.width <= 360,
+        `${sel} inside the viewport: ${JSON.stringify(box)}`,
+      ).toBeTruthy()
     }
     await screenshot(page, 'mock-done-360px', testInfo)
   })

@@ -127,7 +127,11 @@ for (const runtime of RUNTIMES) {
       emu = await startEmulator()
       gw = await startGateway({ runtime, upstreamUrl: emu.url })
       proxy = await startCuttingProxy(new URL(gw.url))
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 60_000 })
+      browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+        timeout: 60_000,
+      })
     })
 
     test.afterAll(async () => {
@@ -146,7 +150,13 @@ for (const runtime of RUNTIMES) {
         await page.waitForSelector('body[data-state="done"]', { timeout: 20_000 })
         const seen = (await page.evaluate(() => {
           const w = window as unknown as { opens: number; errors: number; ids: string[]; last: unknown }
-          return { opens: w.opens, errors: w.errors, ids: w.ids, last: w.last, text: document.getElementById('answer')!.textContent }
+          return {
+            opens: w.opens,
+            errors: w.errors,
+            ids: w.ids,
+            last: w.last,
+            text: document.getElementById('answer')!.textContent,
+          }
         })) as { opens: number; errors: number; ids: string[]; last: Record<string, unknown>; text: string }
 
         expect(seen.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))

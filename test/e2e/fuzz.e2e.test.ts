@@ -35,7 +35,9 @@ describe.each(RUNTIMES)('property: every answer keeps the contract (%s entry)', 
       }),
       { numRuns: RUNS },
     )
-    const lines = [...gw.output().matchAll(/\{"event":"request".*\}/g)].map((m) => JSON.parse(m[0]) as { outcome: string; status: number })
+    const lines = [...gw.output().matchAll(/\{"event":"request".*\}/g)].map(
+      (m) => JSON.parse(m[0]) as { outcome: string; status: number },
+    )
     expect(lines.length).toBeGreaterThan(RUNS / 2)
     expect(lines.filter((line) => line.outcome === 'internal' || line.status === 500)).toEqual([])
     expect(gw.output()).not.toMatch(/unhandled|uncaught/i)

@@ -13,7 +13,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectedAnswer, expectedPrefix, expectedRefusal, startEmulator, type Emulator, type RequestLogEntry } from '../../emulator/server.ts'
+import {
+  expectedAnswer,
+  expectedPrefix,
+  expectedRefusal,
+  startEmulator,
+  type Emulator,
+  type RequestLogEntry,
+} from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 import { parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } from '../support/sse.ts'
 import { securitySuite } from './security.e2e.ts'
@@ -54,7 +61,10 @@ function expectError(s: GatewayStream, provider: Provider, prefix = ''): void {
   const last = s.last
   expect(last, s.raw.slice(-800)).toBeDefined()
   expect(last!.done, s.raw.slice(-800)).toBe(true)
-  expect(typeof last!.error === 'string' && last!.error.length > 0, `last event must carry an error: ${s.raw.slice(-800)}`).toBe(true)
+  expect(
+    typeof last!.error === 'string' && last!.error.length > 0,
+    `last event must carry an error: ${s.raw.slice(-800)}`,
+  ).toBe(true)
   expect(last!.error as string).toMatch(NAME[provider])
   expect(s.dataLines.at(-1)!.startsWith('data: {"error":')).toBe(true)
   for (const e of s.events.slice(0, -1)) expect(e).toEqual({ chunk: expect.any(String), done: false })
@@ -66,7 +76,11 @@ function expectSseHeaders(res: Response): void {
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
 }
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
 
 // ---------------------------------------------------------------------------------------------
 
@@ -119,7 +133,16 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expectAnswer(s, expectedAnswer(PROMPT, { provider }))
       expect(s.last).toMatchObject({ done: true, chunk: '' })
       const e = only()
-      expect(e).toMatchObject({ provider, method: 'POST', keyPresent: true, status: 200, outcome: 'ok', stream: true, prompt: PROMPT, model: DEFAULT_MODEL[provider] })
+      expect(e).toMatchObject({
+        provider,
+        method: 'POST',
+        keyPresent: true,
+        status: 200,
+        outcome: 'ok',
+        stream: true,
+        prompt: PROMPT,
+        model: DEFAULT_MODEL[provider],
+      })
       if (provider === 'openai') expect(e.path).toBe('/v1/chat/completions')
       else {
         expect(e.path).toBe(`/v1beta/models/${DEFAULT_MODEL.gemini}:streamGenerateContent`)
@@ -135,19 +158,28 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
     })
 
     it('without "provider" the default provider (gemini) answers', async () => {
-      expectAnswer(await readGatewayStream(await post({ user_input: 'Hello' })), expectedAnswer('Hello', { provider: DEFAULT_PROVIDER }))
+      expectAnswer(
+        await readGatewayStream(await post({ user_input: 'Hello' })),
+        expectedAnswer('Hello', { provider: DEFAULT_PROVIDER }),
+      )
       expect(only().provider).toBe(DEFAULT_PROVIDER)
     })
 
     it.each(PROVIDERS)('%s: multi-byte characters split across upstream writes arrive intact', async (provider) => {
       const prompt = `${PROMPT} [emu split chunks=40 sentences=6]`
-      expectAnswer(await readGatewayStream(await post({ user_input: prompt, provider })), expectedAnswer(prompt, { provider }))
+      expectAnswer(
+        await readGatewayStream(await post({ user_input: prompt, provider })),
+        expectedAnswer(prompt, { provider }),
+      )
       expect(only().scenario.split).toBe(true)
     })
 
     it.each(PROVIDERS)('%s: one-character pieces (chunks=400) arrive intact', async (provider) => {
       const prompt = `Hi [emu chunks=400]`
-      expectAnswer(await readGatewayStream(await post({ user_input: prompt, provider })), expectedAnswer(prompt, { provider }))
+      expectAnswer(
+        await readGatewayStream(await post({ user_input: prompt, provider })),
+        expectedAnswer(prompt, { provider }),
+      )
     })
 
     it('gemini: thought parts never reach the client', async () => {
@@ -222,7 +254,9 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       const jobs = Array.from({ length: 5 }, (_, i) => {
         const provider = PROVIDERS[i % 2]!
         const prompt = `Concurrent ${i} 🚀 [emu delay=5 chunks=${20 + i}]`
-        return post({ user_input: prompt, provider }).then(readGatewayStream).then((s) => expectAnswer(s, expectedAnswer(prompt, { provider })))
+        return post({ user_input: prompt, provider })
+          .then(readGatewayStream)
+          .then((s) => expectAnswer(s, expectedAnswer(prompt, { provider })))
       })
       await Promise.all(jobs)
       expect(upstream()).toHaveLength(5)
@@ -246,13 +280,18 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(upstream()[0]).toMatchObject({ status: 404, model })
     })
 
-    it.each(PROVIDERS)('%s: a fault chosen through the model name (@emu:fault-429) reaches the emulator', async (provider) => {
-      const model = `${DEFAULT_MODEL[provider]}@emu:fault-429`
-      expectError(await readGatewayStream(await post({ user_input: 'Hi', provider, model })), provider)
-      expect(upstream()[0]).toMatchObject({ status: 429, model, scenario: { fault: '429' } })
-    })
+    it.each(PROVIDERS)(
+      '%s: a fault chosen through the model name (@emu:fault-429) reaches the emulator',
+      async (provider) => {
+        const model = `${DEFAULT_MODEL[provider]}@emu:fault-429`
+        expectError(await readGatewayStream(await post({ user_input: 'Hi', provider, model })), provider)
+        expect(upstream()[0]).toMatchObject({ status: 429, model, scenario: { fault: '429' } })
+      },
+    )
 
-    const midstream = PROVIDERS.flatMap((p) => (['drop', 'malformed', 'midstream'] as const).map((f) => [p, f] as const))
+    const midstream = PROVIDERS.flatMap((p) =>
+      (['drop', 'malformed', 'midstream'] as const).map((f) => [p, f] as const),
+    )
     it.each(midstream)('%s fault=%s after 3 pieces: the pieces, then the error', async (provider, fault) => {
       const prompt = `${PROMPT} [emu fault=${fault} after=3]`
       const s = await readGatewayStream(await post({ user_input: prompt, provider }))
@@ -281,7 +320,11 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(s.text).toBe(expectedPrefix(prompt, { provider }))
       expect(s.last?.done).toBe(true)
       expect(s.last?.error).toMatch(NAME[provider])
-      expect(s.last?.error).toMatch(provider === 'gemini' ? /safety filters \(finish reason SAFETY\)/ : /content filter \(finish reason content_filter\)/)
+      expect(s.last?.error).toMatch(
+        provider === 'gemini'
+          ? /safety filters \(finish reason SAFETY\)/
+          : /content filter \(finish reason content_filter\)/,
+      )
     })
 
     it('openai fault=refusal: the refusal text streams as chunks, and the done event says refusal', async () => {
@@ -292,21 +335,30 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
   })
 
   describe('a client that leaves (resumable: the answer goes on for RESUME_GRACE_MS)', () => {
-    it.each(PROVIDERS)('%s: the upstream connection closes within 1 s after the grace, not before (POST)', async (provider) => {
-      const controller = new AbortController()
-      const res = await fetch(`${base}/api/stream/chat`, { ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider }), signal: controller.signal })
-      await readUntil(res, (_e, all) => all.length >= 3)
-      const leftAt = Date.now()
-      controller.abort()
-      const e = await emu.waitForRequest((r) => r.clientClosedEarly, GRACE_MS + 3000)
-      expect(e.clientClosedAt! - leftAt).toBeGreaterThanOrEqual(GRACE_MS)
-      expect(e.clientClosedAt! - leftAt).toBeLessThan(GRACE_MS + 1000)
-      expect(e.chunksSent).toBeLessThan(80)
-    })
+    it.each(PROVIDERS)(
+      '%s: the upstream connection closes within 1 s after the grace, not before (POST)',
+      async (provider) => {
+        const controller = new AbortController()
+        const res = await fetch(`${base}/api/stream/chat`, {
+          ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider }),
+          signal: controller.signal,
+        })
+        await readUntil(res, (_e, all) => all.length >= 3)
+        const leftAt = Date.now()
+        controller.abort()
+        const e = await emu.waitForRequest((r) => r.clientClosedEarly, GRACE_MS + 3000)
+        expect(e.clientClosedAt! - leftAt).toBeGreaterThanOrEqual(GRACE_MS)
+        expect(e.clientClosedAt! - leftAt).toBeLessThan(GRACE_MS + 1000)
+        expect(e.chunksSent).toBeLessThan(80)
+      },
+    )
 
     it('gemini: the same for GET /api/stream/chat-get', async () => {
       const controller = new AbortController()
-      const res = await fetch(`${base}/api/stream/chat-get?${new URLSearchParams({ user_input: 'Long [emu chunks=80 delay=100]', provider: 'gemini' })}`, { signal: controller.signal })
+      const res = await fetch(
+        `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: 'Long [emu chunks=80 delay=100]', provider: 'gemini' })}`,
+        { signal: controller.signal },
+      )
       await readUntil(res, (_e, all) => all.length >= 2)
       const leftAt = Date.now()
       controller.abort()
@@ -317,37 +369,49 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
   })
 
   describe('resumable streams', () => {
-    const RESUME_WAYS = ['chat-get + Last-Event-ID', 'POST chat + Last-Event-ID', 'GET /api/streams/{id}?last_event_id='] as const
+    const RESUME_WAYS = [
+      'chat-get + Last-Event-ID',
+      'POST chat + Last-Event-ID',
+      'GET /api/streams/{id}?last_event_id=',
+    ] as const
 
-    it.each(RESUME_WAYS)('drop after 3 events, resume by %s: exactly the rest of the same answer, one upstream request', async (way) => {
-      const prompt = `Resume me [emu chunks=30 delay=60]`
-      const query = `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: prompt, provider: 'openai' })}`
-      const body = { user_input: prompt, provider: 'openai' }
-      const controller = new AbortController()
-      const res = way.startsWith('POST') ? await fetch(`${base}/api/stream/chat`, { ...json(body), signal: controller.signal }) : await fetch(query, { signal: controller.signal })
-      expectSseHeaders(res)
-      const streamId = res.headers.get('x-stream-id')!
-      expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
-      const first = await readUntil(res, (_e, all) => all.length >= 3)
-      controller.abort()
-      expect(first.lastEventId).toBe(`${streamId}:3`)
-      const header = { 'last-event-id': first.lastEventId! }
-      const resumed =
-        way === 'chat-get + Last-Event-ID'
-          ? await fetch(query, { headers: header })
-          : way === 'POST chat + Last-Event-ID'
-            ? await fetch(`${base}/api/stream/chat`, { ...json(body), headers: { ...header, 'content-type': 'application/json' } })
-            : await fetch(`${base}/api/streams/${streamId}?last_event_id=3`)
-      expectSseHeaders(resumed)
-      expect(resumed.headers.get('x-stream-id')).toBe(streamId)
-      const rest = await readGatewayStream(resumed)
-      expect(rest.retry).toBe(true)
-      expect(rest.ids[0]).toBe(`${streamId}:4`)
-      // What the client got before the drop plus the resumed rest is one well-formed stream with the whole answer.
-      const whole = parseGatewayStream(first.raw! + rest.raw.slice('retry: 1000\n\n'.length))
-      expectAnswer(whole, expectedAnswer(prompt, { provider: 'openai' }))
-      expect(only()).toMatchObject({ provider: 'openai', clientClosedEarly: false, outcome: 'ok' })
-    })
+    it.each(RESUME_WAYS)(
+      'drop after 3 events, resume by %s: exactly the rest of the same answer, one upstream request',
+      async (way) => {
+        const prompt = `Resume me [emu chunks=30 delay=60]`
+        const query = `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: prompt, provider: 'openai' })}`
+        const body = { user_input: prompt, provider: 'openai' }
+        const controller = new AbortController()
+        const res = way.startsWith('POST')
+          ? await fetch(`${base}/api/stream/chat`, { ...json(body), signal: controller.signal })
+          : await fetch(query, { signal: controller.signal })
+        expectSseHeaders(res)
+        const streamId = res.headers.get('x-stream-id')!
+        expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
+        const first = await readUntil(res, (_e, all) => all.length >= 3)
+        controller.abort()
+        expect(first.lastEventId).toBe(`${streamId}:3`)
+        const header = { 'last-event-id': first.lastEventId! }
+        const resumed =
+          way === 'chat-get + Last-Event-ID'
+            ? await fetch(query, { headers: header })
+            : way === 'POST chat + Last-Event-ID'
+              ? await fetch(`${base}/api/stream/chat`, {
+                  ...json(body),
+                  headers: { ...header, 'content-type': 'application/json' },
+                })
+              : await fetch(`${base}/api/streams/${streamId}?last_event_id=3`)
+        expectSseHeaders(resumed)
+        expect(resumed.headers.get('x-stream-id')).toBe(streamId)
+        const rest = await readGatewayStream(resumed)
+        expect(rest.retry).toBe(true)
+        expect(rest.ids[0]).toBe(`${streamId}:4`)
+        // What the client got before the drop plus the resumed rest is one well-formed stream with the whole answer.
+        const whole = parseGatewayStream(first.raw! + rest.raw.slice('retry: 1000\n\n'.length))
+        expectAnswer(whole, expectedAnswer(prompt, { provider: 'openai' }))
+        expect(only()).toMatchObject({ provider: 'openai', clientClosedEarly: false, outcome: 'ok' })
+      },
+    )
 
     it('a finished stream: its last id gets 204 and an earlier one a replay; an unknown id gets 204 (or 404 JSON) and starts nothing', async () => {
       const url = `${base}/api/stream/chat-get?${new URLSearchParams({ user_input: 'Hi', provider: 'gemini' })}`
@@ -357,7 +421,9 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expectAnswer(s, expectedAnswer('Hi', { provider: 'gemini' }))
       const lastId = s.ids.at(-1)!
       expect((await fetch(url, { headers: { 'last-event-id': lastId } })).status).toBe(204)
-      expect((await fetch(`${base}/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(204)
+      expect((await fetch(`${base}/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(
+        204,
+      )
       const replay = await readGatewayStream(await fetch(`${base}/api/streams/${streamId}`))
       expect(replay.events).toEqual(s.events)
       expect(replay.ids).toEqual(s.ids)
@@ -366,40 +432,52 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       emu.clearRequests()
       const unknown = 'AAAAAAAAAAAAAAAAAAAAAAAA'
       expect((await fetch(url, { headers: { 'last-event-id': `${unknown}:2` } })).status).toBe(204)
-      expect((await fetch(`${base}/api/stream/chat`, { ...json({ user_input: 'Hi' }), headers: { 'content-type': 'application/json', 'last-event-id': 'nonsense' } })).status).toBe(204)
+      expect(
+        (
+          await fetch(`${base}/api/stream/chat`, {
+            ...json({ user_input: 'Hi' }),
+            headers: { 'content-type': 'application/json', 'last-event-id': 'nonsense' },
+          })
+        ).status,
+      ).toBe(204)
       const missing = await fetch(`${base}/api/streams/${unknown}`)
       expect(missing.status).toBe(404)
-      expect(((await missing.json()) as { error: string }).error).toMatch(/^stream_id: no stream "A{24}": it is unknown or expired/)
+      expect(((await missing.json()) as { error: string }).error).toMatch(
+        /^stream_id: no stream "A{24}": it is unknown or expired/,
+      )
       expect((await fetch(`${base}/api/streams/${unknown}`, { method: 'DELETE' })).status).toBe(404)
       expect(upstream()).toHaveLength(0)
     })
 
-    it.each(PROVIDERS)('%s: DELETE closes the upstream within 1 s and the listener gets finish_reason "cancelled"', async (provider) => {
-      const res = await post({ user_input: 'Long [emu chunks=80 delay=100]', provider })
-      const streamId = res.headers.get('x-stream-id')!
-      let deletedAt = 0
-      let deleted: Promise<Response> | undefined
-      const events = await readUntil(res, (_e, all) => {
-        if (all.length === 2) {
-          deletedAt = Date.now()
-          deleted = fetch(`${base}/api/streams/${streamId}`, { method: 'DELETE' })
-        }
-        return false
-      })
-      expect((await deleted!).status).toBe(204)
-      expect(events.at(-1)).toEqual({
-        chunk: '',
-        done: true,
-        provider,
-        model: DEFAULT_MODEL[provider],
-        finish_reason: 'cancelled',
-        attempts: 1,
-        request_id: res.headers.get('x-request-id'),
-      })
-      const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
-      expect(e.clientClosedAt! - deletedAt).toBeLessThan(1000)
-      expect(e.chunksSent).toBeLessThan(80)
-    })
+    it.each(PROVIDERS)(
+      '%s: DELETE closes the upstream within 1 s and the listener gets finish_reason "cancelled"',
+      async (provider) => {
+        const res = await post({ user_input: 'Long [emu chunks=80 delay=100]', provider })
+        const streamId = res.headers.get('x-stream-id')!
+        let deletedAt = 0
+        let deleted: Promise<Response> | undefined
+        const events = await readUntil(res, (_e, all) => {
+          if (all.length === 2) {
+            deletedAt = Date.now()
+            deleted = fetch(`${base}/api/streams/${streamId}`, { method: 'DELETE' })
+          }
+          return false
+        })
+        expect((await deleted!).status).toBe(204)
+        expect(events.at(-1)).toEqual({
+          chunk: '',
+          done: true,
+          provider,
+          model: DEFAULT_MODEL[provider],
+          finish_reason: 'cancelled',
+          attempts: 1,
+          request_id: res.headers.get('x-request-id'),
+        })
+        const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)
+        expect(e.clientClosedAt! - deletedAt).toBeLessThan(1000)
+        expect(e.chunksSent).toBeLessThan(80)
+      },
+    )
 
     it('two listeners each get every event exactly once, in order', async () => {
       const prompt = 'Two tabs [emu chunks=30 delay=50]'
@@ -438,7 +516,10 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
 
     it('a client that leaves: the upstream connection closes within 1 s', async () => {
       const controller = new AbortController()
-      const res = await fetch(`${direct.url}/api/stream/chat`, { ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider: 'gemini' }), signal: controller.signal })
+      const res = await fetch(`${direct.url}/api/stream/chat`, {
+        ...json({ user_input: 'Long [emu chunks=80 delay=100]', provider: 'gemini' }),
+        signal: controller.signal,
+      })
       await readUntil(res, (_e, all) => all.length >= 3)
       const leftAt = Date.now()
       controller.abort()
@@ -455,7 +536,16 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       ['POST with an unknown provider', () => post({ user_input: 'Hi', provider: 'claude' }), /provider/],
       ['POST with temperature 3', () => post({ user_input: 'Hi', temperature: 3 }), /temperature/],
       ['POST with user_input over MAX_INPUT_CHARS', () => post({ user_input: 'x'.repeat(2001) }), /user_input|input/],
-      ['POST with a broken JSON body', () => fetch(`${base}/api/stream/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user_input": ' }), /json|body/i],
+      [
+        'POST with a broken JSON body',
+        () =>
+          fetch(`${base}/api/stream/chat`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"user_input": ',
+          }),
+        /json|body/i,
+      ],
       ['GET without user_input', () => fetch(`${base}/api/stream/chat-get?provider=gemini`), /user_input/],
       ['GET with an unknown provider', () => get({ user_input: 'Hi', provider: 'nope' }), /provider/],
     ]
@@ -474,7 +564,11 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
     it('answers the preflight for POST /api/stream/chat', async () => {
       const res = await fetch(`${base}/api/stream/chat`, {
         method: 'OPTIONS',
-        headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'http://example.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       })
       expect([200, 204]).toContain(res.status)
       expect(['*', 'http://example.test']).toContain(res.headers.get('access-control-allow-origin'))
@@ -484,7 +578,9 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
     })
 
     it('labels the stream itself for cross-origin readers', async () => {
-      const res = await fetch(`${base}/api/stream/chat-get?user_input=Hi&provider=openai`, { headers: { origin: 'http://example.test' } })
+      const res = await fetch(`${base}/api/stream/chat-get?user_input=Hi&provider=openai`, {
+        headers: { origin: 'http://example.test' },
+      })
       expect(['*', 'http://example.test']).toContain(res.headers.get('access-control-allow-origin'))
       expectAnswer(await readGatewayStream(res), expectedAnswer('Hi', { provider: 'openai' }))
     })
@@ -505,7 +601,15 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(res.status).toBe(200)
       const doc = (await res.json()) as { openapi?: string; paths?: Record<string, unknown> }
       expect(doc.openapi).toMatch(/^3\./)
-      expect(Object.keys(doc.paths ?? {})).toEqual(expect.arrayContaining(['/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/api/flows/ask', '/health']))
+      expect(Object.keys(doc.paths ?? {})).toEqual(
+        expect.arrayContaining([
+          '/api/stream/chat',
+          '/api/stream/chat-get',
+          '/api/stream/sse',
+          '/api/flows/ask',
+          '/health',
+        ]),
+      )
     })
 
     it('GET /docs is an HTML page that loads /openapi.json', async () => {
@@ -533,36 +637,67 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(upstream()).toHaveLength(0)
     })
 
-    it.each([undefined, ...PROVIDERS])('POST /api/flows/ask (provider %s) answers JSON {response}', async (provider) => {
-      const res = await fetch(`${base}/api/flows/ask`, json({ user_input: 'Hello', ...(provider ? { provider } : {}) }))
-      expect(res.status).toBe(200)
-      const body = (await res.json()) as { response?: unknown }
-      expect(body.response).toBe(expectedAnswer('Hello', { provider: provider ?? DEFAULT_PROVIDER }))
-    })
+    it.each([undefined, ...PROVIDERS])(
+      'POST /api/flows/ask (provider %s) answers JSON {response}',
+      async (provider) => {
+        const res = await fetch(
+          `${base}/api/flows/ask`,
+          json({ user_input: 'Hello', ...(provider ? { provider } : {}) }),
+        )
+        expect(res.status).toBe(200)
+        const body = (await res.json()) as { response?: unknown }
+        expect(body.response).toBe(expectedAnswer('Hello', { provider: provider ?? DEFAULT_PROVIDER }))
+      },
+    )
   })
 
   describe("the original guide's clients", () => {
-    const curl = async (...args: string[]) => (await run('curl', ['-sS', '--max-time', '30', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })).stdout
+    const curl = async (...args: string[]) =>
+      (await run('curl', ['-sS', '--max-time', '30', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })).stdout
 
-    it('curl -X POST /api/stream/chat (the guide\'s Vietnamese example)', async () => {
-      const out = await curl('-X', 'POST', `${base}/api/stream/chat`, '-H', 'Content-Type: application/json', '-d', '{\n    "user_input": "Xin chào, bạn có khỏe không?",\n    "provider": "gemini"\n  }')
+    it("curl -X POST /api/stream/chat (the guide's Vietnamese example)", async () => {
+      const out = await curl(
+        '-X',
+        'POST',
+        `${base}/api/stream/chat`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{\n    "user_input": "Xin chào, bạn có khỏe không?",\n    "provider": "gemini"\n  }',
+      )
       expectAnswer(parseGatewayStream(out), expectedAnswer('Xin chào, bạn có khỏe không?', { provider: 'gemini' }))
     })
 
     it('curl "/api/stream/chat-get?user_input=Hello&provider=openai"', async () => {
-      expectAnswer(parseGatewayStream(await curl(`${base}/api/stream/chat-get?user_input=Hello&provider=openai`)), expectedAnswer('Hello', { provider: 'openai' }))
+      expectAnswer(
+        parseGatewayStream(await curl(`${base}/api/stream/chat-get?user_input=Hello&provider=openai`)),
+        expectedAnswer('Hello', { provider: 'openai' }),
+      )
     })
 
     it('curl /health, /api/stream/sse and POST /api/flows/ask', async () => {
       const health = await curl(`${base}/health`)
       expect(() => JSON.parse(health)).not.toThrow()
       expect(parseGatewayStream(await curl(`${base}/api/stream/sse`)).last).toMatchObject({ done: true })
-      const ask = JSON.parse(await curl('-X', 'POST', `${base}/api/flows/ask`, '-H', 'Content-Type: application/json', '-d', '{"user_input": "Hello"}'))
+      const ask = JSON.parse(
+        await curl(
+          '-X',
+          'POST',
+          `${base}/api/flows/ask`,
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          '{"user_input": "Hello"}',
+        ),
+      )
       expect(ask.response).toBe(expectedAnswer('Hello', { provider: DEFAULT_PROVIDER }))
     })
 
     it('the Python requests client prints the whole answer, then "✅ Done!"', async () => {
-      const hasRequests = await run('python3', ['-c', 'import requests']).then(() => true, () => false)
+      const hasRequests = await run('python3', ['-c', 'import requests']).then(
+        () => true,
+        () => false,
+      )
       const script = hasRequests
         ? `import requests
 import json
@@ -604,7 +739,11 @@ with urllib.request.urlopen(url) as response:
       const dir = mkdtempSync(join(tmpdir(), 'guide-client-'))
       try {
         writeFileSync(join(dir, 'client.py'), script)
-        const { stdout } = await run('python3', [join(dir, 'client.py')], { encoding: 'utf8', env: { ...process.env, PYTHONIOENCODING: 'utf-8' }, timeout: 30_000 })
+        const { stdout } = await run('python3', [join(dir, 'client.py')], {
+          encoding: 'utf8',
+          env: { ...process.env, PYTHONIOENCODING: 'utf-8' },
+          timeout: 30_000,
+        })
         expect(stdout).toBe(`${expectedAnswer('Giải thích về AI', { provider: 'gemini' })}\n✅ Done!\n`)
       } finally {
         rmSync(dir, { recursive: true, force: true })

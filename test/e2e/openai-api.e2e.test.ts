@@ -24,7 +24,8 @@ const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemin
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
 const IDLE_TIMEOUT_MS = 1500
-const IDLE_MESSAGE = 'no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.'
+const IDLE_MESSAGE =
+  'no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.'
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
@@ -61,7 +62,12 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
 
   beforeAll(async () => {
     emu = await startEmulator()
-    gw = await startGateway({ runtime, upstreamUrl: emu.url, vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }, onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined })
+    gw = await startGateway({
+      runtime,
+      upstreamUrl: emu.url,
+      vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
+      onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined,
+    })
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-token', maxRetries: 0 })
   }, 120_000)
   afterAll(async () => {
@@ -71,7 +77,9 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
   beforeEach(() => emu.clearRequests())
 
   it.each(PROVIDERS)('%s: streams the exact answer, piece by piece, finish_reason "stop"', async (provider) => {
-    const r = await collect(await client.chat.completions.create({ model: MODEL[provider], messages: user(PROMPT), stream: true }))
+    const r = await collect(
+      await client.chat.completions.create({ model: MODEL[provider], messages: user(PROMPT), stream: true }),
+    )
     expect(r.text).toBe(expectedAnswer(PROMPT, { provider }))
     const pieces = expectedChunks(PROMPT, { provider })
     // OpenAI's own first chunk is role-only (content ""); the Gemini translation puts the role on the first piece.
@@ -88,14 +96,23 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     const completion = await client.chat.completions.create({ model: MODEL[provider], messages: user(PROMPT) })
     expect(completion.object).toBe('chat.completion')
     expect(completion.choices).toHaveLength(1)
-    expect(completion.choices[0]).toMatchObject({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: expectedAnswer(PROMPT, { provider }) } })
+    expect(completion.choices[0]).toMatchObject({
+      index: 0,
+      finish_reason: 'stop',
+      message: { role: 'assistant', content: expectedAnswer(PROMPT, { provider }) },
+    })
     expect(completion.usage!.total_tokens).toBe(completion.usage!.prompt_tokens + completion.usage!.completion_tokens)
   })
 
   it.each(PROVIDERS)('%s: include_usage adds one last chunk with empty choices and the usage', async (provider) => {
     const prompt = `${PROMPT} [emu thoughts=2]`
     const r = await collect(
-      await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true, stream_options: { include_usage: true } }),
+      await client.chat.completions.create({
+        model: MODEL[provider],
+        messages: user(prompt),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     )
     expect(r.text).toBe(expectedAnswer(prompt, { provider }))
     const last = r.chunks.at(-1)!
@@ -112,18 +129,31 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
       const model = 'gemini-3-flash-preview'
       const prompt = 'Thời tiết ở Hà Nội thế nào? [emu call=get_weather thoughts=1]'
       const tools: OpenAI.ChatCompletionTool[] = [
-        { type: 'function', function: { name: 'get_weather', description: 'Weather for a place', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } },
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather for a place',
+            parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
+          },
+        },
       ]
       const call = expectedFunctionCall(prompt, 'get_weather')
       let toolCall: OpenAI.ChatCompletionMessageFunctionToolCall
       if (stream) {
-        const r = await collect(await client.chat.completions.create({ model, messages: user(prompt), tools, stream: true }))
+        const r = await collect(
+          await client.chat.completions.create({ model, messages: user(prompt), tools, stream: true }),
+        )
         expect(r.text).toBe('')
         expect(r.finish).toBe('tool_calls')
         const calls = r.deltas.flatMap((delta) => delta.tool_calls ?? [])
         expect(calls).toHaveLength(1)
         expect(calls[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather' } })
-        toolCall = { id: calls[0]!.id!, type: 'function', function: { name: calls[0]!.function!.name!, arguments: calls[0]!.function!.arguments! } }
+        toolCall = {
+          id: calls[0]!.id!,
+          type: 'function',
+          function: { name: calls[0]!.function!.name!, arguments: calls[0]!.function!.arguments! },
+        }
       } else {
         const completion = await client.chat.completions.create({ model, messages: user(prompt), tools })
         expect(completion.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null } })
@@ -175,7 +205,15 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
   })
 
   it('gemini: parameters it cannot honour are a 400 BadRequestError naming them; nothing goes upstream', async () => {
-    const error = await rejection(client.chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), n: 3, logprobs: true, stream: true }))
+    const error = await rejection(
+      client.chat.completions.create({
+        model: 'gemini-2.5-flash',
+        messages: user('Hi'),
+        n: 3,
+        logprobs: true,
+        stream: true,
+      }),
+    )
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error.status).toBe(400)
     expect(error.message).toBe(
@@ -205,7 +243,9 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
   for (const [provider, fault, status, ErrorClass] of faults) {
     it(`${provider} fault=${fault}: ${ErrorClass.name} ${status}, streamed or not`, async () => {
       for (const stream of [true, false]) {
-        const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user(`Hi [emu fault=${fault}]`), stream }))
+        const error = await rejection(
+          client.chat.completions.create({ model: MODEL[provider], messages: user(`Hi [emu fault=${fault}]`), stream }),
+        )
         expect(error).toBeInstanceOf(ErrorClass)
         expect(error.status).toBe(status)
         expect(error.message).toMatch(new RegExp(`^${status} ${provider}: `))
@@ -213,46 +253,72 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     })
   }
 
-  it.each(PROVIDERS)('%s: an error mid-answer arrives after the text so far, and the SDK raises it', async (provider) => {
-    const prompt = 'Hi [emu fault=midstream after=2]'
-    const stream = await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })
-    let text = ''
-    const error = await rejection(
-      (async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
-      })(),
-    )
-    expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(text).toBe(expectedPrefix(prompt, { provider }))
-    if (provider === 'gemini') expect(error.message).toMatch(/^gemini: the provider reported an error during the answer \(503/)
-    else expect(error.message).toContain('The server had an error')
-  })
+  it.each(PROVIDERS)(
+    '%s: an error mid-answer arrives after the text so far, and the SDK raises it',
+    async (provider) => {
+      const prompt = 'Hi [emu fault=midstream after=2]'
+      const stream = await client.chat.completions.create({
+        model: MODEL[provider],
+        messages: user(prompt),
+        stream: true,
+      })
+      let text = ''
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+        })(),
+      )
+      expect(error).toBeInstanceOf(OpenAI.APIError)
+      expect(text).toBe(expectedPrefix(prompt, { provider }))
+      if (provider === 'gemini')
+        expect(error.message).toMatch(/^gemini: the provider reported an error during the answer \(503/)
+      else expect(error.message).toContain('The server had an error')
+    },
+  )
 
-  it.each(PROVIDERS)('%s: a provider that goes silent mid-answer ends with an error frame after UPSTREAM_IDLE_TIMEOUT_MS', async (provider) => {
-    const prompt = 'Hi [emu fault=stall after=2]'
-    const stream = await client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })
-    let text = ''
-    const error = await rejection(
-      (async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
-      })(),
-    )
-    expect(text).toBe(expectedPrefix(prompt, { provider }))
-    expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(error.message).toBe(`${provider}: ${IDLE_MESSAGE}`)
-    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
-  })
+  it.each(PROVIDERS)(
+    '%s: a provider that goes silent mid-answer ends with an error frame after UPSTREAM_IDLE_TIMEOUT_MS',
+    async (provider) => {
+      const prompt = 'Hi [emu fault=stall after=2]'
+      const stream = await client.chat.completions.create({
+        model: MODEL[provider],
+        messages: user(prompt),
+        stream: true,
+      })
+      let text = ''
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+        })(),
+      )
+      expect(text).toBe(expectedPrefix(prompt, { provider }))
+      expect(error).toBeInstanceOf(OpenAI.APIError)
+      expect(error.message).toBe(`${provider}: ${IDLE_MESSAGE}`)
+      await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+    },
+  )
 
-  it.each(PROVIDERS)('%s: a provider silent from the start (no headers yet) is a 504 before any chunk', async (provider) => {
-    const error = await rejection(client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }))
-    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
-    expect(error.status).toBe(504)
-    expect(error.message).toBe(`504 ${provider}: ${IDLE_MESSAGE}`)
-    await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
-  })
+  it.each(PROVIDERS)(
+    '%s: a provider silent from the start (no headers yet) is a 504 before any chunk',
+    async (provider) => {
+      const error = await rejection(
+        client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }),
+      )
+      expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+      expect(error.status).toBe(504)
+      expect(error.message).toBe(`504 ${provider}: ${IDLE_MESSAGE}`)
+      await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
+    },
+  )
 
   it('gemini: headers, then silence before the first text: also a 504', async () => {
-    const error = await rejection(client.chat.completions.create({ model: MODEL.gemini, messages: user('Hi [emu thoughts=1 fault=stall after=0]'), stream: true }))
+    const error = await rejection(
+      client.chat.completions.create({
+        model: MODEL.gemini,
+        messages: user('Hi [emu thoughts=1 fault=stall after=0]'),
+        stream: true,
+      }),
+    )
     expect(error.status).toBe(504)
   })
 
@@ -308,7 +374,10 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
     const none = await fetch(`${gw.url}/v1/models`)
     expect(none.status).toBe(401)
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('missing_api_key')
-    for (const request of [sdk('tok-wrong').models.list(), sdk('tok-wrong').chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), stream: true })]) {
+    for (const request of [
+      sdk('tok-wrong').models.list(),
+      sdk('tok-wrong').chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), stream: true }),
+    ]) {
       const error = await rejection(request)
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' })
@@ -320,7 +389,9 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
     const { sign } = await import('hono/jwt')
     const jwt = await sign({ sub: 'e2e-user', exp: Math.floor(Date.now() / 1000) + 600 }, SECRET, 'HS256')
     for (const key of [TOKENS[0]!, jwt]) {
-      const r = await collect(await sdk(key).chat.completions.create({ model: MODEL.gemini, messages: user(PROMPT), stream: true }))
+      const r = await collect(
+        await sdk(key).chat.completions.create({ model: MODEL.gemini, messages: user(PROMPT), stream: true }),
+      )
       expect(r.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
     }
   })
@@ -328,27 +399,45 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
   it('a model outside ALLOWED_MODELS: BadRequestError naming it', async () => {
     const error = await rejection(sdk(TOKENS[0]!).chat.completions.create({ model: 'gpt-4o', messages: user('Hi') }))
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(error.error).toMatchObject({ param: 'model', message: 'model: "gpt-4o" is not allowed for openai on this gateway; allowed: "gpt-4.1-mini" (ALLOWED_MODELS)' })
+    expect(error.error).toMatchObject({
+      param: 'model',
+      message: 'model: "gpt-4o" is not allowed for openai on this gateway; allowed: "gpt-4.1-mini" (ALLOWED_MODELS)',
+    })
   })
 
-  it.each(PROVIDERS)('%s: a 503, then the answer: the whole answer streams, 2 upstream requests, one log line with usage', async (provider) => {
-    const prompt = `Retry me v1 ${provider} ${runtime} [emu fail=1 status=503]`
-    const { data, response } = await sdk(TOKENS[1]!)
-      .chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true, stream_options: { include_usage: true } })
-      .withResponse()
-    const r = await collect(data)
-    expect(r.text).toBe(expectedAnswer(prompt, { provider }))
-    expect(emu.requests().map((entry) => [entry.provider, entry.attempt, entry.status])).toEqual([
-      [provider, 1, 503],
-      [provider, 2, 200],
-    ])
-    const usage = r.chunks.at(-1)!.usage
-    expect(usage).toBeTruthy()
-    const requestId = response.headers.get('x-request-id')
-    const deadline = Date.now() + 3000
-    while (!logLine(requestId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(logLine(requestId)).toMatchObject({ route: '/v1/chat/completions', caller: 'token:1', provider, outcome: 'done', status: 200, usage })
-  })
+  it.each(PROVIDERS)(
+    '%s: a 503, then the answer: the whole answer streams, 2 upstream requests, one log line with usage',
+    async (provider) => {
+      const prompt = `Retry me v1 ${provider} ${runtime} [emu fail=1 status=503]`
+      const { data, response } = await sdk(TOKENS[1]!)
+        .chat.completions.create({
+          model: MODEL[provider],
+          messages: user(prompt),
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+        .withResponse()
+      const r = await collect(data)
+      expect(r.text).toBe(expectedAnswer(prompt, { provider }))
+      expect(emu.requests().map((entry) => [entry.provider, entry.attempt, entry.status])).toEqual([
+        [provider, 1, 503],
+        [provider, 2, 200],
+      ])
+      const usage = r.chunks.at(-1)!.usage
+      expect(usage).toBeTruthy()
+      const requestId = response.headers.get('x-request-id')
+      const deadline = Date.now() + 3000
+      while (!logLine(requestId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(logLine(requestId)).toMatchObject({
+        route: '/v1/chat/completions',
+        caller: 'token:1',
+        provider,
+        outcome: 'done',
+        status: 200,
+        usage,
+      })
+    },
+  )
 
   it('a flood from one caller: RateLimitError with Retry-After; another caller is still served', async () => {
     let limited: InstanceType<typeof OpenAI.APIError> | undefined

@@ -8,7 +8,13 @@
  * gateways' own output.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectedAnswer, expectedPrefix, startEmulator, type Emulator, type RequestLogEntry } from '../../emulator/server.ts'
+import {
+  expectedAnswer,
+  expectedPrefix,
+  startEmulator,
+  type Emulator,
+  type RequestLogEntry,
+} from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 import { readGatewayStream, type GatewayStream } from '../support/sse.ts'
 
@@ -23,7 +29,11 @@ const MAX_DURATION_MS = 2500
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
 
 /** The closing event of a whole answer; usage figures are the emulator's estimates. */
 const doneEvent = (provider: Provider, attempts: number) => ({
@@ -82,7 +92,12 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
         runtime,
         upstreamUrl: emu.url,
         onOutput,
-        vars: { RETRIES: '2', FALLBACK: 'openai', FIRST_TEXT_TIMEOUT_MS: String(FIRST_TEXT_TIMEOUT_MS), SSE_PING_INTERVAL_MS: '250' },
+        vars: {
+          RETRIES: '2',
+          FALLBACK: 'openai',
+          FIRST_TEXT_TIMEOUT_MS: String(FIRST_TEXT_TIMEOUT_MS),
+          SSE_PING_INTERVAL_MS: '250',
+        },
       }),
       startGateway({
         runtime,
@@ -104,7 +119,8 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
   })
   beforeEach(() => emu.clearRequests())
 
-  const stream = (gw: RunningGateway, body: unknown) => fetch(`${gw.url}/api/stream/chat`, json(body)).then(readGatewayStream)
+  const stream = (gw: RunningGateway, body: unknown) =>
+    fetch(`${gw.url}/api/stream/chat`, json(body)).then(readGatewayStream)
   /** What the emulator saw: [provider, attempt, status, outcome] per request, in arrival order. */
   const calls = (): [string, number | null, number | null, string | null][] =>
     emu.requests().map((e: RequestLogEntry) => [e.provider, e.attempt, e.status, e.outcome])
@@ -117,7 +133,10 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
       log = emu.requests()
     }
     expect(log.map((e) => [e.provider, e.status, e.outcome, e.finishedAt !== null])).toHaveLength(count)
-    expect(log.every((e) => e.finishedAt !== null), 'an upstream request was still open 3 s later').toBe(true)
+    expect(
+      log.every((e) => e.finishedAt !== null),
+      'an upstream request was still open 3 s later',
+    ).toBe(true)
     return log
   }
 
@@ -132,44 +151,56 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
       ])
     })
 
-    it.each(PROVIDERS)('%s: a 429 with Retry-After: 1 waits about a second, with ": ping" comments meanwhile', async (provider) => {
-      const prompt = `Rate limited ${provider} [emu fail=1 status=429 retry_after=1]`
-      const started = Date.now()
-      const s = await stream(retrying, { user_input: prompt, provider })
-      const elapsed = Date.now() - started
-      expectEvents(s, expectedAnswer(prompt, { provider }), doneEvent(provider, 2))
-      expect(elapsed).toBeGreaterThanOrEqual(900)
-      expect(elapsed).toBeLessThan(6000)
-      const [first, second] = emu.requests()
-      expect([first?.status, second?.status]).toEqual([429, 200])
-      expect(second!.startedAt - first!.finishedAt!).toBeGreaterThanOrEqual(900)
-      // Before the first event: the opening lines (`: open` on Bun, `retry: 1000` for a resumable stream), then pings.
-      const beforeText = s.raw
-        .slice(0, s.raw.search(/(^|\n)(id|data): /))
-        .split('\n\n')
-        .map((line) => line.trim())
-        .filter(Boolean)
-      expect(beforeText.filter((line) => line !== ': open' && line !== 'retry: 1000').every((line) => line === ': ping')).toBe(true)
-      expect(beforeText.filter((line) => line === ': ping').length).toBeGreaterThanOrEqual(2)
-    })
+    it.each(PROVIDERS)(
+      '%s: a 429 with Retry-After: 1 waits about a second, with ": ping" comments meanwhile',
+      async (provider) => {
+        const prompt = `Rate limited ${provider} [emu fail=1 status=429 retry_after=1]`
+        const started = Date.now()
+        const s = await stream(retrying, { user_input: prompt, provider })
+        const elapsed = Date.now() - started
+        expectEvents(s, expectedAnswer(prompt, { provider }), doneEvent(provider, 2))
+        expect(elapsed).toBeGreaterThanOrEqual(900)
+        expect(elapsed).toBeLessThan(6000)
+        const [first, second] = emu.requests()
+        expect([first?.status, second?.status]).toEqual([429, 200])
+        expect(second!.startedAt - first!.finishedAt!).toBeGreaterThanOrEqual(900)
+        // Before the first event: the opening lines (`: open` on Bun, `retry: 1000` for a resumable stream), then pings.
+        const beforeText = s.raw
+          .slice(0, s.raw.search(/(^|\n)(id|data): /))
+          .split('\n\n')
+          .map((line) => line.trim())
+          .filter(Boolean)
+        expect(
+          beforeText.filter((line) => line !== ': open' && line !== 'retry: 1000').every((line) => line === ': ping'),
+        ).toBe(true)
+        expect(beforeText.filter((line) => line === ': ping').length).toBeGreaterThanOrEqual(2)
+      },
+    )
 
     it.each(PROVIDERS)('%s: a 401 is not retried', async (provider) => {
-      const s = await stream(retrying, { user_input: `Unauthorised ${provider} [emu fault=401]`, provider, fallback: false })
+      const s = await stream(retrying, {
+        user_input: `Unauthorised ${provider} [emu fault=401]`,
+        provider,
+        fallback: false,
+      })
       expect(s.events).toEqual([{ error: UNAUTHORISED[provider], done: true }])
       expect(calls()).toEqual([[provider, 1, 401, 'error']])
     })
 
-    it.each(PROVIDERS)('%s: a failure after the first piece is not retried (nor falls back): the pieces, then an error event', async (provider) => {
-      const prompt = `Dropped ${provider} [emu fault=drop after=3]`
-      const s = await stream(retrying, { user_input: prompt, provider })
-      expectEvents(s, expectedPrefix(prompt, { provider }), {
-        error: `${provider}: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.`,
-        done: true,
-      })
-      expect(s.events).toHaveLength(4)
-      await settled(1)
-      expect(calls()).toEqual([[provider, 1, 200, 'drop']])
-    })
+    it.each(PROVIDERS)(
+      '%s: a failure after the first piece is not retried (nor falls back): the pieces, then an error event',
+      async (provider) => {
+        const prompt = `Dropped ${provider} [emu fault=drop after=3]`
+        const s = await stream(retrying, { user_input: prompt, provider })
+        expectEvents(s, expectedPrefix(prompt, { provider }), {
+          error: `${provider}: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.`,
+          done: true,
+        })
+        expect(s.events).toHaveLength(4)
+        await settled(1)
+        expect(calls()).toEqual([[provider, 1, 200, 'drop']])
+      },
+    )
 
     it.each(PROVIDERS)('%s: a first-text timeout stops the request and asks again', async (provider) => {
       const prompt = `Stalled once ${provider} [emu fail=1 hold=10000]`
@@ -193,7 +224,11 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
         provider: 'openai',
         model: ANSWERED_BY.openai,
         finish_reason: 'stop',
-        usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+        usage: {
+          prompt_tokens: expect.any(Number),
+          completion_tokens: expect.any(Number),
+          total_tokens: expect.any(Number),
+        },
         attempts: 2,
       })
       expect(calls()).toEqual([
@@ -233,7 +268,10 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
   describe('timeouts (RETRIES=0)', () => {
     it('POST /api/flows/ask against a stalled provider answers 504 within the first-text timeout', async () => {
       const started = Date.now()
-      const res = await fetch(`${strict.url}/api/flows/ask`, json({ user_input: 'Stalled [emu ttft=10000]', provider: 'openai' }))
+      const res = await fetch(
+        `${strict.url}/api/flows/ask`,
+        json({ user_input: 'Stalled [emu ttft=10000]', provider: 'openai' }),
+      )
       const elapsed = Date.now() - started
       expect(res.status).toBe(504)
       expect(await res.json()).toEqual({ error: firstText('openai'), request_id: res.headers.get('x-request-id') })
@@ -243,13 +281,16 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
       expect(e).toMatchObject({ clientClosedEarly: true, status: null })
     })
 
-    it.each(PROVIDERS)('%s: no text in time: the stream ends with the first-text message and the upstream is closed', async (provider) => {
-      const s = await stream(strict, { user_input: `Silent ${provider} [emu hold=10000]`, provider })
-      expect(s.events).toEqual([{ error: firstText(provider), done: true }])
-      expect(s.comments.filter((line) => line === ': ping').length).toBeGreaterThanOrEqual(2)
-      const [e] = await settled(1)
-      expect(e).toMatchObject({ status: 200, chunksSent: 0, clientClosedEarly: true })
-    })
+    it.each(PROVIDERS)(
+      '%s: no text in time: the stream ends with the first-text message and the upstream is closed',
+      async (provider) => {
+        const s = await stream(strict, { user_input: `Silent ${provider} [emu hold=10000]`, provider })
+        expect(s.events).toEqual([{ error: firstText(provider), done: true }])
+        expect(s.comments.filter((line) => line === ': ping').length).toBeGreaterThanOrEqual(2)
+        const [e] = await settled(1)
+        expect(e).toMatchObject({ status: 200, chunksSent: 0, clientClosedEarly: true })
+      },
+    )
 
     it.each(PROVIDERS)('%s: silence after a piece: the idle message, the upstream closed', async (provider) => {
       const prompt = `Idle ${provider} [emu fault=stall after=2]`
@@ -262,22 +303,25 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
       expect(e).toMatchObject({ outcome: 'stall', clientClosedEarly: true })
     })
 
-    it.each(PROVIDERS)('%s: an answer that takes too long: the total-time message at MAX_DURATION_MS, the upstream closed', async (provider) => {
-      const prompt = `Slow ${provider} [emu delay=150 chunks=60]`
-      const started = Date.now()
-      const s = await stream(strict, { user_input: prompt, provider })
-      const elapsed = Date.now() - started
-      expect(expectedAnswer(prompt, { provider }).startsWith(s.text)).toBe(true)
-      expectEvents(s, s.text, {
-        error: `${provider}: the answer took longer than 2.5 s (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.`,
-        done: true,
-      })
-      expect(s.events.length).toBeGreaterThan(2)
-      expect(elapsed).toBeGreaterThanOrEqual(MAX_DURATION_MS * 0.9)
-      expect(elapsed).toBeLessThan(MAX_DURATION_MS + 1500)
-      const [e] = await settled(1)
-      expect(e!.clientClosedEarly).toBe(true)
-      expect(e!.chunksSent).toBeLessThan(60)
-    })
+    it.each(PROVIDERS)(
+      '%s: an answer that takes too long: the total-time message at MAX_DURATION_MS, the upstream closed',
+      async (provider) => {
+        const prompt = `Slow ${provider} [emu delay=150 chunks=60]`
+        const started = Date.now()
+        const s = await stream(strict, { user_input: prompt, provider })
+        const elapsed = Date.now() - started
+        expect(expectedAnswer(prompt, { provider }).startsWith(s.text)).toBe(true)
+        expectEvents(s, s.text, {
+          error: `${provider}: the answer took longer than 2.5 s (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.`,
+          done: true,
+        })
+        expect(s.events.length).toBeGreaterThan(2)
+        expect(elapsed).toBeGreaterThanOrEqual(MAX_DURATION_MS * 0.9)
+        expect(elapsed).toBeLessThan(MAX_DURATION_MS + 1500)
+        const [e] = await settled(1)
+        expect(e!.clientClosedEarly).toBe(true)
+        expect(e!.chunksSent).toBeLessThan(60)
+      },
+    )
   })
 })

@@ -24,9 +24,15 @@ export function securitySuite(runtime: Runtime): void {
     let base: string
     const bearer = (index: number) => ({ authorization: `Bearer ${TOKENS[index]}` })
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      })
     const logLines = (): Record<string, unknown>[] =>
-      [...gw.output().matchAll(/\{"event":"request".*\}/g)].map((match) => JSON.parse(match[0]) as Record<string, unknown>)
+      [...gw.output().matchAll(/\{"event":"request".*\}/g)].map(
+        (match) => JSON.parse(match[0]) as Record<string, unknown>,
+      )
 
     beforeAll(async () => {
       emu = await startEmulator()
@@ -53,7 +59,9 @@ export function securitySuite(runtime: Runtime): void {
       emu.clearRequests()
       for (const path of API) {
         for (const headers of [{}, { authorization: 'Bearer wrong-token' }] as Record<string, string>[]) {
-          const res = path.includes('?') ? await fetch(`${base}${path}`, { headers }) : await post(path, { user_input: 'Hi' }, headers)
+          const res = path.includes('?')
+            ? await fetch(`${base}${path}`, { headers })
+            : await post(path, { user_input: 'Hi' }, headers)
           expect(res.status, path).toBe(401)
           expect(res.headers.get('x-request-id')).toBeTruthy()
           const { error } = (await res.json()) as { error: string }
@@ -66,28 +74,44 @@ export function securitySuite(runtime: Runtime): void {
     it('/health stays open, says access is "token", and shows no base URL', async () => {
       const res = await fetch(`${base}/health`)
       const text = await res.text()
-      expect(JSON.parse(text)).toMatchObject({ status: 'ok', access: 'token', providers: { openai: { configured: true, model: 'gpt-4.1-mini' } } })
+      expect(JSON.parse(text)).toMatchObject({
+        status: 'ok',
+        access: 'token',
+        providers: { openai: { configured: true, model: 'gpt-4.1-mini' } },
+      })
       expect(text).not.toContain(emu.url)
     })
 
     it('a static token (header or ?access_token=) and a JWT from `npm run token` are served', async () => {
-      const s1 = await readGatewayStream(await post('/api/stream/chat', { user_input: 'Hello', provider: 'openai' }, bearer(0)))
+      const s1 = await readGatewayStream(
+        await post('/api/stream/chat', { user_input: 'Hello', provider: 'openai' }, bearer(0)),
+      )
       expect(s1.text).toBe(expectedAnswer('Hello', { provider: 'openai' }))
-      const s2 = await readGatewayStream(await fetch(`${base}/api/stream/chat-get?user_input=Hello&provider=gemini&access_token=${TOKENS[1]}`))
+      const s2 = await readGatewayStream(
+        await fetch(`${base}/api/stream/chat-get?user_input=Hello&provider=gemini&access_token=${TOKENS[1]}`),
+      )
       expect(s2.text).toBe(expectedAnswer('Hello', { provider: 'gemini' }))
       const { stdout } = await run(process.execPath, ['scripts/token.ts', '--sub', 'e2e-alice', '--ttl', '120'], {
         cwd: ROOT,
         env: { ...process.env, TOKEN_SIGNING_SECRET: SECRET },
       })
       const jwt = stdout.trim()
-      const s3 = await readGatewayStream(await fetch(`${base}/api/stream/chat-get?user_input=Hello&provider=gemini`, { headers: { authorization: `Bearer ${jwt}`, 'x-request-id': 'e2e-jwt-1' } }))
+      const s3 = await readGatewayStream(
+        await fetch(`${base}/api/stream/chat-get?user_input=Hello&provider=gemini`, {
+          headers: { authorization: `Bearer ${jwt}`, 'x-request-id': 'e2e-jwt-1' },
+        }),
+      )
       expect(s3.text).toBe(expectedAnswer('Hello', { provider: 'gemini' }))
       expect(s3.last).toMatchObject({ done: true })
       expect(s3.requestId).toBe('e2e-jwt-1')
     })
 
     it('the request id: echoed when sane, in the closing event, and on the one log line of the request', async () => {
-      const res = await post('/api/stream/chat', { user_input: 'Private words', provider: 'gemini' }, { ...bearer(0), 'x-request-id': `e2e-${runtime}-log` })
+      const res = await post(
+        '/api/stream/chat',
+        { user_input: 'Private words', provider: 'gemini' },
+        { ...bearer(0), 'x-request-id': `e2e-${runtime}-log` },
+      )
       expect(res.headers.get('x-request-id')).toBe(`e2e-${runtime}-log`)
       const s = await readGatewayStream(res)
       expect(s.last).toMatchObject({ chunk: '', done: true })
@@ -100,10 +124,18 @@ export function securitySuite(runtime: Runtime): void {
         lines = logLines().filter((line) => line.request_id === `e2e-${runtime}-log`)
       }
       expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatchObject({ route: '/api/stream/chat', caller: 'token:0', provider: 'gemini', outcome: 'done', status: 200, pieces: s.events.length - 1 })
+      expect(lines[0]).toMatchObject({
+        route: '/api/stream/chat',
+        caller: 'token:0',
+        provider: 'gemini',
+        outcome: 'done',
+        status: 200,
+        pieces: s.events.length - 1,
+      })
       const output = gw.output()
       expect(output).not.toContain('Private words')
-      for (const line of logLines()) for (const secret of [...TOKENS, SECRET, 'emu-key']) expect(JSON.stringify(line)).not.toContain(secret)
+      for (const line of logLines())
+        for (const secret of [...TOKENS, SECRET, 'emu-key']) expect(JSON.stringify(line)).not.toContain(secret)
     })
 
     it('ALLOWED_MODELS and MAX_OUTPUT_TOKENS: 400s, and the cap goes upstream', async () => {
@@ -115,7 +147,9 @@ export function securitySuite(runtime: Runtime): void {
       expect(tokens.status).toBe(400)
       expect(((await tokens.json()) as { error: string }).error).toMatch(/^max_tokens: must be at most 300/)
       expect(emu.requests()).toHaveLength(0)
-      await readGatewayStream(await post('/api/stream/chat', { user_input: 'Hi', provider: 'openai', model: 'gpt-4.1-nano' }, bearer(0)))
+      await readGatewayStream(
+        await post('/api/stream/chat', { user_input: 'Hi', provider: 'openai', model: 'gpt-4.1-nano' }, bearer(0)),
+      )
       const body = emu.requests()[0]?.body as Record<string, unknown>
       expect(body.max_completion_tokens ?? body.max_tokens).toBe(300)
     })
@@ -125,7 +159,9 @@ export function securitySuite(runtime: Runtime): void {
         const res = await fetch(`${base}${path}`)
         expect(res.status).toBe(200)
         // The test client needs its own origin ('self'); the docs page nothing but its own files ('none' + script-src 'self').
-        expect(res.headers.get('content-security-policy'), path).toMatch(/^default-src '(self|none)'; .*frame-ancestors 'none'/)
+        expect(res.headers.get('content-security-policy'), path).toMatch(
+          /^default-src '(self|none)'; .*frame-ancestors 'none'/,
+        )
         expect(res.headers.get('x-content-type-options')).toBe('nosniff')
         expect(res.headers.get('referrer-policy')).toBe('no-referrer')
         await res.text()
@@ -133,7 +169,13 @@ export function securitySuite(runtime: Runtime): void {
     })
 
     it('odd paths are a 404 JSON, never a 5xx or a file path', async () => {
-      for (const path of ['/api/stream/chat%00', '/test_stream.html%00', '/%2e%2e/package.json', '/_headers', '/test_stream.html%ZZ']) {
+      for (const path of [
+        '/api/stream/chat%00',
+        '/test_stream.html%00',
+        '/%2e%2e/package.json',
+        '/_headers',
+        '/test_stream.html%ZZ',
+      ]) {
         const res = await fetch(`${base}${path}`, { headers: bearer(0) })
         expect(res.status, path).toBe(404)
         const text = await res.text()

@@ -6,7 +6,14 @@
 import { ApiError, GoogleGenAI } from '@google/genai'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectedAnswer, expectedPrefix, expectedRefusal, startEmulator, thoughtTexts, type Emulator } from '../../emulator/server.ts'
+import {
+  expectedAnswer,
+  expectedPrefix,
+  expectedRefusal,
+  startEmulator,
+  thoughtTexts,
+  type Emulator,
+} from '../../emulator/server.ts'
 
 let emu: Emulator
 let openai: OpenAI
@@ -81,7 +88,17 @@ describe('openai SDK v7 against the emulator', () => {
     expect(r.usage?.completion_tokens).toBeGreaterThan(0)
     expect(r.usage?.total_tokens).toBe((r.usage?.prompt_tokens ?? 0) + (r.usage?.completion_tokens ?? 0))
     const [entry] = emu.requests()
-    expect(entry).toMatchObject({ provider: 'openai', method: 'POST', path: '/v1/chat/completions', model: 'gpt-4o-mini', keyPresent: true, status: 200, outcome: 'ok', stream: true, clientClosedEarly: false })
+    expect(entry).toMatchObject({
+      provider: 'openai',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      model: 'gpt-4o-mini',
+      keyPresent: true,
+      status: 200,
+      outcome: 'ok',
+      stream: true,
+      clientClosedEarly: false,
+    })
   })
 
   it('honours chunks=, sentences=, delays and UTF-8 splits without changing the text', async () => {
@@ -93,7 +110,10 @@ describe('openai SDK v7 against the emulator', () => {
   })
 
   it('answers non-streamed requests with the same text', async () => {
-    const res = await openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: PROMPT }] })
+    const res = await openai.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: PROMPT }],
+    })
     expect(res.choices[0]?.message.content).toBe(expectedAnswer(PROMPT, { provider: 'openai' }))
     expect(res.object).toBe('chat.completion')
     expect(res.model).toBe('gpt-4.1-mini-2025-04-14')
@@ -126,10 +146,15 @@ describe('openai SDK v7 against the emulator', () => {
   })
 
   it('the same fault works through the model name and the x-emulator-scenario header', async () => {
-    const viaModel = await rejection(openai.chat.completions.create({ model: 'gpt-4o-mini~fault=429', messages: [{ role: 'user', content: 'Hi' }] }))
+    const viaModel = await rejection(
+      openai.chat.completions.create({ model: 'gpt-4o-mini~fault=429', messages: [{ role: 'user', content: 'Hi' }] }),
+    )
     expect(viaModel).toBeInstanceOf(OpenAI.RateLimitError)
     const viaHeader = await rejection(
-      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { headers: { 'x-emulator-scenario': 'fault=500' } }),
+      openai.chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] },
+        { headers: { 'x-emulator-scenario': 'fault=500' } },
+      ),
     )
     expect(viaHeader).toBeInstanceOf(OpenAI.InternalServerError)
   })
@@ -141,9 +166,13 @@ describe('openai SDK v7 against the emulator', () => {
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
     })
     expect(noKey.status).toBe(401)
-    expect(((await noKey.json()) as { error: { message: string } }).error.message).toContain("You didn't provide an API key")
+    expect(((await noKey.json()) as { error: { message: string } }).error.message).toContain(
+      "You didn't provide an API key",
+    )
     const bad = new OpenAI({ apiKey: 'invalid-key-1234567890', baseURL: `${emu.url}/v1`, maxRetries: 0 })
-    const err = await rejection(bad.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }))
+    const err = await rejection(
+      bad.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+    )
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError)
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_api_key')
   })
@@ -154,9 +183,18 @@ describe('openai SDK v7 against the emulator', () => {
       [{ model: 'gpt-4o-mini' }, "Missing required parameter: 'messages'."],
       [{ model: 'gpt-4o-mini', messages: [] }, "Invalid 'messages': empty array."],
       [{ model: 'gpt-4o-mini', messages: [{ role: 'bot', content: 'x' }] }, "Invalid value: 'bot'."],
-      [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream_options: { include_usage: true } }, "'stream_options' parameter is only allowed"],
-      [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 3 }, 'decimal above maximum value'],
-      [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], user_input: 'x' }, 'Unrecognized request argument supplied: user_input'],
+      [
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream_options: { include_usage: true } },
+        "'stream_options' parameter is only allowed",
+      ],
+      [
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 3 },
+        'decimal above maximum value',
+      ],
+      [
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], user_input: 'x' },
+        'Unrecognized request argument supplied: user_input',
+      ],
     ]
     for (const [body, message] of cases) {
       const err = await rejection(openai.chat.completions.create(body as never))
@@ -170,7 +208,11 @@ describe('openai SDK v7 against the emulator', () => {
     let text = ''
     const err = await rejection(
       (async () => {
-        const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], stream: true })
+        const stream = await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: prompt }],
+          stream: true,
+        })
         for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
       })(),
     )
@@ -189,7 +231,11 @@ describe('openai SDK v7 against the emulator', () => {
     let text = ''
     let failed = false
     try {
-      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], stream: true })
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+      })
       for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
     } catch {
       failed = true
@@ -230,10 +276,21 @@ describe.each([
     const r = await collectGemini(gemini(apiVersion), PROMPT)
     expect(r.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
     expect(r.finish).toBe('STOP')
-    expect(r.usage).toMatchObject({ promptTokenCount: expect.any(Number), candidatesTokenCount: expect.any(Number), totalTokenCount: expect.any(Number) })
+    expect(r.usage).toMatchObject({
+      promptTokenCount: expect.any(Number),
+      candidatesTokenCount: expect.any(Number),
+      totalTokenCount: expect.any(Number),
+    })
     const [entry] = emu.requests()
     expect(entry?.path).toBe(`${prefix}models/gemini-2.5-flash:streamGenerateContent`)
-    expect(entry).toMatchObject({ provider: 'gemini', query: { alt: 'sse' }, keyPresent: true, status: 200, operation: 'streamGenerateContent', outcome: 'ok' })
+    expect(entry).toMatchObject({
+      provider: 'gemini',
+      query: { alt: 'sse' },
+      keyPresent: true,
+      status: 200,
+      operation: 'streamGenerateContent',
+      outcome: 'ok',
+    })
     expect(entry?.headers['x-goog-api-key']).toBe('***')
   })
 
@@ -282,7 +339,11 @@ describe.each([
     let text = ''
     const err = await rejection(
       (async () => {
-        for await (const c of await gemini(apiVersion).models.generateContentStream({ model: 'gemini-2.5-flash', contents: prompt })) text += c.text ?? ''
+        for await (const c of await gemini(apiVersion).models.generateContentStream({
+          model: 'gemini-2.5-flash',
+          contents: prompt,
+        }))
+          text += c.text ?? ''
       })(),
     )
     expect(err).toBeInstanceOf(ApiError)
@@ -291,7 +352,10 @@ describe.each([
   })
 
   it('a blocked prompt is a 200 with promptFeedback and no candidates', async () => {
-    const stream = await gemini(apiVersion).models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Hi [emu fault=blocked]' })
+    const stream = await gemini(apiVersion).models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'Hi [emu fault=blocked]',
+    })
     const chunks = []
     for await (const c of stream) chunks.push(c)
     expect(chunks).toHaveLength(1)
@@ -313,16 +377,32 @@ describe.each([
 
 describe('Gemini request validation (real error bodies)', () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = { 'x-goog-api-key': 'k' }) =>
-    fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    fetch(`${emu.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
   const sse = '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'
   const ok = { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }
 
   it.each([
     ['no key', ok, {}, 403, 'PERMISSION_DENIED'],
     ['no contents', {}, undefined, 400, 'contents is not specified'],
-    ['role assistant', { contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] }, undefined, 400, 'Please use a valid role: user, model.'],
+    [
+      'role assistant',
+      { contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] },
+      undefined,
+      400,
+      'Please use a valid role: user, model.',
+    ],
     ['empty parts', { contents: [{ role: 'user', parts: [] }] }, undefined, 400, 'contents.parts must not be empty'],
-    ['OpenAI-style part', { contents: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }] }, undefined, 400, 'Unknown name \\"type\\"'],
+    [
+      'OpenAI-style part',
+      { contents: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }] },
+      undefined,
+      400,
+      'Unknown name \\"type\\"',
+    ],
     ['unknown field', { ...ok, messages: [] }, undefined, 400, 'Unknown name \\"messages\\"'],
     ['bad JSON', '{"contents": [', undefined, 400, 'Invalid JSON payload received'],
   ] as const)('%s → %i', async (_n, body, headers, status, text) => {
@@ -343,13 +423,17 @@ describe('Gemini request validation (real error bodies)', () => {
   })
 
   it('without alt=sse, streamGenerateContent answers a JSON array of the same chunks', async () => {
-    const res = await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent', { contents: [{ role: 'user', parts: [{ text: PROMPT }] }] })
+    const res = await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent', {
+      contents: [{ role: 'user', parts: [{ text: PROMPT }] }],
+    })
     expect(res.status).toBe(200)
     const arr = JSON.parse(await res.text()) as { candidates: { content: { parts: { text: string }[] } }[] }[]
-    expect(arr.map((c) => c.candidates[0]!.content.parts[0]!.text).join('')).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
+    expect(arr.map((c) => c.candidates[0]!.content.parts[0]!.text).join('')).toBe(
+      expectedAnswer(PROMPT, { provider: 'gemini' }),
+    )
   })
 
-  it('unknown paths get Google\'s HTML 404', async () => {
+  it("unknown paths get Google's HTML 404", async () => {
     const res = await post('/v1beta/models/gemini-2.5-flash:chat', ok)
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toContain('text/html')

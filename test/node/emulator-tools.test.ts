@@ -5,12 +5,25 @@
  */
 import { ApiError, GoogleGenAI, type Content } from '@google/genai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { emulatorSignature, expectedAnswer, expectedFunctionCall, startEmulator, toolResultPrompt, type Emulator } from '../../emulator/server.ts'
+import {
+  emulatorSignature,
+  expectedAnswer,
+  expectedFunctionCall,
+  startEmulator,
+  toolResultPrompt,
+  type Emulator,
+} from '../../emulator/server.ts'
 
 let emu: Emulator
 let ai: GoogleGenAI
 const PROMPT = 'Thời tiết ở Hà Nội? [emu call=get_weather thoughts=2]'
-const tools = [{ functionDeclarations: [{ name: 'get_weather', parametersJsonSchema: { type: 'object', properties: { query: { type: 'string' } } } }] }]
+const tools = [
+  {
+    functionDeclarations: [
+      { name: 'get_weather', parametersJsonSchema: { type: 'object', properties: { query: { type: 'string' } } } },
+    ],
+  },
+]
 
 beforeAll(async () => {
   emu = await startEmulator()
@@ -20,7 +33,11 @@ afterAll(() => emu.close())
 
 describe('emulator: Gemini function calls', () => {
   it('streams thoughts, then one signed functionCall with finishReason STOP', async () => {
-    const stream = await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT, config: { tools } })
+    const stream = await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: PROMPT,
+      config: { tools },
+    })
     const parts = []
     let finish: string | undefined
     for await (const chunk of stream) {
@@ -28,7 +45,10 @@ describe('emulator: Gemini function calls', () => {
       finish = chunk.candidates?.[0]?.finishReason ?? finish
     }
     expect(parts.filter((part) => part.thought)).toHaveLength(2)
-    expect(parts.at(-1)).toEqual({ functionCall: expectedFunctionCall(PROMPT, 'get_weather'), thoughtSignature: emulatorSignature('get_weather') })
+    expect(parts.at(-1)).toEqual({
+      functionCall: expectedFunctionCall(PROMPT, 'get_weather'),
+      thoughtSignature: emulatorSignature('get_weather'),
+    })
     expect(expectedFunctionCall(PROMPT, 'get_weather').args).toEqual({ query: 'Thời tiết ở Hà Nội?' })
     expect(finish).toBe('STOP')
   })
@@ -46,18 +66,35 @@ describe('emulator: Gemini function calls', () => {
   })
 
   it('the round trip: the function result gets a text answer (unary and stream)', async () => {
-    const first = await ai.models.generateContent({ model: 'gemini-3-flash-preview', contents: PROMPT, config: { tools } })
+    const first = await ai.models.generateContent({
+      model: 'gemini-3-flash-preview',
+      contents: PROMPT,
+      config: { tools },
+    })
     expect(first.functionCalls).toEqual([expectedFunctionCall(PROMPT, 'get_weather')])
     const history: Content[] = [
       { role: 'user', parts: [{ text: PROMPT }] },
       first.candidates![0]!.content!,
-      { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 31, unit: 'C' } } }] },
+      {
+        role: 'user',
+        parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 31, unit: 'C' } } }],
+      },
     ]
-    const expected = expectedAnswer(toolResultPrompt('get_weather', { temperature: 31, unit: 'C' }), { provider: 'gemini' })
-    const second = await ai.models.generateContent({ model: 'gemini-3-flash-preview', contents: history, config: { tools } })
+    const expected = expectedAnswer(toolResultPrompt('get_weather', { temperature: 31, unit: 'C' }), {
+      provider: 'gemini',
+    })
+    const second = await ai.models.generateContent({
+      model: 'gemini-3-flash-preview',
+      contents: history,
+      config: { tools },
+    })
     expect(second.text).toBe(expected)
     let streamed = ''
-    for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-3-flash-preview', contents: history, config: { tools } })) {
+    for await (const chunk of await ai.models.generateContentStream({
+      model: 'gemini-3-flash-preview',
+      contents: history,
+      config: { tools },
+    })) {
       streamed += chunk.text ?? ''
     }
     expect(streamed).toBe(expected)
@@ -69,7 +106,9 @@ describe('emulator: Gemini function calls', () => {
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 31 } } }] },
     ]
-    const error = await ai.models.generateContent({ model: 'gemini-3-flash-preview', contents, config: { tools } }).catch((e: unknown) => e)
+    const error = await ai.models
+      .generateContent({ model: 'gemini-3-flash-preview', contents, config: { tools } })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).status).toBe(400)
     expect((error as ApiError).message).toContain('Function call is missing a thought_signature')

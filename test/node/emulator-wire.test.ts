@@ -14,7 +14,11 @@ const FIXTURES = [process.env.WIRE_FIXTURES, join(ROOT, 'test/fixtures')].find(
   (d): d is string => !!d && existsSync(join(d, 'index.json')),
 )
 const fixture = (name: string) => readFileSync(join(FIXTURES!, name), 'utf8')
-const index = () => JSON.parse(fixture('index.json')) as Record<string, { status: number; headers: Record<string, string>; provenance: string }>
+const index = () =>
+  JSON.parse(fixture('index.json')) as Record<
+    string,
+    { status: number; headers: Record<string, string>; provenance: string }
+  >
 
 let emu: Emulator
 beforeAll(async () => {
@@ -34,15 +38,22 @@ const geminiPost = (model: string, prompt: string, key: string | null = 'emu-key
     headers: { 'content-type': 'application/json', ...(key ? { 'x-goog-api-key': key } : {}) },
     body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: prompt }] }] }),
   })
-const chat = (prompt: string, extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], ...extra })
+const chat = (prompt: string, extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: prompt }],
+  ...extra,
+})
 
 /** `data:` payloads of an SSE body, with the separator checked. */
 function events(raw: string, sep: string): string[] {
   expect(raw.endsWith(sep)).toBe(true)
-  return raw.slice(0, -sep.length).split(sep).map((block) => {
-    expect(block.startsWith('data: ')).toBe(true)
-    return block.slice(6)
-  })
+  return raw
+    .slice(0, -sep.length)
+    .split(sep)
+    .map((block) => {
+      expect(block.startsWith('data: ')).toBe(true)
+      return block.slice(6)
+    })
 }
 const keys = (o: object) => Object.keys(o).sort()
 const union = (objs: object[]) => [...new Set(objs.flatMap((o) => Object.keys(o)))].sort()
@@ -58,11 +69,15 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p))
     for (const [i, p] of payloads.slice(0, -1).entries()) expect(JSON.stringify(chunks[i])).toBe(p) // compact, raw UTF-8
 
-    const ref = events(fixture('openai-chat-usage.sse'), '\n\n').slice(0, -1).map((p) => JSON.parse(p))
+    const ref = events(fixture('openai-chat-usage.sse'), '\n\n')
+      .slice(0, -1)
+      .map((p) => JSON.parse(p))
     for (const c of chunks) expect(keys(c)).toEqual(keys(ref[0]))
     const refChoiceKeys = union(
       ['openai-chat-refusal.sse', 'openai-chat-usage.sse'].flatMap((f) =>
-        events(fixture(f), '\n\n').slice(0, -1).flatMap((p) => (JSON.parse(p) as { choices: object[] }).choices),
+        events(fixture(f), '\n\n')
+          .slice(0, -1)
+          .flatMap((p) => (JSON.parse(p) as { choices: object[] }).choices),
       ),
     )
     for (const c of chunks) for (const ch of c.choices) expect(refChoiceKeys).toEqual(expect.arrayContaining(keys(ch)))
@@ -75,7 +90,9 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     expect(usage.choices).toEqual([])
     expect(keys(usage.usage)).toEqual(keys(ref.at(-1).usage))
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true)
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(expectedAnswer('Hi 🚀', { provider: 'openai' }))
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(
+      expectedAnswer('Hi 🚀', { provider: 'openai' }),
+    )
   })
 
   it('Gemini: CRLF `data: <google json>\\r\\n\\r\\n`, finishReason only last, cumulative usage, no [DONE]', async () => {
@@ -94,7 +111,11 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     for (const c of chunks) expect(keys(c)).toEqual(keys(ref[0]))
     const refCandKeys = union(ref.map((r) => r.candidates[0]))
     for (const c of chunks) expect(refCandKeys).toEqual(expect.arrayContaining(keys(c.candidates[0])))
-    const refUsageKeys = union([...ref, ...events(fixture('gemini-basic.sse'), '\r\n\r\n').map((p) => JSON.parse(p))].map((r) => r.usageMetadata))
+    const refUsageKeys = union(
+      [...ref, ...events(fixture('gemini-basic.sse'), '\r\n\r\n').map((p) => JSON.parse(p))].map(
+        (r) => r.usageMetadata,
+      ),
+    )
     for (const c of chunks) expect(refUsageKeys).toEqual(expect.arrayContaining(keys(c.usageMetadata)))
     expect(chunks[0].candidates[0].content.parts[0].thought).toBe(true)
     expect(chunks.slice(0, -1).every((c) => c.candidates[0].finishReason === undefined)).toBe(true)
@@ -102,7 +123,11 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     const totals = chunks.map((c) => c.usageMetadata.totalTokenCount)
     expect([...totals].sort((a, b) => a - b)).toEqual(totals)
     expect(new Set(chunks.map((c) => c.responseId)).size).toBe(1)
-    const text = chunks.flatMap((c) => c.candidates[0].content.parts).filter((p: { thought?: boolean }) => !p.thought).map((p: { text: string }) => p.text).join('')
+    const text = chunks
+      .flatMap((c) => c.candidates[0].content.parts)
+      .filter((p: { thought?: boolean }) => !p.thought)
+      .map((p: { text: string }) => p.text)
+      .join('')
     expect(text).toBe(expectedAnswer('Hi 🚀 [emu thoughts=1]', { provider: 'gemini' }))
   })
 
@@ -129,8 +154,14 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
   })
 
   const openaiCases: [string, () => Promise<Response>][] = [
-    ['openai-error-404-model-not-found.json', () => openaiPost({ ...chat('x'), model: 'gpt-4.1-nano-wrong~fault=404' })],
-    ['openai-error-401-invalid-api-key.json', () => openaiPost(chat('x [emu fault=401]'), `sk-test${'x'.repeat(29)}1234`)],
+    [
+      'openai-error-404-model-not-found.json',
+      () => openaiPost({ ...chat('x'), model: 'gpt-4.1-nano-wrong~fault=404' }),
+    ],
+    [
+      'openai-error-401-invalid-api-key.json',
+      () => openaiPost(chat('x [emu fault=401]'), `sk-test${'x'.repeat(29)}1234`),
+    ],
     ['openai-error-401-missing-api-key.json', () => openaiPost(chat('x'), null)],
     ['openai-error-429-rate-limit.json', () => openaiPost(chat('x [emu fault=429]'))],
     ['openai-error-429-insufficient-quota.json', () => openaiPost(chat('x [emu fault=quota]'))],
@@ -144,7 +175,8 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     const meta = index()[name]!
     expect(res.status).toBe(meta.status)
     expect(await res.text()).toBe(fixture(name))
-    if (meta.provenance.startsWith('recorded')) expect(res.headers.get('content-type')).toBe(meta.headers['content-type'])
+    if (meta.provenance.startsWith('recorded'))
+      expect(res.headers.get('content-type')).toBe(meta.headers['content-type'])
   })
 
   const geminiCases: [string, () => Promise<Response>][] = [
@@ -156,11 +188,14 @@ describe.skipIf(!FIXTURES)('emulator framing vs recorded fixtures', () => {
     ['gemini-error-503-unavailable.json', () => geminiPost('gemini-2.5-flash', 'x [emu fault=503]')],
     ['gemini-error-503-overloaded.json', () => geminiPost('gemini-2.5-flash', 'x [emu fault=overloaded]')],
   ]
-  it.each(geminiCases)('Gemini error body (alt=sse) is byte-identical to %s, labelled text/event-stream', async (name, send) => {
-    const res = await send()
-    const meta = index()[name]!
-    expect(res.status).toBe(meta.status)
-    expect(res.headers.get('content-type')).toBe(meta.headers['content-type'])
-    expect(await res.text()).toBe(fixture(name))
-  })
+  it.each(geminiCases)(
+    'Gemini error body (alt=sse) is byte-identical to %s, labelled text/event-stream',
+    async (name, send) => {
+      const res = await send()
+      const meta = index()[name]!
+      expect(res.status).toBe(meta.status)
+      expect(res.headers.get('content-type')).toBe(meta.headers['content-type'])
+      expect(await res.text()).toBe(fixture(name))
+    },
+  )
 })

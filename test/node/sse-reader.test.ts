@@ -4,7 +4,9 @@ import { parseGatewayStream } from '../support/sse.ts'
 
 describe('parseGatewayStream', () => {
   it('accepts chunks, ping comments and a final done event', () => {
-    const s = parseGatewayStream('data: {"chunk":"Xin ","done":false}\n\n: ping\n\ndata: {"chunk":"chào","done":false}\n\ndata: {"chunk":"","done":true,"provider":"gemini"}\n\n')
+    const s = parseGatewayStream(
+      'data: {"chunk":"Xin ","done":false}\n\n: ping\n\ndata: {"chunk":"chào","done":false}\n\ndata: {"chunk":"","done":true,"provider":"gemini"}\n\n',
+    )
     expect(s.text).toBe('Xin chào')
     expect(s.comments).toEqual([': ping'])
     expect(s.last).toEqual({ chunk: '', done: true, provider: 'gemini' })

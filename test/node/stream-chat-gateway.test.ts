@@ -50,9 +50,9 @@ describe(`streamChat() on the real gateway (${runtime})`, () => {
   }
 
   it('an upstream failure (emulator fault=429) throws StreamChatError saying which provider', async () => {
-    const error = await collect(streamChat({ user_input: 'Rate limit me [emu fault=429]', provider: 'openai' }, { baseUrl: gw.url })).catch(
-      (e: unknown) => e,
-    )
+    const error = await collect(
+      streamChat({ user_input: 'Rate limit me [emu fault=429]', provider: 'openai' }, { baseUrl: gw.url }),
+    ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StreamChatError)
     expect((error as StreamChatError).kind).toBe('event')
     expect((error as StreamChatError).message).toMatch(/openai/i)
@@ -60,7 +60,9 @@ describe(`streamChat() on the real gateway (${runtime})`, () => {
   })
 
   it('a 400 throws with the issue naming the field', async () => {
-    const error = await collect(streamChat({ user_input: 'Hi', temperature: 7 }, { baseUrl: gw.url })).catch((e: unknown) => e)
+    const error = await collect(streamChat({ user_input: 'Hi', temperature: 7 }, { baseUrl: gw.url })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ kind: 'http', status: 400 })
     expect((error as StreamChatError).issues.map((i) => i.field)).toContain('temperature')
   })
@@ -89,9 +91,14 @@ describe('AppType with hono/client', () => {
   })
 
   it("matches the app's own OpenAPI document: same routes, methods, inputs and statuses", async () => {
-    type Doc = { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: unknown; responses: object }>> }
+    type Doc = {
+      paths: Record<string, Record<string, { requestBody?: unknown; parameters?: unknown; responses: object }>>
+    }
     const real = (await (await createApp().request('/openapi.json')).json()) as Doc
-    const contract = contractApp().getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'contract', version: '0' } }) as unknown as Doc
+    const contract = contractApp().getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'contract', version: '0' },
+    }) as unknown as Doc
     // The /v1 routes are for the OpenAI SDKs, not hono/client; the access answers (401, 405, 429) are added
     // to the document for every /api route by the app (src/routes/openapi-security.ts).
     const ADDED = ['401', '405', '429']
@@ -105,7 +112,9 @@ describe('AppType with hono/client', () => {
               {
                 body: op.requestBody ?? null,
                 parameters: op.parameters ?? null,
-                statuses: Object.keys(op.responses).filter((status) => !ADDED.includes(status)).sort(),
+                statuses: Object.keys(op.responses)
+                  .filter((status) => !ADDED.includes(status))
+                  .sort(),
               },
             ]),
           ),
@@ -122,7 +131,7 @@ describe('AppType with hono/client', () => {
     expect(shape(contract)).toEqual(shape(real))
   })
 
-  it('ChatInput is the gateway\'s ChatRequest', () => {
+  it("ChatInput is the gateway's ChatRequest", () => {
     expectTypeOf<ChatInput>().toEqualTypeOf<ChatRequestBody>()
   })
 })

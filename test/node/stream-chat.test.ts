@@ -10,7 +10,12 @@ import { createSseParser, streamChat, StreamChatError, type StreamChatEvent } fr
 import { createResumableStreams, RESUMABLE_CORS } from '../support/resumable-sse.ts'
 
 const CHUNKS = ['Xin chào', ' — ắ 你好 🚀', ' line\nbreak', ' "quoted"', ' end']
-const DONE = { provider: 'mock', model: 'mock-1', finish_reason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } }
+const DONE = {
+  provider: 'mock',
+  model: 'mock-1',
+  finish_reason: 'stop',
+  usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+}
 
 type Script = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => void
 let server: Server
@@ -52,7 +57,10 @@ describe('createSseParser', () => {
   function parse(pieces: string[]) {
     const out: string[] = []
     const retries: number[] = []
-    const parser = createSseParser({ onEvent: (e) => out.push(`${e.id}|${e.event}|${e.data}`), onRetry: (ms) => retries.push(ms) })
+    const parser = createSseParser({
+      onEvent: (e) => out.push(`${e.id}|${e.event}|${e.data}`),
+      onRetry: (ms) => retries.push(ms),
+    })
     for (const piece of pieces) parser.push(piece)
     parser.end()
     return { out, retries }
@@ -73,7 +81,8 @@ describe('createSseParser', () => {
 
   it('gives the same events for every split point and char by char', () => {
     const whole = parse([stream])
-    for (let i = 1; i < stream.length; i++) expect(parse([stream.slice(0, i), stream.slice(i)]), `split at ${i}`).toEqual(whole)
+    for (let i = 1; i < stream.length; i++)
+      expect(parse([stream.slice(0, i), stream.slice(i)]), `split at ${i}`).toEqual(whole)
     expect(parse([...stream])).toEqual(whole)
   })
 })
@@ -81,7 +90,14 @@ describe('createSseParser', () => {
 describe('streamChat against a resumable SSE server', () => {
   it('resumes twice after cuts mid-event: the whole answer once, one generation, Last-Event-ID each time', async () => {
     script = (_req, res, body) => {
-      expect(body).toEqual({ user_input: 'Hello', provider: 'gemini', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hey' }] })
+      expect(body).toEqual({
+        user_input: 'Hello',
+        provider: 'gemini',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hey' },
+        ],
+      })
       streams.start(res, { chunks: CHUNKS, done: DONE, dropAfter: [2, 1] })
     }
     const before = streams.generations()
@@ -89,7 +105,14 @@ describe('streamChat against a resumable SSE server', () => {
     const reconnects: { attempt: number; lastEventId: string }[] = []
     const events = await collect(
       streamChat(
-        { user_input: 'Hello', provider: 'gemini', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hey' }] },
+        {
+          user_input: 'Hello',
+          provider: 'gemini',
+          messages: [
+            { role: 'user', content: 'Hi' },
+            { role: 'assistant', content: 'Hey' },
+          ],
+        },
         {
           baseUrl,
           onOpen: (info) => opens.push(info),
@@ -100,7 +123,9 @@ describe('streamChat against a resumable SSE server', () => {
     const stream = streams.streams().at(-1)!
     expect(streams.generations() - before).toBe(1)
     expect(textOf(events)).toBe(CHUNKS.join(''))
-    expect(events.filter((e) => e.type === 'text').map((e) => e.type === 'text' && e.id)).toEqual(CHUNKS.map((_, i) => `${stream.id}:${i + 1}`))
+    expect(events.filter((e) => e.type === 'text').map((e) => e.type === 'text' && e.id)).toEqual(
+      CHUNKS.map((_, i) => `${stream.id}:${i + 1}`),
+    )
     expect(events.at(-1)).toEqual({ type: 'done', ...DONE })
     expect(events.filter((e) => e.type === 'done')).toHaveLength(1)
     expect(stream.resumedFrom).toEqual([`${stream.id}:2`, `${stream.id}:3`])
@@ -128,8 +153,11 @@ describe('streamChat against a resumable SSE server', () => {
   })
 
   it('a resume answered 204 (finished or expired) is a connection error', async () => {
-    script = (_req, res) => void streams.start(res, { chunks: CHUNKS, done: DONE, dropAfter: [2], forgetAfterDrop: true })
-    const error = await collect(streamChat({ user_input: 'x' }, { baseUrl, reconnectDelayMs: 0 })).catch((e: unknown) => e)
+    script = (_req, res) =>
+      void streams.start(res, { chunks: CHUNKS, done: DONE, dropAfter: [2], forgetAfterDrop: true })
+    const error = await collect(streamChat({ user_input: 'x' }, { baseUrl, reconnectDelayMs: 0 })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(StreamChatError)
     expect((error as StreamChatError).message).toMatch(/HTTP 204/)
   })
@@ -155,7 +183,9 @@ describe('streamChat against a resumable SSE server', () => {
   it('an error event throws StreamChatError with the message and request_id, after the text before it', async () => {
     script = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
-      res.end(': ping\n\ndata: {"chunk":"partial ","done":false}\n\ndata: {"error":"openai: rate limited. Retry later.","done":true,"request_id":"req-42"}\n\n')
+      res.end(
+        ': ping\n\ndata: {"chunk":"partial ","done":false}\n\ndata: {"error":"openai: rate limited. Retry later.","done":true,"request_id":"req-42"}\n\n',
+      )
     }
     const seen: StreamChatEvent[] = []
     const error = await (async () => {
@@ -169,7 +199,12 @@ describe('streamChat against a resumable SSE server', () => {
   it('a 400 throws with the status and the issues naming the field', async () => {
     script = (_req, res) => {
       res.writeHead(400, { 'content-type': 'application/json', 'x-request-id': 'req-7' })
-      res.end(JSON.stringify({ error: 'user_input: must not be empty', issues: [{ field: 'user_input', message: 'must not be empty' }] }))
+      res.end(
+        JSON.stringify({
+          error: 'user_input: must not be empty',
+          issues: [{ field: 'user_input', message: 'must not be empty' }],
+        }),
+      )
     }
     const error = await collect(streamChat({ user_input: ' ' }, { baseUrl })).catch((e: unknown) => e)
     expect(error).toMatchObject({
@@ -186,7 +221,9 @@ describe('streamChat against a resumable SSE server', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       res.end('data: [DONE]\n\n')
     }
-    expect(await collect(streamChat({ user_input: 'x' }, { baseUrl })).catch((e: unknown) => e)).toMatchObject({ kind: 'protocol' })
+    expect(await collect(streamChat({ user_input: 'x' }, { baseUrl })).catch((e: unknown) => e)).toMatchObject({
+      kind: 'protocol',
+    })
     script = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' })
       res.end('<html>')
@@ -198,7 +235,9 @@ describe('streamChat against a resumable SSE server', () => {
   })
 
   it('an unreachable gateway is a connection error naming it', async () => {
-    const error = await collect(streamChat({ user_input: 'x' }, { baseUrl: 'http://127.0.0.1:9' })).catch((e: unknown) => e)
+    const error = await collect(streamChat({ user_input: 'x' }, { baseUrl: 'http://127.0.0.1:9' })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ kind: 'connection' })
     expect((error as Error).message).toMatch(/could not connect to http:\/\/127\.0\.0\.1:9/)
   })

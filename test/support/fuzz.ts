@@ -31,12 +31,56 @@ const ROUTES = [
   '/test_stream.js',
   '/_headers',
 ]
-const ODD_SUFFIXES = ['%00', '%ZZ', '%E0%A4%A', '/..%2f..%2fwrangler.toml', '%2e%2e', '/', '//x', '.bak', '%20', '/%00/x', '~', '%0d%0aSet-Cookie:x=1']
-const QUERY_KEYS = ['user_input', 'provider', 'model', 'count', 'interval_ms', 'max_tokens', 'temperature', 'system', 'access_token', 'messages']
-const QUERY_VALUES = ['openai', 'gemini', '1', '0', '-1', '1e9', 'NaN', '', 'Hi', '../../etc/passwd', '%00', 'null', '[]', '{}']
+const ODD_SUFFIXES = [
+  '%00',
+  '%ZZ',
+  '%E0%A4%A',
+  '/..%2f..%2fwrangler.toml',
+  '%2e%2e',
+  '/',
+  '//x',
+  '.bak',
+  '%20',
+  '/%00/x',
+  '~',
+  '%0d%0aSet-Cookie:x=1',
+]
+const QUERY_KEYS = [
+  'user_input',
+  'provider',
+  'model',
+  'count',
+  'interval_ms',
+  'max_tokens',
+  'temperature',
+  'system',
+  'access_token',
+  'messages',
+]
+const QUERY_VALUES = [
+  'openai',
+  'gemini',
+  '1',
+  '0',
+  '-1',
+  '1e9',
+  'NaN',
+  '',
+  'Hi',
+  '../../etc/passwd',
+  '%00',
+  'null',
+  '[]',
+  '{}',
+]
 
 /** Printable ASCII only: what any HTTP client can put in a header value. */
-const headerValue = fc.string({ unit: fc.constantFrom(...' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~'.split('')), maxLength: 40 })
+const headerValue = fc.string({
+  unit: fc.constantFrom(
+    ...' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~'.split(''),
+  ),
+  maxLength: 40,
+})
 const text = fc.string({ maxLength: 30, unit: 'grapheme' })
 
 const chatBody = fc.record(
@@ -48,7 +92,13 @@ const chatBody = fc.record(
     temperature: fc.oneof(fc.double(), fc.string()),
     max_tokens: fc.oneof(fc.integer(), fc.double(), fc.string()),
     messages: fc.oneof(
-      fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system'), text), content: fc.oneof(text, fc.integer()) }), { maxLength: 3 }),
+      fc.array(
+        fc.record({
+          role: fc.oneof(fc.constantFrom('user', 'assistant', 'system'), text),
+          content: fc.oneof(text, fc.integer()),
+        }),
+        { maxLength: 3 },
+      ),
       text,
     ),
   },
@@ -63,11 +113,23 @@ const body = fc.oneof(
   fc.constantFrom('{"user_input": "Hi",', '\u0000', '{"user_input":"Hi","__proto__":{"x":1}}', '[]', 'null'),
 )
 
-const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), text), fc.oneof(fc.constantFrom(...QUERY_VALUES), text)), { maxLength: 4 })
+const query = fc.array(
+  fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), text), fc.oneof(fc.constantFrom(...QUERY_VALUES), text)),
+  { maxLength: 4 },
+)
 
 const headers = fc.record(
   {
-    'content-type': fc.oneof(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.api+json'), headerValue),
+    'content-type': fc.oneof(
+      fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/vnd.api+json',
+      ),
+      headerValue,
+    ),
     authorization: fc.oneof(fc.constantFrom('Bearer ', 'Bearer x', 'Basic YTpi', 'bearer a.b.c'), headerValue),
     'x-request-id': headerValue,
     origin: fc.oneof(fc.constantFrom('https://evil.example', 'null'), headerValue),
@@ -82,7 +144,12 @@ export const gatewayRequest: fc.Arbitrary<FuzzRequest> = fc
   .record({
     method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
     route: fc.constantFrom(...ROUTES),
-    suffix: fc.oneof(fc.constant(''), fc.constant(''), fc.constantFrom(...ODD_SUFFIXES), fc.webSegment().map((s) => `/${s}`)),
+    suffix: fc.oneof(
+      fc.constant(''),
+      fc.constant(''),
+      fc.constantFrom(...ODD_SUFFIXES),
+      fc.webSegment().map((s) => `/${s}`),
+    ),
     query,
     headers,
     body,
@@ -98,7 +165,13 @@ export const gatewayRequest: fc.Arbitrary<FuzzRequest> = fc
   })
 
 export function toRequest(base: string, r: FuzzRequest, signal?: AbortSignal): Request {
-  return new Request(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, redirect: 'manual', signal })
+  return new Request(`${base}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body,
+    redirect: 'manual',
+    signal,
+  })
 }
 
 /** Reads at most `ms` of a body; a stream still open then is cut (its bytes so far are checked). */
@@ -110,7 +183,10 @@ async function readFor(response: Response, ms: number): Promise<{ text: string; 
   const deadline = Date.now() + ms
   for (;;) {
     const left = deadline - Date.now()
-    const step = left > 0 ? await Promise.race([reader.read(), new Promise<'late'>((r) => setTimeout(() => r('late'), left))]) : 'late'
+    const step =
+      left > 0
+        ? await Promise.race([reader.read(), new Promise<'late'>((r) => setTimeout(() => r('late'), left))])
+        : 'late'
     if (step === 'late') {
       await reader.cancel().catch(() => {})
       return { text, complete: false }
@@ -144,7 +220,8 @@ export async function checkAnswer(response: Response, r: FuzzRequest, readMs = 3
   if (response.status >= 400) {
     if (!type.startsWith('application/json')) fail(`a ${response.status} that is not JSON`, type)
     const parsed = JSON.parse(text) as { error?: unknown }
-    if (typeof parsed.error !== 'string' || parsed.error.length === 0) fail(`a ${response.status} without a message`, text)
+    if (typeof parsed.error !== 'string' || parsed.error.length === 0)
+      fail(`a ${response.status} without a message`, text)
     return
   }
   if (!type.startsWith('text/event-stream')) return // health, documents, static files

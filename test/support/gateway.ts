@@ -138,11 +138,15 @@ function command(runtime: Runtime, port: number, vars: Record<string, string>, p
   if (runtime === 'workers') {
     const args = [
       'dev',
-      '--port', String(port),
-      '--ip', '127.0.0.1',
-      '--persist-to', persistDir,
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--persist-to',
+      persistDir,
       '--show-interactive-dev-session=false',
-      '--log-level', logLevel,
+      '--log-level',
+      logLevel,
     ]
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
     return { file: join(BIN, 'wrangler'), args, env: baseEnv }
@@ -166,7 +170,15 @@ function bundleNodeEntry(): string {
   const out = join(ROOT, 'dist', `node-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}.mjs`)
   const res = spawnSync(
     join(BIN, 'esbuild'),
-    [RUNTIME_ENTRY.node, '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${out}`, '--log-level=warning'],
+    [
+      RUNTIME_ENTRY.node,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      `--outfile=${out}`,
+      '--log-level=warning',
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   )
   if (res.status !== 0) throw new Error(`esbuild could not bundle ${RUNTIME_ENTRY.node}:\n${res.stderr || res.error}`)

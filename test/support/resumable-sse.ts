@@ -101,10 +101,21 @@ export function createResumableStreams(cors: Record<string, string> = RESUMABLE_
       generations++
       const id = randomBytes(16).toString('hex')
       const events = script.chunks.map((chunk, i) =>
-        JSON.stringify(i === 0 && script.streamIdInFirstEvent ? { chunk, done: false, stream_id: id } : { chunk, done: false }),
+        JSON.stringify(
+          i === 0 && script.streamIdInFirstEvent ? { chunk, done: false, stream_id: id } : { chunk, done: false },
+        ),
       )
       events.push(JSON.stringify({ chunk: '', done: true, ...script.done }))
-      const stream = { id, events, connections: 0, cancelled: false, listeners: new Set<ServerResponse>(), resumedFrom: [], deleted: false, script }
+      const stream = {
+        id,
+        events,
+        connections: 0,
+        cancelled: false,
+        listeners: new Set<ServerResponse>(),
+        resumedFrom: [],
+        deleted: false,
+        script,
+      }
       streams.set(id, stream)
       void serve(res, stream, 0)
       return stream
@@ -128,14 +139,16 @@ export function createResumableStreams(cors: Record<string, string> = RESUMABLE_
         res.writeHead(204, cors).end()
         return true
       }
-      const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id') ?? ''
+      const lastEventId =
+        (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id') ?? ''
       if (!byPath && !lastEventId) return false
       if (byPath && req.method !== 'GET') return false
       const [idPart, nPart] = lastEventId.split(':')
       const stream = streams.get(byPath ? byPath[1]! : idPart!)
       const from = Number(nPart ?? 0)
       if (!stream || stream.cancelled || !Number.isInteger(from) || from >= stream.events.length) {
-        if (byPath && !stream) res.writeHead(404, { 'content-type': 'application/json', ...cors }).end('{"error":"stream: not found"}')
+        if (byPath && !stream)
+          res.writeHead(404, { 'content-type': 'application/json', ...cors }).end('{"error":"stream: not found"}')
         else res.writeHead(204, cors).end()
         return true
       }

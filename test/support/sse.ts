@@ -70,7 +70,8 @@ export function parseGatewayStream(raw: string): GatewayStream {
     } catch {
       fail(`a data line is not JSON: ${JSON.stringify(line)}`)
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`a data line is not a JSON object: ${line}`)
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      fail(`a data line is not a JSON object: ${line}`)
     const event = value as GatewayEvent
     if (event.done === true) sawDone = true
     else if (event.done !== false) fail(`an event has no boolean "done": ${line}`)
@@ -81,7 +82,8 @@ export function parseGatewayStream(raw: string): GatewayStream {
   if (ids.some((id) => id === undefined) && ids.some((id) => id !== undefined)) fail('some events have an id, some not')
   const [streamId, first] = (ids[0] ?? ':').split(':')
   ids.forEach((id, i) => {
-    if (id !== undefined && id !== `${streamId}:${Number(first) + i}`) fail(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
+    if (id !== undefined && id !== `${streamId}:${Number(first) + i}`)
+      fail(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
   })
   const text = events
     .filter((e) => e.done === false)
@@ -105,7 +107,9 @@ export async function readGatewayStream(res: Response): Promise<GatewayStream> {
     throw new Error(`the last event has no request_id: ${JSON.stringify(last)}`)
   }
   // A replay (GET /api/streams/{id}, or Last-Event-ID) names the request that started the stream.
-  const startedHere = stream.ids[0] === undefined || (stream.ids[0].endsWith(':1') && !new URL(res.url).pathname.startsWith('/api/streams/'))
+  const startedHere =
+    stream.ids[0] === undefined ||
+    (stream.ids[0].endsWith(':1') && !new URL(res.url).pathname.startsWith('/api/streams/'))
   if (startedHere && requestId !== res.headers.get('x-request-id')) {
     throw new Error(`request_id ${requestId} is not the response's X-Request-Id ${res.headers.get('x-request-id')}`)
   }

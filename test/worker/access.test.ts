@@ -40,16 +40,25 @@ describe('access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
 
   it('a static token works as a Bearer header and as ?access_token= (EventSource)', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const byHeader = await call(closed, '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'gemini', model }, { authorization: `Bearer ${TOKENS[1]}` }))
+    const byHeader = await call(
+      closed,
+      '/api/stream/chat',
+      jsonPost({ user_input: 'Hi', provider: 'gemini', model }, { authorization: `Bearer ${TOKENS[1]}` }),
+    )
     expect(byHeader.status).toBe(200)
     expect((await readStream(byHeader)).events.at(-1)).toMatchObject({ done: true, provider: 'gemini' })
-    const byQuery = await call(closed, `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}&access_token=${TOKENS[0]}`)
+    const byQuery = await call(
+      closed,
+      `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}&access_token=${TOKENS[0]}`,
+    )
     expect(byQuery.status).toBe(200)
     expect((await readStream(byQuery)).events.at(-1)).toMatchObject({ done: true })
   })
 
   it('the scheme is case-insensitive, but a token that only starts like a real one is refused', async () => {
-    const ok = await call(closed, '/api/stream/sse?count=1&interval_ms=0', { headers: { authorization: `bearer ${TOKENS[0]}` } })
+    const ok = await call(closed, '/api/stream/sse?count=1&interval_ms=0', {
+      headers: { authorization: `bearer ${TOKENS[0]}` },
+    })
     expect(ok.status).toBe(200)
     await ok.text()
     for (const token of [TOKENS[0]!.slice(0, -1), `${TOKENS[0]}x`, TOKENS.join(','), '']) {
@@ -59,7 +68,9 @@ describe('access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
 
   it('a JWT signed with TOKEN_SIGNING_SECRET (HS256, sub + exp) is accepted in both places', async () => {
     const token = await sign({ sub: 'alice', exp: now() + 60 }, SECRET, 'HS256')
-    const byHeader = await call(closed, '/api/stream/sse?count=1&interval_ms=0', { headers: { authorization: `Bearer ${token}` } })
+    const byHeader = await call(closed, '/api/stream/sse?count=1&interval_ms=0', {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(byHeader.status).toBe(200)
     expect((await readStream(byHeader)).events.at(-1)).toMatchObject({ done: true, events: 1 })
     const byQuery = await call(closed, `/api/stream/sse?count=1&interval_ms=0&access_token=${token}`)
@@ -86,7 +97,9 @@ describe('access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
   it('only TOKEN_SIGNING_SECRET set: JWTs work, and nothing else', async () => {
     const jwtOnly = bindings({ TOKEN_SIGNING_SECRET: SECRET })
     const token = await sign({ sub: 'bob', exp: now() + 60 }, SECRET, 'HS256')
-    const ok = await call(jwtOnly, '/api/stream/sse?count=1&interval_ms=0', { headers: { authorization: `Bearer ${token}` } })
+    const ok = await call(jwtOnly, '/api/stream/sse?count=1&interval_ms=0', {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(ok.status).toBe(200)
     await ok.text()
     await expect401(await call(jwtOnly, '/api/stream/sse', { headers: { authorization: `Bearer ${TOKENS[0]}` } }))
@@ -103,14 +116,20 @@ describe('access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
   it('a CORS preflight needs no token (browsers send none)', async () => {
     const preflight = await call(closed, '/api/stream/chat', {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization')
   })
 
   it('a 401 carries the CORS headers, so a browser app can read why', async () => {
-    const response = await call(closed, '/api/stream/chat-get?user_input=Hi', { headers: { origin: 'https://app.example' } })
+    const response = await call(closed, '/api/stream/chat-get?user_input=Hi', {
+      headers: { origin: 'https://app.example' },
+    })
     expect(response.status).toBe(401)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
   })

@@ -2,10 +2,23 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp, type AppOptions } from '../../src/app'
 import { createMemoryStreams } from '../../src/streams/memory-streams'
-import { gateway, geminiFixtureText, openaiFixtureText, postChat, readStream, scenario, upstreamRequests } from './helpers'
+import {
+  gateway,
+  geminiFixtureText,
+  openaiFixtureText,
+  postChat,
+  readStream,
+  scenario,
+  upstreamRequests,
+} from './helpers'
 
 /** Calls a fresh app with extra bindings, in this isolate (the real Response bytes still). */
-function withBindings(bindings: Record<string, string | undefined>, path: string, init?: RequestInit, options?: AppOptions): Promise<Response> {
+function withBindings(
+  bindings: Record<string, string | undefined>,
+  path: string,
+  init?: RequestInit,
+  options?: AppOptions,
+): Promise<Response> {
   const app = createApp(options)
   return Promise.resolve(app.fetch(new Request(`http://gateway.test${path}`, init), { ...env, ...bindings }))
 }
@@ -23,18 +36,25 @@ describe('the SSE endpoints', () => {
       { role: 'user', content: 'My name is Lan.' },
       { role: 'assistant', content: 'Hi Lan!' },
     ]
-    const query = new URLSearchParams({ user_input: 'What is my name?', provider: 'gemini', model, messages: JSON.stringify(messages) })
+    const query = new URLSearchParams({
+      user_input: 'What is my name?',
+      provider: 'gemini',
+      model,
+      messages: JSON.stringify(messages),
+    })
     const response = await gateway(`/api/stream/chat-get?${query}`)
     expect(response.status).toBe(200)
     await response.text()
     const [request] = await upstreamRequests(model)
-    expect((request?.body as { contents: unknown }).contents).toEqual([
+    expect((request!.body as { contents: unknown }).contents).toEqual([
       { role: 'user', parts: [{ text: 'My name is Lan.' }] },
       { role: 'model', parts: [{ text: 'Hi Lan!' }] },
       { role: 'user', parts: [{ text: 'What is my name?' }] },
     ])
 
-    const bad = await gateway(`/api/stream/chat-get?user_input=Hi&messages=${encodeURIComponent('[{"role":"system"}]')}`)
+    const bad = await gateway(
+      `/api/stream/chat-get?user_input=Hi&messages=${encodeURIComponent('[{"role":"system"}]')}`,
+    )
     expect(bad.status).toBe(400)
     const body = (await bad.json()) as { issues: { field: string; message: string }[] }
     expect(body.issues).toContainEqual({ field: 'messages.0.role', message: 'must be "user" or "assistant"' })
@@ -76,7 +96,11 @@ describe('the SSE endpoints', () => {
 
   it('uses DEFAULT_PROVIDER when the request names none', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse' })
-    const response = await withBindings({ DEFAULT_PROVIDER: 'openai' }, '/api/stream/chat', json({ user_input: 'Hi', model }))
+    const response = await withBindings(
+      { DEFAULT_PROVIDER: 'openai' },
+      '/api/stream/chat',
+      json({ user_input: 'Hi', model }),
+    )
     const { text, events } = await readStream(response)
     expect(text).toBe(await openaiFixtureText('openai-chat-basic.sse'))
     expect(events.at(-1)).toMatchObject({ provider: 'openai' })
@@ -89,39 +113,51 @@ describe('the SSE endpoints', () => {
     ['in-process resumable store', {}, { streams: createMemoryStreams() }],
   ]
 
-  for (const [name, mode, options] of paths) it(`a missing key ends the stream with an error naming the binding (${name})`, async () => {
-    for (const [provider, binding] of [
-      ['openai', 'OPENAI_API_KEY'],
-      ['gemini', 'GEMINI_API_KEY'],
-    ] as const) {
-      const response = await withBindings({ [binding]: undefined, ...mode }, '/api/stream/chat', json({ user_input: 'Hi', provider }), options)
-      expect(response.status).toBe(200)
-      expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
-      expect((await readStream(response)).raw).toBe(
-        `data: ${JSON.stringify({
-          error: `${provider}: no API key configured. Set the ${binding} secret (wrangler secret put ${binding}, or ${binding}=… in .dev.vars or the environment).`,
-          done: true,
-        })}\n\n`,
-      )
-    }
-  })
+  for (const [name, mode, options] of paths)
+    it(`a missing key ends the stream with an error naming the binding (${name})`, async () => {
+      for (const [provider, binding] of [
+        ['openai', 'OPENAI_API_KEY'],
+        ['gemini', 'GEMINI_API_KEY'],
+      ] as const) {
+        const response = await withBindings(
+          { [binding]: undefined, ...mode },
+          '/api/stream/chat',
+          json({ user_input: 'Hi', provider }),
+          options,
+        )
+        expect(response.status).toBe(200)
+        expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
+        expect((await readStream(response)).raw).toBe(
+          `data: ${JSON.stringify({
+            error: `${provider}: no API key configured. Set the ${binding} secret (wrangler secret put ${binding}, or ${binding}=… in .dev.vars or the environment).`,
+            done: true,
+          })}\n\n`,
+        )
+      }
+    })
 
-  for (const [name, mode, options] of paths) it(`an unreachable provider ends the stream with an error naming the base URL binding (${name})`, async () => {
-    // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
-    for (const [provider, binding, url] of [
-      ['openai', 'OPENAI_BASE_URL', 'http://127.0.0.1:9/v1'],
-      ['gemini', 'GEMINI_BASE_URL', 'http://127.0.0.1:9'],
-    ] as const) {
-      const response = await withBindings({ [binding]: url, ...mode }, '/api/stream/chat', json({ user_input: 'Hi', provider }), options)
-      expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
-      expect((await readStream(response)).raw).toBe(
-        `data: ${JSON.stringify({
-          error: `${provider}: could not reach the provider or the connection failed. Check ${binding} and retry.`,
-          done: true,
-        })}\n\n`,
-      )
-    }
-  })
+  for (const [name, mode, options] of paths)
+    it(`an unreachable provider ends the stream with an error naming the base URL binding (${name})`, async () => {
+      // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
+      for (const [provider, binding, url] of [
+        ['openai', 'OPENAI_BASE_URL', 'http://127.0.0.1:9/v1'],
+        ['gemini', 'GEMINI_BASE_URL', 'http://127.0.0.1:9'],
+      ] as const) {
+        const response = await withBindings(
+          { [binding]: url, ...mode },
+          '/api/stream/chat',
+          json({ user_input: 'Hi', provider }),
+          options,
+        )
+        expect(response.headers.get('x-stream-id') === null).toBe(name === 'direct path')
+        expect((await readStream(response)).raw).toBe(
+          `data: ${JSON.stringify({
+            error: `${provider}: could not reach the provider or the connection failed. Check ${binding} and retry.`,
+            done: true,
+          })}\n\n`,
+        )
+      }
+    })
 
   it('GET /api/stream/sse is a demo stream that needs no provider', async () => {
     const response = await gateway('/api/stream/sse?count=3&interval_ms=10')
@@ -166,9 +202,15 @@ describe('POST /api/flows/ask', () => {
       '/api/flows/ask',
     )
     expect(blocked.status).toBe(502)
-    const missingKey = await withBindings({ OPENAI_API_KEY: '' }, '/api/flows/ask', json({ user_input: 'Hi', provider: 'openai' }))
+    const missingKey = await withBindings(
+      { OPENAI_API_KEY: '' },
+      '/api/flows/ask',
+      json({ user_input: 'Hi', provider: 'openai' }),
+    )
     expect(missingKey.status).toBe(503)
-    expect(((await missingKey.json()) as { error: string }).error).toMatch(/^openai: no API key configured\. Set the OPENAI_API_KEY secret/)
+    expect(((await missingKey.json()) as { error: string }).error).toMatch(
+      /^openai: no API key configured\. Set the OPENAI_API_KEY secret/,
+    )
   })
 })
 
@@ -180,9 +222,24 @@ describe('bad input gets a 400 that names the field', () => {
       '/api/stream/chat',
       [{ field: 'body', message: 'is not valid JSON' }],
     ],
-    ['missing user_input', json({ provider: 'gemini' }), '/api/stream/chat', [{ field: 'user_input', message: 'is required' }]],
-    ['empty user_input', json({ user_input: '   ' }), '/api/stream/chat', [{ field: 'user_input', message: 'must not be empty' }]],
-    ['user_input of the wrong type', json({ user_input: 42 }), '/api/stream/chat', [{ field: 'user_input', message: 'must be a string' }]],
+    [
+      'missing user_input',
+      json({ provider: 'gemini' }),
+      '/api/stream/chat',
+      [{ field: 'user_input', message: 'is required' }],
+    ],
+    [
+      'empty user_input',
+      json({ user_input: '   ' }),
+      '/api/stream/chat',
+      [{ field: 'user_input', message: 'must not be empty' }],
+    ],
+    [
+      'user_input of the wrong type',
+      json({ user_input: 42 }),
+      '/api/stream/chat',
+      [{ field: 'user_input', message: 'must be a string' }],
+    ],
     [
       'unknown provider',
       json({ user_input: 'Hi', provider: 'claude' }),
@@ -210,7 +267,12 @@ describe('bad input gets a 400 that names the field', () => {
       '/api/stream/chat',
       [{ field: 'model', message: 'must be a model name (letters, digits and . _ - : @ /, no "..")' }],
     ],
-    ['a body that is not an object', json(['Hi']), '/api/stream/chat', [{ field: 'body', message: 'must be a JSON object' }]],
+    [
+      'a body that is not an object',
+      json(['Hi']),
+      '/api/stream/chat',
+      [{ field: 'body', message: 'must be a JSON object' }],
+    ],
     [
       'no JSON content type',
       { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"user_input":"Hi"}' },
@@ -227,7 +289,12 @@ describe('bad input gets a 400 that names the field', () => {
       'a conversation over MAX_INPUT_CHARS',
       json({ user_input: 'Hi', messages: [{ role: 'user', content: 'x'.repeat(31_999) }] }),
       '/api/flows/ask',
-      [{ field: 'messages', message: 'user_input, system and messages together must be at most 32000 characters (got 32001)' }],
+      [
+        {
+          field: 'messages',
+          message: 'user_input, system and messages together must be at most 32000 characters (got 32001)',
+        },
+      ],
     ],
     [
       'a body over MAX_BODY_BYTES',
@@ -251,7 +318,10 @@ describe('bad input gets a 400 that names the field', () => {
   it('GET chat-get: missing user_input, bad numbers', async () => {
     const missing = await gateway('/api/stream/chat-get?provider=openai')
     expect(missing.status).toBe(400)
-    expect(await missing.json()).toEqual({ error: 'user_input: is required', issues: [{ field: 'user_input', message: 'is required' }] })
+    expect(await missing.json()).toEqual({
+      error: 'user_input: is required',
+      issues: [{ field: 'user_input', message: 'is required' }],
+    })
     const badNumber = await gateway('/api/stream/chat-get?user_input=Hi&temperature=hot')
     expect(badNumber.status).toBe(400)
     expect(await badNumber.json()).toEqual({
@@ -298,9 +368,12 @@ describe('CORS', () => {
     })
     expect(stream.headers.get('access-control-allow-origin')).toBe('*')
     // A fetch reader on another origin may read the headers it needs to resume, stop or quote a stream.
-    expect(stream.headers.get('access-control-expose-headers')?.toLowerCase().split(/\s*,\s*/)).toEqual(
-      expect.arrayContaining(['x-stream-id', 'x-request-id']),
-    )
+    expect(
+      stream.headers
+        .get('access-control-expose-headers')
+        ?.toLowerCase()
+        .split(/\s*,\s*/),
+    ).toEqual(expect.arrayContaining(['x-stream-id', 'x-request-id']))
     await stream.text()
   })
 
@@ -332,7 +405,9 @@ describe('health, docs and the rest', () => {
     expect(body).not.toContain('sk-test-openai-key')
     expect(body).not.toContain('test-gemini-key')
     const unconfigured = await withBindings({ OPENAI_API_KEY: undefined }, '/health')
-    expect(((await unconfigured.json()) as { providers: { openai: { configured: boolean } } }).providers.openai.configured).toBe(false)
+    expect(
+      ((await unconfigured.json()) as { providers: { openai: { configured: boolean } } }).providers.openai.configured,
+    ).toBe(false)
   })
 
   it('GET /openapi.json documents every endpoint from the validating schemas', async () => {
@@ -344,7 +419,16 @@ describe('health, docs and the rest', () => {
     }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/flows/ask', '/api/stream/chat', '/api/stream/chat-get', '/api/stream/sse', '/api/streams/{stream_id}', '/health', '/v1/chat/completions', '/v1/models'].sort(),
+      [
+        '/api/flows/ask',
+        '/api/stream/chat',
+        '/api/stream/chat-get',
+        '/api/stream/sse',
+        '/api/streams/{stream_id}',
+        '/health',
+        '/v1/chat/completions',
+        '/v1/models',
+      ].sort(),
     )
     expect(Object.keys(doc.paths['/api/streams/{stream_id}'] ?? {}).sort()).toEqual(['delete', 'get'])
     expect(doc.paths['/api/stream/chat']?.post?.requestBody?.content['application/json']?.schema).toEqual({
@@ -352,7 +436,16 @@ describe('health, docs and the rest', () => {
     })
     const chatRequest = doc.components.schemas.ChatRequest
     expect(chatRequest?.required).toEqual(['user_input'])
-    expect(Object.keys(chatRequest?.properties ?? {})).toEqual(['user_input', 'provider', 'model', 'system', 'messages', 'temperature', 'max_tokens', 'fallback'])
+    expect(Object.keys(chatRequest?.properties ?? {})).toEqual([
+      'user_input',
+      'provider',
+      'model',
+      'system',
+      'messages',
+      'temperature',
+      'max_tokens',
+      'fallback',
+    ])
   })
 
   it('GET / leads to the test client', async () => {

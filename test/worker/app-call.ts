@@ -37,6 +37,8 @@ export function captureLogs(): { lines: string[]; records: () => Record<string, 
       lines
         .filter((line) => line.startsWith('{"event":"request"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    stop: () => spies.forEach((spy) => spy.mockRestore()),
+    stop: () => {
+      for (const spy of spies) spy.mockRestore()
+    },
   }
 }

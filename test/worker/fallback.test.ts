@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { bodyText, gateway, openaiFixtureText, parseEvents, postWith, readStream, scenario, upstreamRequests } from './helpers'
+import {
+  bodyText,
+  gateway,
+  openaiFixtureText,
+  parseEvents,
+  postWith,
+  readStream,
+  scenario,
+  upstreamRequests,
+} from './helpers'
 
 const GEMINI_503 =
   'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.'
@@ -58,7 +67,9 @@ describe('fallback (FALLBACK) when the requested provider fails before its first
     expect(await upstreamRequests(down)).toHaveLength(1)
     expect(await upstreamRequests(skipped)).toHaveLength(0)
     expect(await upstreamRequests(backup)).toHaveLength(1)
-    const log = lines.map((line) => JSON.parse(line) as { event: string; attempts: unknown[] }).find((line) => line.event === 'request')
+    const log = lines
+      .map((line) => JSON.parse(line) as { event: string; attempts: unknown[] })
+      .find((line) => line.event === 'request')
     expect(log?.attempts).toEqual([
       { provider: 'gemini', model: down, outcome: 'upstream_status', status: 503, ms: expect.any(Number) },
       { provider: 'gemini', model: backup, outcome: 'done', ms: expect.any(Number) },
@@ -96,7 +107,8 @@ describe('fallback (FALLBACK) when the requested provider fails before its first
     })
     expect(parseEvents(await bodyText(response))).toEqual([
       {
-        error: 'openai: server error (500: The server had an error while processing your request. Sorry about that!). Retry later.',
+        error:
+          'openai: server error (500: The server had an error while processing your request. Sorry about that!). Retry later.',
         done: true,
       },
     ])
@@ -119,7 +131,11 @@ describe('fallback (FALLBACK) when the requested provider fails before its first
     it(`never falls back after ${name}`, async () => {
       const model = await scenario({ fixture })
       const backup = await scenario({ fixture: 'openai-chat-basic.sse' })
-      const response = await postWith({ FALLBACK: `openai:${backup}` }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+      const response = await postWith({ FALLBACK: `openai:${backup}` }, '/api/stream/chat', {
+        user_input: 'Hi',
+        provider: 'gemini',
+        model,
+      })
       const events = parseEvents(await bodyText(response))
       expect(events).toEqual([{ error: message, done: true }])
       expect(await upstreamRequests(model)).toHaveLength(1)
@@ -138,7 +154,9 @@ describe('fallback (FALLBACK) when the requested provider fails before its first
     const { events } = await readStream(response)
     expect(events.at(-1)).toEqual(openaiDone(1))
     expect(await upstreamRequests(backup)).toHaveLength(1)
-    const log = lines.map((line) => JSON.parse(line) as { event: string; attempts: unknown[] }).find((line) => line.event === 'request')
+    const log = lines
+      .map((line) => JSON.parse(line) as { event: string; attempts: unknown[] })
+      .find((line) => line.event === 'request')
     expect(log?.attempts).toEqual([
       { provider: 'gemini', model: 'gemini-2.5-flash', outcome: 'not_configured', ms: expect.any(Number) },
       { provider: 'openai', model: backup, outcome: 'done', ms: expect.any(Number) },

@@ -24,7 +24,9 @@ function expectNoInternalError(): void {
     const kind = (line.error as { kind?: unknown } | undefined)?.kind
     return line.route === '/api/flows/ask' && typeof kind === 'string' && kind !== 'internal'
   }
-  const bad = logs.records().filter((line) => line.outcome === 'internal' || (Number(line.status) >= 500 && !providerFailure(line)))
+  const bad = logs
+    .records()
+    .filter((line) => line.outcome === 'internal' || (Number(line.status) >= 500 && !providerFailure(line)))
   expect(bad, JSON.stringify(bad.slice(0, 3))).toEqual([])
 }
 
@@ -50,9 +52,11 @@ describe('property: every answer keeps the contract (workerd)', () => {
       MAX_OUTPUT_TOKENS: '100',
     })
     const app = createApp()
-    const withToken = fc.tuple(gatewayRequest, fc.boolean()).map(([r, authorized]) =>
-      authorized ? { ...r, headers: { ...r.headers, authorization: 'Bearer fuzz-token-4Rf7Tg' } } : r,
-    )
+    const withToken = fc
+      .tuple(gatewayRequest, fc.boolean())
+      .map(([r, authorized]) =>
+        authorized ? { ...r, headers: { ...r.headers, authorization: 'Bearer fuzz-token-4Rf7Tg' } } : r,
+      )
     await fc.assert(
       fc.asyncProperty(withToken, async (r) => {
         await checkAnswer(await app.fetch(toRequest('http://gateway.test', r), closed), r)

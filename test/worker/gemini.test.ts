@@ -11,7 +11,14 @@ async function streamFixture(definition: Parameters<typeof scenario>[0], body: R
 
 describe('Gemini: recorded answers reach the client byte for byte', () => {
   const answers: [string, Record<string, unknown>][] = [
-    ['gemini-basic.sse', { model: 'gemini-2.0-flash', finish_reason: 'stop', usage: { prompt_tokens: 7, completion_tokens: 10, total_tokens: 17 } }],
+    [
+      'gemini-basic.sse',
+      {
+        model: 'gemini-2.0-flash',
+        finish_reason: 'stop',
+        usage: { prompt_tokens: 7, completion_tokens: 10, total_tokens: 17 },
+      },
+    ],
     ['gemini-basic-long-2024.sse', { finish_reason: 'stop' }],
     // modelVersion "models/gemini-2.5-flash-preview-05-20": the prefix is dropped.
     ['gemini-2.5-flash.sse', { model: 'gemini-2.5-flash-preview-05-20', finish_reason: 'stop' }],
@@ -29,7 +36,8 @@ describe('Gemini: recorded answers reach the client byte for byte', () => {
       const { text, events } = await streamFixture({ fixture })
       expect(expected.length).toBeGreaterThan(0)
       expect(text).toBe(expected)
-      for (const event of events.slice(0, -1)) expect(event).toEqual({ chunk: expect.stringMatching(/.+/s), done: false })
+      for (const event of events.slice(0, -1))
+        expect(event).toEqual({ chunk: expect.stringMatching(/.+/s), done: false })
       expect(events.at(-1)).toMatchObject({ chunk: '', done: true, provider: 'gemini', ...last })
     })
   }
@@ -90,7 +98,8 @@ describe('Gemini: blocked or stopped answers end with a clear error, never silen
     expect(events).toEqual([
       { chunk: 'No', done: false },
       {
-        error: "gemini: the answer was stopped by Gemini's safety filters (finish reason SAFETY). The answer is incomplete; rephrase the question.",
+        error:
+          "gemini: the answer was stopped by Gemini's safety filters (finish reason SAFETY). The answer is incomplete; rephrase the question.",
         done: true,
       },
     ])
@@ -98,9 +107,15 @@ describe('Gemini: blocked or stopped answers end with a clear error, never silen
 
   it('a RECITATION finish on a candidate with no content', async () => {
     const { events } = await streamFixture({ fixture: 'gemini-recitation.sse' })
-    expect(events.slice(0, -1).map((event) => event.chunk).join('')).toBe('text1text2text3text4text5text6text7text8')
+    expect(
+      events
+        .slice(0, -1)
+        .map((event) => event.chunk)
+        .join(''),
+    ).toBe('text1text2text3text4text5text6text7text8')
     expect(events.at(-1)).toEqual({
-      error: 'gemini: the answer was stopped because it was reciting existing material (finish reason RECITATION). The answer is incomplete; rephrase the question.',
+      error:
+        'gemini: the answer was stopped because it was reciting existing material (finish reason RECITATION). The answer is incomplete; rephrase the question.',
       done: true,
     })
   })
@@ -108,8 +123,14 @@ describe('Gemini: blocked or stopped answers end with a clear error, never silen
 
 describe('Gemini: every failure ends with one clear error event', () => {
   const cases: [string, string][] = [
-    ['gemini-error-400-api-key-invalid.json', 'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.'],
-    ['gemini-error-400-api-key-invalid.firebase.json', 'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.'],
+    [
+      'gemini-error-400-api-key-invalid.json',
+      'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.',
+    ],
+    [
+      'gemini-error-400-api-key-invalid.firebase.json',
+      'gemini: invalid API key (400: API key not valid. Please pass a valid API key). Check the GEMINI_API_KEY secret.',
+    ],
     [
       'gemini-error-403-no-api-key.json',
       "gemini: access denied (403: Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API). Check that GEMINI_API_KEY is valid and allowed to use this API and model.",
@@ -126,7 +147,10 @@ describe('Gemini: every failure ends with one clear error event', () => {
       'gemini-error-500-internal.json',
       'gemini: server error (500: An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting). Retry later.',
     ],
-    ['gemini-error-503-overloaded.json', 'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.'],
+    [
+      'gemini-error-503-overloaded.json',
+      'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.',
+    ],
   ]
   for (const [fixture, message] of cases) {
     it(`${fixture} (sent with Content-Type text/event-stream, as Google does)`, async () => {
@@ -141,13 +165,21 @@ describe('Gemini: every failure ends with one clear error event', () => {
   // Gemini's mid-stream error: the error object follows a 200 and some events. (index.json gives this constructed
   // fixture a 503 status; that case is the last test of this group.)
   it('a bare error object in the middle of a 200 stream, in its own network read', async () => {
-    const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200, delayMs: 5 })
+    const { raw } = await streamFixture({
+      fixture: 'gemini-midstream-error-503.constructed.sse',
+      status: 200,
+      delayMs: 5,
+    })
     // The only text before the error was thought parts, so the error is the only event.
     expect(raw).toBe(`data: ${JSON.stringify({ error: midStreamError, done: true })}\n\n`)
   })
 
   it('a bare error object in the middle of a 200 stream, in the same read as the events before it', async () => {
-    const { raw } = await streamFixture({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200, chunking: 'whole' })
+    const { raw } = await streamFixture({
+      fixture: 'gemini-midstream-error-503.constructed.sse',
+      status: 200,
+      chunking: 'whole',
+    })
     expect(raw).toBe(`data: ${JSON.stringify({ error: midStreamError, done: true })}\n\n`)
   })
 
@@ -159,7 +191,8 @@ describe('Gemini: every failure ends with one clear error event', () => {
     expect(events).toEqual([
       { chunk: 'Partial', done: false },
       {
-        error: 'gemini: the provider reported an error during the answer (500: Internal error encountered). The answer is incomplete. Retry later.',
+        error:
+          'gemini: the provider reported an error during the answer (500: Internal error encountered). The answer is incomplete. Retry later.',
         done: true,
       },
     ])
@@ -175,11 +208,15 @@ describe('Gemini: every failure ends with one clear error event', () => {
   it('a connection dropped mid-stream', async () => {
     const fixture = 'gemini-basic-long-2024.sse'
     const { events } = await streamFixture({ fixture, dropAfterWrites: 3 })
-    const text = events.slice(0, -1).map((event) => event.chunk).join('')
+    const text = events
+      .slice(0, -1)
+      .map((event) => event.chunk)
+      .join('')
     expect(text.length).toBeGreaterThan(0)
     expect((await geminiFixtureText(fixture)).startsWith(text)).toBe(true)
     expect(events.at(-1)).toEqual({
-      error: 'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
+      error:
+        'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
       done: true,
     })
   })
@@ -190,7 +227,11 @@ describe('Gemini: every failure ends with one clear error event', () => {
     })
     expect(events).toEqual([
       { chunk: 'Half', done: false },
-      { error: 'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.', done: true },
+      {
+        error:
+          'gemini: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
+        done: true,
+      },
     ])
   })
 
@@ -201,7 +242,8 @@ describe('Gemini: every failure ends with one clear error event', () => {
     expect(events).toEqual([
       { chunk: 'Ok', done: false },
       {
-        error: 'gemini: the provider sent data that is not a valid stream. The answer is incomplete; retry, and check that GEMINI_BASE_URL points at the real API.',
+        error:
+          'gemini: the provider sent data that is not a valid stream. The answer is incomplete; retry, and check that GEMINI_BASE_URL points at the real API.',
         done: true,
       },
     ])

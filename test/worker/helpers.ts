@@ -72,7 +72,8 @@ export interface ParsedStream {
  */
 export function parseStream(raw: string): ParsedStream {
   const blocks = raw.split('\n\n')
-  if (blocks.pop() !== '') throw new Error(`the stream does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
+  if (blocks.pop() !== '')
+    throw new Error(`the stream does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
   const retry = blocks[0] === 'retry: 1000'
   if (retry) blocks.shift()
   const events: GatewayEvent[] = []
@@ -80,17 +81,21 @@ export function parseStream(raw: string): ParsedStream {
   for (const block of blocks.filter((block) => block !== ': ping')) {
     const lines = block.split('\n')
     const id = lines.length === 2 ? lines.shift()! : undefined
-    if (id !== undefined && !/^id: [A-Za-z0-9_-]{24}:[1-9][0-9]*$/.test(id)) throw new Error(`not an id line: ${JSON.stringify(block)}`)
+    if (id !== undefined && !/^id: [A-Za-z0-9_-]{24}:[1-9][0-9]*$/.test(id))
+      throw new Error(`not an id line: ${JSON.stringify(block)}`)
     const data = lines[0]!
-    if (lines.length !== 1 || !data.startsWith('data: ')) throw new Error(`not a single data line: ${JSON.stringify(block)}`)
+    if (lines.length !== 1 || !data.startsWith('data: '))
+      throw new Error(`not a single data line: ${JSON.stringify(block)}`)
     events.push(JSON.parse(data.slice(6)) as GatewayEvent)
     ids.push(id?.slice(4))
   }
-  if (ids.some((id) => id === undefined) && ids.some((id) => id !== undefined)) throw new Error(`some events have an id, some not: ${raw}`)
+  if (ids.some((id) => id === undefined) && ids.some((id) => id !== undefined))
+    throw new Error(`some events have an id, some not: ${raw}`)
   if (ids[0] !== undefined) {
     const [streamId, first] = ids[0].split(':') as [string, string]
     ids.forEach((id, i) => {
-      if (id !== `${streamId}:${Number(first) + i}`) throw new Error(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
+      if (id !== `${streamId}:${Number(first) + i}`)
+        throw new Error(`event ${i} has id ${id}, expected ${streamId}:${Number(first) + i}`)
     })
   }
   return { events, ids, retry }
@@ -108,13 +113,17 @@ export function parseEvents(raw: string): GatewayEvent[] {
  */
 export function withoutResumeFraming(wire: string, streamId: string | null): string {
   if (!streamId) return wire
-  if (!wire.startsWith('retry: 1000\n\n')) throw new Error(`a resumable stream must open with "retry: 1000": ${JSON.stringify(wire.slice(0, 80))}`)
+  if (!wire.startsWith('retry: 1000\n\n'))
+    throw new Error(`a resumable stream must open with "retry: 1000": ${JSON.stringify(wire.slice(0, 80))}`)
   let n = 0
-  return wire.slice('retry: 1000\n\n'.length).replace(/(^|\n\n)id: ([^\n]*)\n(?=data: )/g, (_match, before: string, id: string) => {
-    n++
-    if (id !== `${streamId}:${n}`) throw new Error(`event ${n} has id ${JSON.stringify(id)}, expected ${streamId}:${n}`)
-    return before
-  })
+  return wire
+    .slice('retry: 1000\n\n'.length)
+    .replace(/(^|\n\n)id: ([^\n]*)\n(?=data: )/g, (_match, before: string, id: string) => {
+      n++
+      if (id !== `${streamId}:${n}`)
+        throw new Error(`event ${n} has id ${JSON.stringify(id)}, expected ${streamId}:${n}`)
+      return before
+    })
 }
 
 /**
@@ -132,7 +141,8 @@ export function withoutRequestId(raw: string, requestId: string | null, resumed 
   }
   if (!requestId) throw new Error('the response has no X-Request-Id header')
   const tail = `,"request_id":${JSON.stringify(requestId)}}\n\n`
-  if (!raw.endsWith(tail)) throw new Error(`the last event does not end with the request id ${requestId}: ${JSON.stringify(raw.slice(-160))}`)
+  if (!raw.endsWith(tail))
+    throw new Error(`the last event does not end with the request id ${requestId}: ${JSON.stringify(raw.slice(-160))}`)
   return `${raw.slice(0, -tail.length)}}\n\n`
 }
 
@@ -145,10 +155,16 @@ export async function bodyText(response: Response): Promise<string> {
  * The whole SSE body and its events: `wire` as sent, `raw` without the resume framing
  * ({@link withoutResumeFraming}) and without the closing event's request id ({@link withoutRequestId}).
  */
-export async function readStream(response: Response): Promise<{ raw: string; wire: string; events: GatewayEvent[]; text: string }> {
+export async function readStream(
+  response: Response,
+): Promise<{ raw: string; wire: string; events: GatewayEvent[]; text: string }> {
   const wire = await response.text()
   const streamId = response.headers.get('x-stream-id')
-  const raw = withoutRequestId(withoutResumeFraming(wire, streamId), response.headers.get('x-request-id'), streamId !== null)
+  const raw = withoutRequestId(
+    withoutResumeFraming(wire, streamId),
+    response.headers.get('x-request-id'),
+    streamId !== null,
+  )
   const events = parseEvents(raw)
   const text = events.map((event) => event.chunk ?? '').join('')
   return { raw, wire, events, text }

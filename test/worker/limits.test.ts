@@ -19,7 +19,11 @@ async function expect429(response: Response, retryAfter: (seconds: number) => bo
 describe('rate limits per caller', () => {
   it('the Workers Rate Limiting binding (RATE_LIMITER): over the limit a 429 with Retry-After; other callers go on', async () => {
     // TEST_RATE_LIMITER (vitest.config.ts) is a real workerd rate limiter of 3 per 60 s, passed as RATE_LIMITER.
-    const binds = bindings({ ACCESS_TOKENS: TOKENS.join(','), RATE_LIMIT: undefined, RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER })
+    const binds = bindings({
+      ACCESS_TOKENS: TOKENS.join(','),
+      RATE_LIMIT: undefined,
+      RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER,
+    })
     for (let i = 0; i < 3; i++) {
       const response = await call(binds, demo, { headers: auth(0) })
       expect(response.status).toBe(200)
@@ -33,7 +37,10 @@ describe('rate limits per caller', () => {
   })
 
   it('without access control the key is the client IP (cf-connecting-ip on Workers)', async () => {
-    const binds = bindings({ RATE_LIMIT: undefined, RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER })
+    const binds = bindings({
+      RATE_LIMIT: undefined,
+      RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER,
+    })
     const from = (ip: string) => call(binds, demo, { headers: { 'cf-connecting-ip': ip } })
     for (let i = 0; i < 3; i++) await (await from('203.0.113.7')).text()
     await expect429(await from('203.0.113.7'), (s) => s === 60)
@@ -50,8 +57,12 @@ describe('rate limits per caller', () => {
   })
 
   it('RATE_LIMIT=off turns the binding off too', async () => {
-    const binds = bindings({ RATE_LIMIT: 'off', RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER })
-    for (let i = 0; i < 6; i++) expect((await call(binds, '/api/nope', { headers: { 'cf-connecting-ip': '203.0.113.99' } })).status).toBe(404)
+    const binds = bindings({
+      RATE_LIMIT: 'off',
+      RATE_LIMITER: (env as unknown as Record<string, unknown>).TEST_RATE_LIMITER,
+    })
+    for (let i = 0; i < 6; i++)
+      expect((await call(binds, '/api/nope', { headers: { 'cf-connecting-ip': '203.0.113.99' } })).status).toBe(404)
   })
 
   it('unconfigured: no limit, and the open endpoints are never limited', async () => {
@@ -73,11 +84,16 @@ describe('ALLOWED_MODELS and MAX_OUTPUT_TOKENS', () => {
     for (const [path, init] of cases) {
       const response = await call(binds, path, init)
       expect(response.status).toBe(400)
-      const message = 'is not allowed for openai on this gateway; allowed: "gpt-4.1-mini", "gpt-4.1-nano", "shared-model" (ALLOWED_MODELS)'
+      const message =
+        'is not allowed for openai on this gateway; allowed: "gpt-4.1-mini", "gpt-4.1-nano", "shared-model" (ALLOWED_MODELS)'
       expect(await response.json()).toEqual({ error: `model: ${message}`, issues: [{ field: 'model', message }] })
     }
     // gemini:… entries do not open a model for openai.
-    const crossed = await call(binds, '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model: 'gemini-2.5-flash-lite' }))
+    const crossed = await call(
+      binds,
+      '/api/stream/chat',
+      jsonPost({ user_input: 'Hi', provider: 'openai', model: 'gemini-2.5-flash-lite' }),
+    )
     expect(crossed.status).toBe(400)
   })
 
@@ -87,7 +103,11 @@ describe('ALLOWED_MODELS and MAX_OUTPUT_TOKENS', () => {
     const response = await call(binds, '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model }))
     expect(response.status).toBe(200)
     expect((await readStream(response)).events.at(-1)).toMatchObject({ done: true, provider: 'openai' })
-    const byDefault = await call(bindings({ ALLOWED_MODELS: `openai:${model}`, OPENAI_MODEL: model }), '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai' }))
+    const byDefault = await call(
+      bindings({ ALLOWED_MODELS: `openai:${model}`, OPENAI_MODEL: model }),
+      '/api/stream/chat',
+      jsonPost({ user_input: 'Hi', provider: 'openai' }),
+    )
     expect(byDefault.status).toBe(200)
     await byDefault.text()
   })
@@ -98,27 +118,40 @@ describe('ALLOWED_MODELS and MAX_OUTPUT_TOKENS', () => {
       const response = await call(binds, path, jsonPost({ user_input: 'Hi', max_tokens: 1_000_000 }))
       expect(response.status).toBe(400)
       const message = 'must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)'
-      expect(await response.json()).toEqual({ error: `max_tokens: ${message}`, issues: [{ field: 'max_tokens', message }] })
+      expect(await response.json()).toEqual({
+        error: `max_tokens: ${message}`,
+        issues: [{ field: 'max_tokens', message }],
+      })
     }
   })
 
   it('without max_tokens the cap is sent upstream; a smaller max_tokens is kept', async () => {
     const binds = bindings({ MAX_OUTPUT_TOKENS: '256' })
     const openai = await scenario({ fixture: 'openai-chat-basic.sse' })
-    await (await call(binds, '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model: openai }))).text()
+    await (
+      await call(binds, '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model: openai }))
+    ).text()
     expect((await upstreamRequests(openai))[0]?.body).toMatchObject({ max_completion_tokens: 256 })
     const gemini = await scenario({ fixture: 'gemini-basic.sse' })
     await (await call(binds, `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${gemini}`)).text()
     expect((await upstreamRequests(gemini))[0]?.body).toMatchObject({ generationConfig: { maxOutputTokens: 256 } })
     const ask = await scenario({ fixture: 'openai-chat-basic.sse' })
-    const answered = await call(binds, '/api/flows/ask', jsonPost({ user_input: 'Hi', provider: 'openai', model: ask, max_tokens: 100 }))
+    const answered = await call(
+      binds,
+      '/api/flows/ask',
+      jsonPost({ user_input: 'Hi', provider: 'openai', model: ask, max_tokens: 100 }),
+    )
     expect(answered.status).toBe(200)
     expect((await upstreamRequests(ask))[0]?.body).toMatchObject({ max_completion_tokens: 100 })
   })
 
   it('unset: any model and max_tokens go upstream as asked', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse' })
-    const response = await call(bindings({}), '/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model, max_tokens: 1_000_000 }))
+    const response = await call(
+      bindings({}),
+      '/api/stream/chat',
+      jsonPost({ user_input: 'Hi', provider: 'openai', model, max_tokens: 1_000_000 }),
+    )
     expect(response.status).toBe(200)
     await response.text()
     const body = (await upstreamRequests(model))[0]?.body as Record<string, unknown>

@@ -22,7 +22,9 @@ describe('resumable streams in this process (Bun, Node)', () => {
     const first = parseStream(raw)
     const rest = parseStream(await (await call(url, { headers: { 'last-event-id': `${streamId}:2` } })).text())
     expect(rest.ids[0]).toBe(`${streamId}:3`)
-    expect([...first.events, ...rest.events].map((event) => event.chunk ?? '').join('')).toBe(await geminiFixtureText(FIXTURE))
+    expect([...first.events, ...rest.events].map((event) => event.chunk ?? '').join('')).toBe(
+      await geminiFixtureText(FIXTURE),
+    )
     expect(await upstreamRequests(model)).toHaveLength(1)
     expect((await call(`/api/streams/${streamId}`)).status).toBe(200)
     const count = first.ids.length + rest.ids.length
@@ -37,13 +39,16 @@ describe('resumable streams in this process (Bun, Node)', () => {
     expect((await call(`/api/streams/${streamId}`)).status).toBe(404)
   })
 
-  it('RESUMABLE=off: no ids, Last-Event-ID is ignored (today\'s behaviour), /api/streams answers 404', async () => {
+  it("RESUMABLE=off: no ids, Last-Event-ID is ignored (today's behaviour), /api/streams answers 404", async () => {
     const app = createApp({ streams: createMemoryStreams() })
     const vars = { ...env, RESUMABLE: 'off' }
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const response = await app.fetch(new Request(`http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
-      headers: { 'last-event-id': 'AAAAAAAAAAAAAAAAAAAAAAAA:1' },
-    }), vars)
+    const response = await app.fetch(
+      new Request(`http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
+        headers: { 'last-event-id': 'AAAAAAAAAAAAAAAAAAAAAAAA:1' },
+      }),
+      vars,
+    )
     expect(response.headers.get('x-stream-id')).toBeNull()
     const parsed = parseStream(await response.text())
     expect(parsed.retry).toBe(false)
@@ -51,6 +56,8 @@ describe('resumable streams in this process (Bun, Node)', () => {
     expect(await upstreamRequests(model)).toHaveLength(1)
     const off = await app.fetch(new Request('http://gateway.test/api/streams/AAAAAAAAAAAAAAAAAAAAAAAA'), vars)
     expect(off.status).toBe(404)
-    expect(await off.json()).toEqual({ error: 'stream_id: no stream "AAAAAAAAAAAAAAAAAAAAAAAA": resumable streams are switched off (RESUMABLE=off)' })
+    expect(await off.json()).toEqual({
+      error: 'stream_id: no stream "AAAAAAAAAAAAAAAAAAAAAAAA": resumable streams are switched off (RESUMABLE=off)',
+    })
   })
 })

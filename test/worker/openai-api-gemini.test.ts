@@ -95,9 +95,19 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
   it('a function call becomes a tool_calls delta (index 0, stable id, JSON arguments) and finish_reason "tool_calls"', async () => {
     const fixture = 'gemini-thinking-function-call.sse'
     const model = await scenario({ fixture })
-    const tools = [{ type: 'function' as const, function: { name: 'now', description: 'The current time', parameters: { type: 'object', properties: {} } } }]
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'now', description: 'The current time', parameters: { type: 'object', properties: {} } },
+      },
+    ]
     const { chunks, text, finish } = await collect(
-      await openai.chat.completions.create({ model: `gemini/${model}`, messages: [{ role: 'user', content: 'Days until New Year?' }], tools, stream: true }),
+      await openai.chat.completions.create({
+        model: `gemini/${model}`,
+        messages: [{ role: 'user', content: 'Days until New Year?' }],
+        tools,
+        stream: true,
+      }),
     )
     expect(text).toBe('')
     expect(finish).toBe('tool_calls')
@@ -106,19 +116,35 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     expect(chunks[0]!.choices[0]!.delta).toEqual({
       role: 'assistant',
       content: null,
-      tool_calls: [{ index: 0, id: expect.stringMatching(/^call_\w{24}~/), type: 'function', function: { name: 'now', arguments: '{}' } }],
+      tool_calls: [
+        {
+          index: 0,
+          id: expect.stringMatching(/^call_\w{24}~/),
+          type: 'function',
+          function: { name: 'now', arguments: '{}' },
+        },
+      ],
     })
     // The thought signature travels in the id, so the next request can hand it back.
-    expect(chunks[0]!.choices[0]!.delta.tool_calls![0]!.id).toBe(`${chunks[0]!.choices[0]!.delta.tool_calls![0]!.id!.split('~')[0]}~${signature}`)
+    expect(chunks[0]!.choices[0]!.delta.tool_calls![0]!.id).toBe(
+      `${chunks[0]!.choices[0]!.delta.tool_calls![0]!.id!.split('~')[0]}~${signature}`,
+    )
     expect(chunks[1]!.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'tool_calls' })
     const [request] = await upstreamRequests(model)
     expect(request!.body).toMatchObject({
-      tools: [{ functionDeclarations: [{ name: 'now', description: 'The current time', parametersJsonSchema: { type: 'object', properties: {} } }] }],
+      tools: [
+        {
+          functionDeclarations: [
+            { name: 'now', description: 'The current time', parametersJsonSchema: { type: 'object', properties: {} } },
+          ],
+        },
+      ],
     })
   })
 
   it('the tool result goes back as a functionResponse, after the call with its thought signature', async () => {
-    const signature = (await lastPayload('gemini-thinking-function-call.sse')).candidates![0]!.content!.parts![0]!.thoughtSignature!
+    const signature = (await lastPayload('gemini-thinking-function-call.sse')).candidates![0]!.content!.parts![0]!
+      .thoughtSignature!
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const id = `call_abcdefghijklmnopqrstuvwx~${signature}`
     const { text } = await collect(
@@ -128,7 +154,11 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
         messages: [
           { role: 'system', content: 'Use the tools.' },
           { role: 'user', content: 'Days until New Year?' },
-          { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'now', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id, type: 'function', function: { name: 'now', arguments: '{}' } }],
+          },
           { role: 'tool', tool_call_id: id, content: '{"time":"2025-07-28T10:00:00Z"}' },
         ],
       }),
@@ -153,7 +183,13 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
         stream: true,
         messages: [
           { role: 'developer', content: 'Answer in JSON.' },
-          { role: 'user', content: [{ type: 'text', text: 'Look: ' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Look: ' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
           { role: 'assistant', content: 'Sure.' },
           { role: 'user', content: 'Go on' },
         ],
@@ -164,7 +200,10 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
         seed: 42,
         presence_penalty: 0.5,
         frequency_penalty: -0.5,
-        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } } } },
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+        },
         reasoning_effort: 'low',
         tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
         tool_choice: { type: 'function', function: { name: 'lookup' } },
@@ -232,7 +271,9 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
 
   it('a blocked prompt ends with finish_reason "content_filter" and no content', async () => {
     const model = await scenario({ fixture: 'gemini-prompt-blocked.sse' })
-    const { chunks, text, finish } = await collect(await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const { chunks, text, finish } = await collect(
+      await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+    )
     expect(text).toBe('')
     expect(finish).toBe('content_filter')
     expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([{ role: 'assistant', content: '' }])
@@ -241,27 +282,46 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
   it('an error after the first chunk is an error frame: the SDK raises APIError naming gemini', async () => {
     const [first, second] = await fixtureEvents('gemini-basic.sse')
     // Two recorded chunks, then Gemini's bare error object without `data:` (WIRE.md §2.7).
-    const bare = '{\n  "error": {\n    "code": 503,\n    "message": "This model is currently experiencing high demand.",\n    "status": "UNAVAILABLE"\n  }\n}\n'
-    const model = await scenario({ body: `data: ${first}\r\n\r\ndata: ${second}\r\n\r\n${bare}`, status: 200, headers: { 'content-type': 'text/event-stream' } })
-    const { text, error } = await collectUntilError(await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const bare =
+      '{\n  "error": {\n    "code": 503,\n    "message": "This model is currently experiencing high demand.",\n    "status": "UNAVAILABLE"\n  }\n}\n'
+    const model = await scenario({
+      body: `data: ${first}\r\n\r\ndata: ${second}\r\n\r\n${bare}`,
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+    })
+    const { text, error } = await collectUntilError(
+      await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+    )
     expect(text).toBe('The capital of Wyoming')
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect((error as Error).message).toMatch(/^gemini: the provider reported an error during the answer \(503: This model is currently experiencing high demand\)/)
+    expect((error as Error).message).toMatch(
+      /^gemini: the provider reported an error during the answer \(503: This model is currently experiencing high demand\)/,
+    )
   })
 
   it('text and an error event in the same network read: the text first, then the error frame', async () => {
     const [first, second] = await fixtureEvents('gemini-basic.sse')
     const error = '{"error": {"code": 429,"message": "Resource exhausted.","status": "RESOURCE_EXHAUSTED"}}'
-    const model = await scenario({ body: `data: ${first}\r\n\r\ndata: ${second}\r\n\r\ndata: ${error}\r\n\r\n`, status: 200, chunking: 'whole' })
-    const result = await collectUntilError(await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const model = await scenario({
+      body: `data: ${first}\r\n\r\ndata: ${second}\r\n\r\ndata: ${error}\r\n\r\n`,
+      status: 200,
+      chunking: 'whole',
+    })
+    const result = await collectUntilError(
+      await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+    )
     expect(result.text).toBe('The capital of Wyoming')
     expect(result.error).toBeInstanceOf(OpenAI.APIError)
-    expect((result.error as Error).message).toContain('gemini: the provider reported an error during the answer (429: Resource exhausted)')
+    expect((result.error as Error).message).toContain(
+      'gemini: the provider reported an error during the answer (429: Resource exhausted)',
+    )
   })
 
   it('an error before any answer text (after thoughts only) is a plain 503 error reply', async () => {
     const model = await scenario({ fixture: 'gemini-midstream-error-503.constructed.sse', status: 200 })
-    const error = await rejection(openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const error = await rejection(
+      openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+    )
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
     expect((error as Error).message).toContain('gemini: the provider reported an error during the answer (503')
@@ -269,31 +329,61 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
 
   it('a connection cut mid-answer is an error frame saying the answer is incomplete', async () => {
     const model = await scenario({ fixture: 'gemini-thinking.sse', dropAfterWrites: 4 })
-    const { text, error } = await collectUntilError(await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }))
+    const { text, error } = await collectUntilError(
+      await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+    )
     expect(text.length).toBeGreaterThan(0)
     expect((await geminiFixtureText('gemini-thinking.sse')).startsWith(text)).toBe(true)
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect((error as Error).message).toContain('gemini: the connection to the provider closed before the answer was complete')
+    expect((error as Error).message).toContain(
+      'gemini: the connection to the provider closed before the answer was complete',
+    )
   })
 })
 
 describe('Gemini through /v1/chat/completions, not streamed', () => {
   it('assembles a chat.completion with the text, finish reason and usage', async () => {
     const reply = {
-      candidates: [{ content: { parts: [{ text: 'Thinking…', thought: true }, { text: 'The capital is ' }, { text: 'Cheyenne.' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        {
+          content: {
+            parts: [{ text: 'Thinking…', thought: true }, { text: 'The capital is ' }, { text: 'Cheyenne.' }],
+            role: 'model',
+          },
+          finishReason: 'STOP',
+          index: 0,
+        },
+      ],
       usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 4, totalTokenCount: 20, thoughtsTokenCount: 9 },
       modelVersion: 'gemini-2.5-flash',
       responseId: 'abc123',
     }
-    const model = await scenario({ body: `${JSON.stringify(reply, null, 2)}\n`, status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' } })
+    const model = await scenario({
+      body: `${JSON.stringify(reply, null, 2)}\n`,
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    })
     const completion = await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI })
     expect(completion).toEqual({
       id: 'chatcmpl-abc123',
       object: 'chat.completion',
       created: expect.any(Number),
       model: 'gemini-2.5-flash',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'The capital is Cheyenne.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 7, completion_tokens: 13, total_tokens: 20, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 9 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'The capital is Cheyenne.', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: 7,
+        completion_tokens: 13,
+        total_tokens: 20,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 9 },
+      },
     })
     const [request] = await upstreamRequests(model)
     expect(request!.path).toBe(`/v1beta/models/${model}:generateContent`)
@@ -301,10 +391,28 @@ describe('Gemini through /v1/chat/completions, not streamed', () => {
 
   it('a function call: tool_calls with null content and finish_reason "tool_calls"', async () => {
     const last = (await fixturePayloads('gemini-thinking-function-call.sse')).at(-1)
-    const model = await scenario({ body: JSON.stringify(last), status: 200, headers: { 'content-type': 'application/json' } })
-    const completion = await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, tools: [{ type: 'function', function: { name: 'now' } }] })
+    const model = await scenario({
+      body: JSON.stringify(last),
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    })
+    const completion = await openai.chat.completions.create({
+      model: `gemini/${model}`,
+      messages: HI,
+      tools: [{ type: 'function', function: { name: 'now' } }],
+    })
     expect(completion.choices[0]).toMatchObject({
-      message: { role: 'assistant', content: null, tool_calls: [{ id: expect.stringMatching(/^call_\w{24}~CiIB/), type: 'function', function: { name: 'now', arguments: '{}' } }] },
+      message: {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: expect.stringMatching(/^call_\w{24}~CiIB/),
+            type: 'function',
+            function: { name: 'now', arguments: '{}' },
+          },
+        ],
+      },
       finish_reason: 'tool_calls',
     })
   })
@@ -323,7 +431,9 @@ describe('Gemini errors reach the SDK as its usual error classes', () => {
     it(`${fixture} → ${ErrorClass.name} ${status}`, async () => {
       const model = await scenario({ fixture })
       for (const stream of [true, false]) {
-        const error = await rejection(openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream }))
+        const error = await rejection(
+          openai.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream }),
+        )
         expect(error).toBeInstanceOf(ErrorClass)
         expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(status)
         expect((error as Error).message).toMatch(new RegExp(`^${status} gemini: `))
@@ -331,7 +441,7 @@ describe('Gemini errors reach the SDK as its usual error classes', () => {
     })
   }
 
-  it('429 carries retry-after from Gemini\'s RetryInfo', async () => {
+  it("429 carries retry-after from Gemini's RetryInfo", async () => {
     const model = await scenario({ fixture: 'gemini-error-429-resource-exhausted.json' })
     const response = await gateway('/v1/chat/completions', {
       method: 'POST',

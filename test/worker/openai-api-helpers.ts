@@ -51,7 +51,10 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
 /** The `data:` payloads of a recorded fixture, as text, in order. */
 export async function fixtureEvents(name: string): Promise<string[]> {
   const text = new TextDecoder().decode(await fixtureBytes(name))
-  return text.split(/\r\n\r\n|\n\n/).filter((block) => block.startsWith('data: ')).map((block) => block.slice(6))
+  return text
+    .split(/\r\n\r\n|\n\n/)
+    .filter((block) => block.startsWith('data: '))
+    .map((block) => block.slice(6))
 }
 
 /** Splits our own SSE body into its `data:` payloads, asserting `data: <payload>\n\n` framing. */
@@ -59,7 +62,8 @@ export function framesOf(raw: string): string[] {
   const blocks = raw.split('\n\n')
   if (blocks.pop() !== '') throw new Error(`the body does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
   return blocks.map((block) => {
-    if (!block.startsWith('data: ') || block.includes('\n')) throw new Error(`not one data line: ${JSON.stringify(block)}`)
+    if (!block.startsWith('data: ') || block.includes('\n'))
+      throw new Error(`not one data line: ${JSON.stringify(block)}`)
     return block.slice(6)
   })
 }

@@ -25,8 +25,15 @@ describe('OpenAI: recorded answers reach the client byte for byte', () => {
       expect(expected.length).toBeGreaterThan(0)
       expect(text).toBe(expected)
       // No empty pieces: the role-only first chunk, the finish chunk and the usage chunk send no event.
-      for (const event of events.slice(0, -1)) expect(event).toEqual({ chunk: expect.stringMatching(/.+/s), done: false })
-      expect(events.at(-1)).toMatchObject({ chunk: '', done: true, provider: 'openai', finish_reason: finishReason, ...extra })
+      for (const event of events.slice(0, -1))
+        expect(event).toEqual({ chunk: expect.stringMatching(/.+/s), done: false })
+      expect(events.at(-1)).toMatchObject({
+        chunk: '',
+        done: true,
+        provider: 'openai',
+        finish_reason: finishReason,
+        ...extra,
+      })
     })
   }
 
@@ -161,11 +168,15 @@ describe('OpenAI: every failure ends with one clear error event', () => {
   it('a connection dropped mid-stream', async () => {
     const fixture = 'openai-chat-basic.sse'
     const { events } = await streamFixture({ fixture, dropAfterWrites: 6 })
-    const text = events.slice(0, -1).map((event) => event.chunk).join('')
+    const text = events
+      .slice(0, -1)
+      .map((event) => event.chunk)
+      .join('')
     expect((await openaiFixtureText(fixture)).startsWith(text)).toBe(true)
     expect(text.length).toBeGreaterThan(0)
     expect(events.at(-1)).toEqual({
-      error: 'openai: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
+      error:
+        'openai: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
       done: true,
     })
   })
@@ -177,7 +188,8 @@ describe('OpenAI: every failure ends with one clear error event', () => {
     expect(events).toEqual([
       { chunk: 'Half', done: false },
       {
-        error: 'openai: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
+        error:
+          'openai: the connection to the provider closed before the answer was complete. The answer is incomplete; retry.',
         done: true,
       },
     ])

@@ -32,24 +32,38 @@ describe('X-Request-Id', () => {
     ]
     for (const response of responses) expect(response.headers.get('x-request-id')).toMatch(UUID)
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const stream = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, { headers: { 'x-request-id': 'req-stream-1' } })
+    const stream = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
+      headers: { 'x-request-id': 'req-stream-1' },
+    })
     const raw = await stream.text()
     expect(raw.endsWith(',"request_id":"req-stream-1"}\n\n')).toBe(true)
   })
 
   it('is in every error event and in a 5xx body (which never shows a stack or a file path)', async () => {
-    const error = await gateway('/api/stream/chat', { ...jsonPost({ user_input: 'Hi', provider: 'openai', model: 'no-such-scenario' }), headers: { 'content-type': 'application/json', 'x-request-id': 'req-error-1' } })
+    const error = await gateway('/api/stream/chat', {
+      ...jsonPost({ user_input: 'Hi', provider: 'openai', model: 'no-such-scenario' }),
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-error-1' },
+    })
     const raw = await error.text()
     const streamId = error.headers.get('x-stream-id')
-    expect(raw).toMatch(new RegExp(`^retry: 1000\\n\\nid: ${streamId}:1\\ndata: \\{"error":"openai: .+","done":true,"request_id":"req-error-1"\\}\\n\\n$`))
-    expect(parseEvents(raw)).toEqual([{ error: expect.stringMatching(/^openai: /), done: true, request_id: 'req-error-1' }])
+    expect(raw).toMatch(
+      new RegExp(
+        `^retry: 1000\\n\\nid: ${streamId}:1\\ndata: \\{"error":"openai: .+","done":true,"request_id":"req-error-1"\\}\\n\\n$`,
+      ),
+    )
+    expect(parseEvents(raw)).toEqual([
+      { error: expect.stringMatching(/^openai: /), done: true, request_id: 'req-error-1' },
+    ])
 
     logs = captureLogs()
     const app = createApp()
     app.get('/boom', () => {
       throw new Error('exploded reading /home/gateway/app/src/secret.ts with sk-test-openai-key')
     })
-    const boom = await app.fetch(new Request('http://gateway.test/boom', { headers: { 'x-request-id': 'req-500' } }), bindings({}))
+    const boom = await app.fetch(
+      new Request('http://gateway.test/boom', { headers: { 'x-request-id': 'req-500' } }),
+      bindings({}),
+    )
     expect(boom.status).toBe(500)
     const body = await boom.text()
     expect(JSON.parse(body)).toEqual({
@@ -70,9 +84,13 @@ describe('one JSON log line per request', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     logs = captureLogs()
     const closed = bindings({ ACCESS_TOKENS: 'log-token-a-5Rt7Yu,log-token-b-2Qw4Er' })
-    const response = await call(closed, `/api/stream/chat-get?user_input=Secret+question&provider=gemini&model=${model}`, {
-      headers: { authorization: 'Bearer log-token-b-2Qw4Er', 'x-request-id': 'req-log-1' },
-    })
+    const response = await call(
+      closed,
+      `/api/stream/chat-get?user_input=Secret+question&provider=gemini&model=${model}`,
+      {
+        headers: { authorization: 'Bearer log-token-b-2Qw4Er', 'x-request-id': 'req-log-1' },
+      },
+    )
     const { wire } = await readStream(response)
     const lines = logs.records()
     expect(lines).toHaveLength(1)
@@ -103,8 +121,16 @@ describe('one JSON log line per request', () => {
   it('the user text only with LOG_PROMPTS=true', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     logs = captureLogs()
-    await (await call(bindings({ LOG_PROMPTS: 'true' }), '/api/flows/ask', jsonPost({ user_input: 'Visible question', provider: 'gemini', model }))).text()
-    expect(logs.records()).toEqual([expect.objectContaining({ route: '/api/flows/ask', outcome: 'done', prompt: 'Visible question', status: 200 })])
+    await (
+      await call(
+        bindings({ LOG_PROMPTS: 'true' }),
+        '/api/flows/ask',
+        jsonPost({ user_input: 'Visible question', provider: 'gemini', model }),
+      )
+    ).text()
+    expect(logs.records()).toEqual([
+      expect.objectContaining({ route: '/api/flows/ask', outcome: 'done', prompt: 'Visible question', status: 200 }),
+    ])
   })
 
   it('a failed stream: the error kind as outcome, the upstream status and cause, once', async () => {
@@ -113,7 +139,11 @@ describe('one JSON log line per request', () => {
     await (await gateway('/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model }))).text()
     const lines = logs.records()
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatchObject({ outcome: 'upstream_status', status: 200, error: { kind: 'upstream_status', status: 429, cause: 'HTTP 429' } })
+    expect(lines[0]).toMatchObject({
+      outcome: 'upstream_status',
+      status: 200,
+      error: { kind: 'upstream_status', status: 429, cause: 'HTTP 429' },
+    })
     expect(logs.lines).toHaveLength(1)
   })
 
@@ -121,7 +151,10 @@ describe('one JSON log line per request', () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 50 })
     logs = captureLogs()
     // RESUME_GRACE_MS=0: nobody can resume, so the answer ends when the client leaves.
-    const response = await call(bindings({ RESUME_GRACE_MS: '0' }), `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`)
+    const response = await call(
+      bindings({ RESUME_GRACE_MS: '0' }),
+      `/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`,
+    )
     const reader = response.body!.getReader()
     await reader.read()
     await reader.cancel()
@@ -177,7 +210,12 @@ describe('headers, documents and odd paths', () => {
       bearerToken: { type: 'http', scheme: 'bearer' },
       accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
     })
-    for (const [path, method] of [['/api/stream/chat', 'post'], ['/api/stream/chat-get', 'get'], ['/api/stream/sse', 'get'], ['/api/flows/ask', 'post']]) {
+    for (const [path, method] of [
+      ['/api/stream/chat', 'post'],
+      ['/api/stream/chat-get', 'get'],
+      ['/api/stream/sse', 'get'],
+      ['/api/flows/ask', 'post'],
+    ]) {
       const operation = doc.paths[path!]![method!]!
       expect(operation.security).toEqual([{ bearerToken: [] }, { accessTokenQuery: [] }])
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '405', '429']))
@@ -186,27 +224,37 @@ describe('headers, documents and odd paths', () => {
     expect(doc.paths['/health']!.get!.responses['401']).toBeUndefined()
   })
 
-  it("/openapi.json never takes its server URL from the Host header", async () => {
-    const doc = (await (await gateway('/openapi.json', { headers: { host: 'evil.example' } })).json()) as { servers: { url: string }[] }
+  it('/openapi.json never takes its server URL from the Host header', async () => {
+    const doc = (await (await gateway('/openapi.json', { headers: { host: 'evil.example' } })).json()) as {
+      servers: { url: string }[]
+    }
     expect(doc.servers).toEqual([{ url: '/' }])
-    const pinned = await call(bindings({ PUBLIC_URL: 'https://gateway.example.com/' }), '/openapi.json', { headers: { host: 'evil.example' } })
+    const pinned = await call(bindings({ PUBLIC_URL: 'https://gateway.example.com/' }), '/openapi.json', {
+      headers: { host: 'evil.example' },
+    })
     expect(((await pinned.json()) as { servers: unknown }).servers).toEqual([{ url: 'https://gateway.example.com' }])
   })
 
-  it.each(['/api/stream/chat%00', '/test_stream.html%00', '/%2e%2e/wrangler.toml', '/api/stream/chat%ZZ', '/_headers', '/api/stream/chat/..%2f..%2fsrc'])(
-    'GET %s: a JSON 404, no file path',
-    async (path) => {
-      const response = await gateway(path)
-      expect(response.status).toBe(404)
-      const body = await response.text()
-      expect(JSON.parse(body)).toHaveProperty('error')
-      expect(body).not.toMatch(/\/(work|home|usr|tmp)\//)
-    },
-  )
+  it.each([
+    '/api/stream/chat%00',
+    '/test_stream.html%00',
+    '/%2e%2e/wrangler.toml',
+    '/api/stream/chat%ZZ',
+    '/_headers',
+    '/api/stream/chat/..%2f..%2fsrc',
+  ])('GET %s: a JSON 404, no file path', async (path) => {
+    const response = await gateway(path)
+    expect(response.status).toBe(404)
+    const body = await response.text()
+    expect(JSON.parse(body)).toHaveProperty('error')
+    expect(body).not.toMatch(/\/(work|home|usr|tmp)\//)
+  })
 
   it('HEAD on an API route is a 405 and starts no upstream answer', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const response = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, { method: 'HEAD' })
+    const response = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
+      method: 'HEAD',
+    })
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS')
     expect(await upstreamRequests(model)).toEqual([])

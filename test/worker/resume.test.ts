@@ -2,7 +2,15 @@ import { evictDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { gateway, geminiFixtureText, parseStream, scenario, upstreamRequests, waitFor, type GatewayEvent } from './helpers'
+import {
+  gateway,
+  geminiFixtureText,
+  parseStream,
+  scenario,
+  upstreamRequests,
+  waitFor,
+  type GatewayEvent,
+} from './helpers'
 
 const FIXTURE = 'gemini-basic-long-2024.sse'
 const decoder = new TextDecoder()
@@ -98,11 +106,15 @@ describe('resumable streams (Durable Object)', () => {
     expect(await upstreamRequests(fresh)).toHaveLength(0)
     const missing = await gateway(`/api/streams/${unknown}`)
     expect(missing.status).toBe(404)
-    expect(await missing.json()).toEqual({ error: expect.stringMatching(/^stream_id: no stream "A{24}": it is unknown or expired/) })
+    expect(await missing.json()).toEqual({
+      error: expect.stringMatching(/^stream_id: no stream "A{24}": it is unknown or expired/),
+    })
     expect((await gateway(`/api/streams/${unknown}`, { method: 'DELETE' })).status).toBe(404)
     const bad = await gateway(`/api/streams/${streamId}?last_event_id=x`)
     expect(bad.status).toBe(400)
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^last_event_id: must be an event id of this stream/)
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /^last_event_id: must be an event id of this stream/,
+    )
   })
 
   it('DELETE closes the upstream within a second and every listener gets finish_reason "cancelled"', async () => {
@@ -135,7 +147,10 @@ describe('resumable streams (Durable Object)', () => {
     expect(closed, 'the upstream request was still open 1 s after DELETE').toBeDefined()
     expect(closed!.closedAt! - deletedAt).toBeLessThan(1000)
     // Stopped is finished: the closing event is replayed, its id gets 204.
-    expect((await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:${events.length}` } })).status).toBe(204)
+    expect(
+      (await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:${events.length}` } }))
+        .status,
+    ).toBe(204)
   })
 
   it('two listeners each get every event exactly once, in order', async () => {
@@ -196,9 +211,12 @@ describe('resumable streams (Durable Object)', () => {
     expect(closed!.closedAt! - leftAt).toBeGreaterThanOrEqual(1500)
     expect(closed!.closedAt! - leftAt).toBeLessThan(2500)
     const streamId = response.headers.get('x-stream-id')!
-    const rest = parseStream(await (await app.fetch(new Request(`http://gateway.test/api/streams/${streamId}?last_event_id=1`), vars)).text())
+    const rest = parseStream(
+      await (await app.fetch(new Request(`http://gateway.test/api/streams/${streamId}?last_event_id=1`), vars)).text(),
+    )
     expect(rest.events.at(-1)).toEqual({
-      error: 'gemini: the answer was stopped after no client was connected for 1.5 s (RESUME_GRACE_MS). Send the request again.',
+      error:
+        'gemini: the answer was stopped after no client was connected for 1.5 s (RESUME_GRACE_MS). Send the request again.',
       done: true,
       request_id: response.headers.get('x-request-id'),
     })

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { bodyText, fixtureBytes, parseEvents, postWith as call, readStream, scenario, upstreamRequests } from './helpers'
+import {
+  bodyText,
+  fixtureBytes,
+  parseEvents,
+  postWith as call,
+  readStream,
+  scenario,
+  upstreamRequests,
+} from './helpers'
 
 const text = async (name: string): Promise<string> => new TextDecoder().decode(await fixtureBytes(name))
 
@@ -26,14 +34,19 @@ async function answerLogs(run: () => Promise<unknown>): Promise<Record<string, u
     log.mockRestore()
     error.mockRestore()
   }
-  return lines.filter((line) => line.startsWith('{"event":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+  return lines
+    .filter((line) => line.startsWith('{"event":"request"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
 }
 
 afterEach(() => vi.restoreAllMocks())
 
 describe('retries before the first text', () => {
   it('a 503, then the answer: the whole answer streams, with attempts: 2 and two upstream requests', async () => {
-    const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }] })
+    const model = await scenario({
+      fixture: 'gemini-basic.sse',
+      firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }],
+    })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
     expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
     const requests = await upstreamRequests(model)
@@ -60,14 +73,23 @@ describe('retries before the first text', () => {
       fixture: 'openai-chat-basic.sse',
       firstRequests: [{ fixture: 'openai-error-429-rate-limit.json', headers: { 'retry-after-ms': '800' } }],
     })
-    const { events } = await readStream(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model }))
-    expect(events.at(-1)).toEqual({ chunk: '', done: true, provider: 'openai', model: 'gpt-5-nano-2025-08-07', finish_reason: 'stop', attempts: 2 })
+    const { events } = await readStream(
+      await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model }),
+    )
+    expect(events.at(-1)).toEqual({
+      chunk: '',
+      done: true,
+      provider: 'openai',
+      model: 'gpt-5-nano-2025-08-07',
+      finish_reason: 'stop',
+      attempts: 2,
+    })
     const [first, second] = await upstreamRequests(model)
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(750)
     expect(second!.receivedAt - first!.receivedAt).toBeLessThan(2000)
   })
 
-  it("Gemini's RetryInfo (retryDelay \"1s\") is honoured like Retry-After", async () => {
+  it('Gemini\'s RetryInfo (retryDelay "1s") is honoured like Retry-After', async () => {
     const body = (await text('gemini-error-429-resource-exhausted.json')).replace('"26s"', '"1s"')
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ body, status: 429 }] })
     const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
@@ -80,7 +102,9 @@ describe('retries before the first text', () => {
   it('a Retry-After longer than 10 s is not waited for: the error at once, one request', async () => {
     const model = await scenario({ fixture: 'gemini-error-429-resource-exhausted.json' })
     const startedAt = Date.now()
-    const events = parseEvents(await bodyText(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })))
+    const events = parseEvents(
+      await bodyText(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })),
+    )
     expect(events).toEqual([
       {
         error:
@@ -150,7 +174,11 @@ describe('retries before the first text', () => {
       fixture: 'gemini-basic.sse',
       firstRequests: [{ fixture: 'gemini-error-503-overloaded.json', headers: { 'retry-after': '1' } }],
     })
-    const response = await call({ SSE_PING_INTERVAL_MS: '200' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    const response = await call({ SSE_PING_INTERVAL_MS: '200' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model,
+    })
     const raw = await bodyText(response)
     const pings = raw.slice(0, raw.indexOf('data: ')).split(': ping\n\n')
     expect(pings.pop()).toBe('')
@@ -165,7 +193,11 @@ describe('retries before the first text', () => {
       firstRequests: [{ fixture: 'gemini-error-503-overloaded.json', headers: { 'retry-after': '1' } }],
     })
     // RESUME_GRACE_MS=0: a client that leaves ends the answer at once (as on the direct path).
-    const response = await call({ SSE_PING_INTERVAL_MS: '100', RESUME_GRACE_MS: '0' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    const response = await call({ SSE_PING_INTERVAL_MS: '100', RESUME_GRACE_MS: '0' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model,
+    })
     const reader = response.body!.getReader()
     let opening = ''
     while (!opening.endsWith(': ping\n\n')) opening += new TextDecoder().decode((await reader.read()).value)
@@ -176,7 +208,10 @@ describe('retries before the first text', () => {
   })
 
   it('the JSON answer (/api/flows/ask) retries the same way and says attempts: 2', async () => {
-    const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-500-internal.json' }] })
+    const model = await scenario({
+      fixture: 'gemini-basic.sse',
+      firstRequests: [{ fixture: 'gemini-error-500-internal.json' }],
+    })
     const response = await call({}, '/api/flows/ask', { user_input: 'Hi', provider: 'gemini', model })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
@@ -191,11 +226,20 @@ describe('retries before the first text', () => {
   })
 
   it('the log line lists every attempt with its outcome', async () => {
-    const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }] })
+    const model = await scenario({
+      fixture: 'gemini-basic.sse',
+      firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }],
+    })
     const [line] = await answerLogs(async () => {
       await bodyText(await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model }))
     })
-    expect(line).toMatchObject({ event: 'request', outcome: 'done', provider: 'gemini', model: 'gemini-2.0-flash', pieces: 3 })
+    expect(line).toMatchObject({
+      event: 'request',
+      outcome: 'done',
+      provider: 'gemini',
+      model: 'gemini-2.0-flash',
+      pieces: 3,
+    })
     expect(line!.attempts).toEqual([
       { provider: 'gemini', model, outcome: 'upstream_status', status: 503, ms: expect.any(Number) },
       { provider: 'gemini', model, outcome: 'done', ms: expect.any(Number) },

@@ -9,7 +9,12 @@ const GEMINI_KEY = 'AIzaSyC4x9Tq2Lm7Np1Rv6Wz3Bk8Hd5Jf0Gs2Ye'
 const ACCESS_TOKEN = 'gw-access-Vb3Nm6Qw9Er2Ty5Ui8Op1As4'
 const SIGNING_SECRET = 'jwt-signing-Zx7Cv4Bn1Mq8Wr5Et2Yu9Io6'
 const SECRETS = [OPENAI_KEY, GEMINI_KEY, ACCESS_TOKEN, SIGNING_SECRET]
-const binds = bindings({ OPENAI_API_KEY: OPENAI_KEY, GEMINI_API_KEY: GEMINI_KEY, ACCESS_TOKENS: ACCESS_TOKEN, TOKEN_SIGNING_SECRET: SIGNING_SECRET })
+const binds = bindings({
+  OPENAI_API_KEY: OPENAI_KEY,
+  GEMINI_API_KEY: GEMINI_KEY,
+  ACCESS_TOKENS: ACCESS_TOKEN,
+  TOKEN_SIGNING_SECRET: SIGNING_SECRET,
+})
 const AUTH = { authorization: `Bearer ${ACCESS_TOKEN}` }
 
 /** Every secret, or any PART_LENGTH-character run of one, found in `text`. */
@@ -39,7 +44,10 @@ async function exchange(route: 'stream' | 'ask', provider: Provider, model: stri
   logs = captureLogs()
   const response =
     route === 'stream'
-      ? await call(binds, `/api/stream/chat-get?user_input=Hi&provider=${provider}&model=${model}&access_token=${ACCESS_TOKEN}`)
+      ? await call(
+          binds,
+          `/api/stream/chat-get?user_input=Hi&provider=${provider}&model=${model}&access_token=${ACCESS_TOKEN}`,
+        )
       : await call(binds, '/api/flows/ask', jsonPost({ user_input: 'Hi', provider, model }, AUTH))
   const body = await response.text()
   logs.stop()
@@ -76,31 +84,62 @@ describe('configured keys and tokens never leave the gateway', () => {
   })
 
   const echoes: [Provider, string, { status: number; body: string; headers?: Record<string, string> }][] = [
-    ['openai', 'error message with the key inside a word', {
-      status: 401,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ error: { message: `Incorrect API key provided: apikey_${OPENAI_KEY}_end (part ${OPENAI_KEY.slice(5, 25)}, token ${ACCESS_TOKEN})`, type: 'invalid_request_error' } }),
-    }],
-    ['gemini', 'error message with the key inside a word', {
-      status: 400,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ error: { code: 400, message: `API key not valid: key=${GEMINI_KEY}x and ${GEMINI_KEY.slice(3, 20)} ${SIGNING_SECRET}`, status: 'INVALID_ARGUMENT' } }),
-    }],
-    ['openai', 'the key as the model name', {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      body: `data: {"id":"c1","object":"chat.completion.chunk","model":"${OPENAI_KEY}","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: {"id":"c1","object":"chat.completion.chunk","model":"${OPENAI_KEY}","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
-    }],
-    ['gemini', 'the key as the model name', {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      body: `data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP","index":0}],"modelVersion":"models/x${GEMINI_KEY}"}\n\n`,
-    }],
-    ['openai', 'an error object mid-stream quoting the key', {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      body: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: {"error":{"message":"key ${OPENAI_KEY} revoked","type":"server_error"}}\n\n`,
-    }],
+    [
+      'openai',
+      'error message with the key inside a word',
+      {
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: apikey_${OPENAI_KEY}_end (part ${OPENAI_KEY.slice(5, 25)}, token ${ACCESS_TOKEN})`,
+            type: 'invalid_request_error',
+          },
+        }),
+      },
+    ],
+    [
+      'gemini',
+      'error message with the key inside a word',
+      {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          error: {
+            code: 400,
+            message: `API key not valid: key=${GEMINI_KEY}x and ${GEMINI_KEY.slice(3, 20)} ${SIGNING_SECRET}`,
+            status: 'INVALID_ARGUMENT',
+          },
+        }),
+      },
+    ],
+    [
+      'openai',
+      'the key as the model name',
+      {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: `data: {"id":"c1","object":"chat.completion.chunk","model":"${OPENAI_KEY}","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: {"id":"c1","object":"chat.completion.chunk","model":"${OPENAI_KEY}","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
+      },
+    ],
+    [
+      'gemini',
+      'the key as the model name',
+      {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: `data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP","index":0}],"modelVersion":"models/x${GEMINI_KEY}"}\n\n`,
+      },
+    ],
+    [
+      'openai',
+      'an error object mid-stream quoting the key',
+      {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: {"error":{"message":"key ${OPENAI_KEY} revoked","type":"server_error"}}\n\n`,
+      },
+    ],
   ]
 
   it.each(echoes)('%s: an upstream that echoes secrets (%s)', async (provider, _what, reply) => {
@@ -112,16 +151,22 @@ describe('configured keys and tokens never leave the gateway', () => {
     }
   })
 
-  it.each(['openai', 'gemini'] as const)('%s: the echoed model name is replaced by the requested one', async (provider) => {
-    const reply = echoes.find(([p, what]) => p === provider && what === 'the key as the model name')![2]
-    const model = await scenario(reply)
-    const seen = await exchange('stream', provider, model)
-    const last = parseEvents(seen.body).at(-1)
-    expect(last).toMatchObject({ done: true, provider, model })
-    const odd = await scenario({ ...reply, body: reply.body.replaceAll(provider === 'openai' ? OPENAI_KEY : `x${GEMINI_KEY}`, '<img src=x>') })
-    const oddSeen = await exchange('ask', provider, odd)
-    expect(JSON.parse(oddSeen.body)).toMatchObject({ response: 'Hi', model: odd })
-  })
+  it.each(['openai', 'gemini'] as const)(
+    '%s: the echoed model name is replaced by the requested one',
+    async (provider) => {
+      const reply = echoes.find(([p, what]) => p === provider && what === 'the key as the model name')![2]
+      const model = await scenario(reply)
+      const seen = await exchange('stream', provider, model)
+      const last = parseEvents(seen.body).at(-1)
+      expect(last).toMatchObject({ done: true, provider, model })
+      const odd = await scenario({
+        ...reply,
+        body: reply.body.replaceAll(provider === 'openai' ? OPENAI_KEY : `x${GEMINI_KEY}`, '<img src=x>'),
+      })
+      const oddSeen = await exchange('ask', provider, odd)
+      expect(JSON.parse(oddSeen.body)).toMatchObject({ response: 'Hi', model: odd })
+    },
+  )
 
   it.each([
     ['openai', 'OPENAI_BASE_URL'],
@@ -129,12 +174,14 @@ describe('configured keys and tokens never leave the gateway', () => {
   ] as const)('%s: a redirect is not followed; the error event names %s', async (provider, binding) => {
     // Another origin (localhost instead of 127.0.0.1) on the same fake upstream, which logs what reaches it.
     const elsewhere = upstreamUrl().replace('127.0.0.1', 'localhost')
-    const path = provider === 'openai' ? '/steal/v1/chat/completions' : '/steal/v1beta/models/stolen:streamGenerateContent?alt=sse'
+    const path =
+      provider === 'openai' ? '/steal/v1/chat/completions' : '/steal/v1beta/models/stolen:streamGenerateContent?alt=sse'
     const redirect = await scenario({ status: 307, body: '', headers: { location: `${elsewhere}${path}` } })
     for (const route of ['stream', 'ask'] as const) {
       const seen = await exchange(route, provider, redirect)
       expectNoLeak(seen)
-      const message = route === 'stream' ? parseEvents(seen.body)[0]?.error : (JSON.parse(seen.body) as { error: string }).error
+      const message =
+        route === 'stream' ? parseEvents(seen.body)[0]?.error : (JSON.parse(seen.body) as { error: string }).error
       expect(message).toBe(
         `${provider}: the provider answered with a redirect (HTTP 307), which the gateway does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
       )

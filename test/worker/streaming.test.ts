@@ -14,7 +14,10 @@ const hasEvent = (text: string) => /data: .*\n\n/s.test(text)
 
 const decoder = new TextDecoder()
 
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean): Promise<string> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  done: (text: string) => boolean,
+): Promise<string> {
   let text = ''
   while (!done(text)) {
     const { value, done: ended } = await reader.read()
@@ -68,9 +71,14 @@ describe('streaming behaviour', () => {
     expect(await readUntil(reader, hasEvent)).toMatch(FIRST_EVENT)
     await reader.cancel()
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect((await upstreamRequests(model))[0]!.closedAt, 'the grace (RESUME_GRACE_MS) keeps the answer going').toBeUndefined()
+    expect(
+      (await upstreamRequests(model))[0]!.closedAt,
+      'the grace (RESUME_GRACE_MS) keeps the answer going',
+    ).toBeUndefined()
     const stoppedAt = Date.now()
-    expect((await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })).status).toBe(
+      204,
+    )
     await expectUpstreamClosedSoon(model, stoppedAt)
   })
 
@@ -101,7 +109,9 @@ describe('streaming behaviour', () => {
     const reader = response.body!.getReader()
     const first = await readUntil(reader, hasEvent)
     const firstAt = Date.now() - startedAt
-    expect(first).toBe(`retry: 1000\n\nid: ${response.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`)
+    expect(first).toBe(
+      `retry: 1000\n\nid: ${response.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`,
+    )
     // The upstream needs 2 × 400 ms more for the rest: the first piece must not wait for it.
     expect(firstAt).toBeLessThan(700)
     const rest = await readUntil(reader, (text) => text.includes('"done":true'))
@@ -111,14 +121,28 @@ describe('streaming behaviour', () => {
   it('with flushHeadersEarly (Bun), opens every stream with a ": open" comment (direct path), or its "retry:" line (resumable)', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const url = `http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`
-    const raw = await (await createApp({ flushHeadersEarly: true }).fetch(new Request(url), { ...env, RESUMABLE: 'off' })).text()
+    const raw = await (
+      await createApp({ flushHeadersEarly: true }).fetch(new Request(url), { ...env, RESUMABLE: 'off' })
+    ).text()
     expect(raw.startsWith(': open\n\ndata: {"chunk":"The","done":false}\n\n')).toBe(true)
-    expect(parseEvents(raw.slice(': open\n\n'.length)).map((event) => event.chunk).join('')).toBe('The capital of Wyoming is **Cheyenne**.\n')
+    expect(
+      parseEvents(raw.slice(': open\n\n'.length))
+        .map((event) => event.chunk)
+        .join(''),
+    ).toBe('The capital of Wyoming is **Cheyenne**.\n')
     const resumable = await createApp({ flushHeadersEarly: true }).fetch(new Request(url), env)
     const wire = await resumable.text()
     // The first bytes go out at once either way, so Bun sends the headers without waiting for the model.
-    expect(wire.startsWith(`retry: 1000\n\nid: ${resumable.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`)).toBe(true)
-    expect(parseEvents(wire).map((event) => event.chunk).join('')).toBe('The capital of Wyoming is **Cheyenne**.\n')
+    expect(
+      wire.startsWith(
+        `retry: 1000\n\nid: ${resumable.headers.get('x-stream-id')}:1\ndata: {"chunk":"The","done":false}\n\n`,
+      ),
+    ).toBe(true)
+    expect(
+      parseEvents(wire)
+        .map((event) => event.chunk)
+        .join(''),
+    ).toBe('The capital of Wyoming is **Cheyenne**.\n')
   })
 
   for (const [mode, vars, framing] of [
@@ -142,7 +166,8 @@ describe('streaming behaviour', () => {
       const text = await readUntil(reader, (received) => received.split(': ping\n\n').length > 3)
       expect(text).toMatch(framing)
       await reader.cancel()
-      if (mode === 'resumable') await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })
+      if (mode === 'resumable')
+        await gateway(`/api/streams/${response.headers.get('x-stream-id')}`, { method: 'DELETE' })
     })
   }
 
@@ -161,7 +186,8 @@ describe('streaming behaviour', () => {
     expect(events).toHaveLength(2)
     expect(events[0]).toMatchObject({ done: false, chunk: expect.stringMatching(/^\*\*Cats:\*\*/) })
     expect(events[1]).toEqual({
-      error: 'gemini: no data from the provider for 1 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.',
+      error:
+        'gemini: no data from the provider for 1 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.',
       done: true,
     })
     const closed = await waitFor(async () => {

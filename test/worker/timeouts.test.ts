@@ -29,7 +29,11 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
   it('a provider that sends nothing in time is stopped and asked again; the retry answers', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ headersDelayMs: 5000 }] })
     const startedAt = Date.now()
-    const response = await postWith({ FIRST_TEXT_TIMEOUT_MS: '300' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    const response = await postWith({ FIRST_TEXT_TIMEOUT_MS: '300' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model,
+    })
     expect(await bodyText(response)).toBe(GEMINI_BASIC)
     expect(Date.now() - startedAt).toBeLessThan(2500)
     const [first, second] = await upstreamRequests(model)
@@ -59,7 +63,10 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
     })
     const elapsed = Date.now() - startedAt
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: firstText('gemini', '0.5'), request_id: response.headers.get('x-request-id') })
+    expect(await response.json()).toEqual({
+      error: firstText('gemini', '0.5'),
+      request_id: response.headers.get('x-request-id'),
+    })
     expect(elapsed).toBeGreaterThanOrEqual(450)
     expect(elapsed).toBeLessThan(1500)
     await closedByGateway(model, 1)
@@ -74,7 +81,10 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
       model,
     })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: firstText('gemini', '0.3'), request_id: response.headers.get('x-request-id') })
+    expect(await response.json()).toEqual({
+      error: firstText('gemini', '0.3'),
+      request_id: response.headers.get('x-request-id'),
+    })
     expect(Date.now() - startedAt).toBeLessThan(2500)
     await closedByGateway(model, 2)
   })
@@ -83,22 +93,38 @@ describe('FIRST_TEXT_TIMEOUT_MS', () => {
 describe('UPSTREAM_IDLE_TIMEOUT_MS', () => {
   it('silence after a piece ends the stream with its own message, is not retried, and closes the upstream', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 3 })
-    const response = await postWith({ UPSTREAM_IDLE_TIMEOUT_MS: '500', SSE_PING_INTERVAL_MS: '60000' }, '/api/stream/chat', {
-      user_input: 'Hi',
-      provider: 'openai',
-      model,
-    })
+    const response = await postWith(
+      { UPSTREAM_IDLE_TIMEOUT_MS: '500', SSE_PING_INTERVAL_MS: '60000' },
+      '/api/stream/chat',
+      {
+        user_input: 'Hi',
+        provider: 'openai',
+        model,
+      },
+    )
     const events = parseEvents(await bodyText(response))
     expect(events.at(-1)).toEqual({ error: idle('openai', '0.5'), done: true })
-    expect(events.slice(0, -1).map((event) => event.chunk).join('')).toBe('Hi there')
+    expect(
+      events
+        .slice(0, -1)
+        .map((event) => event.chunk)
+        .join(''),
+    ).toBe('Hi there')
     await closedByGateway(model, 1)
   })
 
   it('/api/flows/ask answers 504 with the same message', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 3 })
-    const response = await postWith({ UPSTREAM_IDLE_TIMEOUT_MS: '500' }, '/api/flows/ask', { user_input: 'Hi', provider: 'openai', model })
+    const response = await postWith({ UPSTREAM_IDLE_TIMEOUT_MS: '500' }, '/api/flows/ask', {
+      user_input: 'Hi',
+      provider: 'openai',
+      model,
+    })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: idle('openai', '0.5'), request_id: response.headers.get('x-request-id') })
+    expect(await response.json()).toEqual({
+      error: idle('openai', '0.5'),
+      request_id: response.headers.get('x-request-id'),
+    })
     await closedByGateway(model, 1)
   })
 })
@@ -107,7 +133,11 @@ describe('MAX_DURATION_MS', () => {
   it('an answer that drips on past the limit ends with its own message and the upstream is closed', async () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 300 })
     const startedAt = Date.now()
-    const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model,
+    })
     const events = parseEvents(await bodyText(response))
     expect(Date.now() - startedAt).toBeLessThan(2000)
     expect(events.length).toBeGreaterThanOrEqual(2)
@@ -118,18 +148,32 @@ describe('MAX_DURATION_MS', () => {
 
   it('/api/flows/ask answers 504 with the same message', async () => {
     const model = await scenario({ fixture: 'gemini-basic-long-2024.sse', delayMs: 300 })
-    const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/flows/ask', { user_input: 'Hi', provider: 'gemini', model })
+    const response = await postWith({ MAX_DURATION_MS: '1000' }, '/api/flows/ask', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model,
+    })
     expect(response.status).toBe(504)
-    expect(await response.json()).toEqual({ error: total('gemini', '1'), request_id: response.headers.get('x-request-id') })
+    expect(await response.json()).toEqual({
+      error: total('gemini', '1'),
+      request_id: response.headers.get('x-request-id'),
+    })
     await closedByGateway(model, 1)
   })
 
   it('bounds retries: no wait that would end past it (Retry-After: 1, 1.5 s in all: two requests)', async () => {
     const model = await scenario({ fixture: 'openai-error-503-overloaded.json', headers: { 'retry-after': '1' } })
     const startedAt = Date.now()
-    const response = await postWith({ MAX_DURATION_MS: '1500', RETRIES: '5' }, '/api/stream/chat', { user_input: 'Hi', provider: 'openai', model })
+    const response = await postWith({ MAX_DURATION_MS: '1500', RETRIES: '5' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'openai',
+      model,
+    })
     const [event] = parseEvents(await bodyText(response))
-    expect(event).toEqual({ error: expect.stringMatching(/^openai: service unavailable or overloaded \(503: /), done: true })
+    expect(event).toEqual({
+      error: expect.stringMatching(/^openai: service unavailable or overloaded \(503: /),
+      done: true,
+    })
     expect(Date.now() - startedAt).toBeLessThan(1500)
     expect(await upstreamRequests(model)).toHaveLength(2)
   })

@@ -31,10 +31,19 @@ describe('a hostile upstream cannot take unbounded memory (MAX_UPSTREAM_EVENT_BY
     it(`${provider}: a line that never ends is cut at the limit, with an error event, and the upstream is closed`, async () => {
       // 8 writes of 16 KiB of one endless line (twice the limit), then the upstream goes quiet with the connection open.
       const body = `${firstEvent[provider]}data: {"x":"${'a'.repeat(4 * LIMIT)}`
-      const model = await scenario({ body, status: 200, headers: { 'content-type': 'text/event-stream' }, chunking: { bytes: 16_384 }, stallAfterWrites: 8 })
+      const model = await scenario({
+        body,
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        chunking: { bytes: 16_384 },
+        stallAfterWrites: 8,
+      })
       const startedAt = Date.now()
       const events = await streamWithLimit(provider, model)
-      expect(events).toEqual([{ chunk: 'Hi', done: false }, { error: oversize(provider), done: true }])
+      expect(events).toEqual([
+        { chunk: 'Hi', done: false },
+        { error: oversize(provider), done: true },
+      ])
       expect(Date.now() - startedAt).toBeLessThan(5000)
       const closed = await waitFor(async () => {
         const [request] = await upstreamRequests(model)
@@ -44,12 +53,21 @@ describe('a hostile upstream cannot take unbounded memory (MAX_UPSTREAM_EVENT_BY
     })
 
     it(`${provider}: one complete event larger than the limit is never passed on`, async () => {
-      const huge = provider === 'openai'
-        ? `data: {"choices":[{"index":0,"delta":{"content":"${'b'.repeat(2 * LIMIT)}"},"finish_reason":null}]}\n\n`
-        : `data: {"candidates": [{"content": {"parts": [{"text": "${'b'.repeat(2 * LIMIT)}"}],"role": "model"}}]}\r\n\r\n`
-      const model = await scenario({ body: firstEvent[provider] + huge, status: 200, headers: { 'content-type': 'text/event-stream' }, chunking: { bytes: 8192 } })
+      const huge =
+        provider === 'openai'
+          ? `data: {"choices":[{"index":0,"delta":{"content":"${'b'.repeat(2 * LIMIT)}"},"finish_reason":null}]}\n\n`
+          : `data: {"candidates": [{"content": {"parts": [{"text": "${'b'.repeat(2 * LIMIT)}"}],"role": "model"}}]}\r\n\r\n`
+      const model = await scenario({
+        body: firstEvent[provider] + huge,
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        chunking: { bytes: 8192 },
+      })
       const events = await streamWithLimit(provider, model)
-      expect(events).toEqual([{ chunk: 'Hi', done: false }, { error: oversize(provider), done: true }])
+      expect(events).toEqual([
+        { chunk: 'Hi', done: false },
+        { error: oversize(provider), done: true },
+      ])
     })
   }
 
@@ -58,7 +76,12 @@ describe('a hostile upstream cannot take unbounded memory (MAX_UPSTREAM_EVENT_BY
     const body =
       `data: {"choices":[{"index":0,"delta":{"content":"${text}"},"finish_reason":null}]}\n\n` +
       'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
-    const model = await scenario({ body, status: 200, headers: { 'content-type': 'text/event-stream' }, chunking: { bytes: 1000 } })
+    const model = await scenario({
+      body,
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      chunking: { bytes: 1000 },
+    })
     const events = await streamWithLimit('openai', model)
     expect(events[0]).toEqual({ chunk: text, done: false })
     expect(events[1]).toMatchObject({ chunk: '', done: true, finish_reason: 'stop' })

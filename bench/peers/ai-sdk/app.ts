@@ -65,7 +65,8 @@ export function createAiSdkApp(): Hono<{ Bindings: PeerEnv }> {
           if (text !== '') out.enqueue(encoder.encode(`data: ${JSON.stringify({ chunk: text, done: false })}\n\n`))
         },
         flush(out) {
-          const last = failure === undefined ? { chunk: '', done: true } : { error: `${provider}: ${failure}`, done: true }
+          const last =
+            failure === undefined ? { chunk: '', done: true } : { error: `${provider}: ${failure}`, done: true }
           out.enqueue(encoder.encode(`data: ${JSON.stringify(last)}\n\n`))
         },
       }),

@@ -7,4 +7,8 @@ import { createAiSdkApp } from './app.ts'
 
 const app = createAiSdkApp()
 const env = { UPSTREAM: bunEnv().UPSTREAM, API_KEY: bunEnv().API_KEY }
-await serveWithBun((request) => app.fetch(request, env), { name: 'bench AI SDK peer', port: 8004, hostname: '127.0.0.1' })
+await serveWithBun((request) => app.fetch(request, env), {
+  name: 'bench AI SDK peer',
+  port: 8004,
+  hostname: '127.0.0.1',
+})

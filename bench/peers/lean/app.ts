@@ -68,7 +68,12 @@ function upstreamRequest(env: PeerEnv, provider: Provider, prompt: string, signa
     return new Request(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: prompt }], stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify({
+        model: 'gpt-4.1-mini',
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
       signal,
     })
   }
@@ -92,7 +97,11 @@ export function createLeanApp(): Hono<{ Bindings: PeerEnv }> {
     const res = await fetch(upstreamRequest(c.env, provider, body.user_input, c.req.raw.signal))
     if (!res.ok || !res.body) {
       await res.body?.cancel()
-      return c.body(`data: ${JSON.stringify({ error: `${provider} answered ${res.status}`, done: true })}\n\n`, 200, SSE_HEADERS)
+      return c.body(
+        `data: ${JSON.stringify({ error: `${provider} answered ${res.status}`, done: true })}\n\n`,
+        200,
+        SSE_HEADERS,
+      )
     }
     return c.body(res.body.pipeThrough(reframe(provider)), 200, SSE_HEADERS)
   })

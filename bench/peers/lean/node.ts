@@ -8,7 +8,11 @@ import { createLeanApp } from './app.ts'
 const app = createLeanApp()
 const env = { UPSTREAM: process.env.UPSTREAM, API_KEY: process.env.API_KEY }
 const server = serve(
-  { fetch: (request) => app.fetch(request, env), port: Number(process.env.PORT ?? 8003), hostname: process.env.HOST ?? '127.0.0.1' },
+  {
+    fetch: (request) => app.fetch(request, env),
+    port: Number(process.env.PORT ?? 8003),
+    hostname: process.env.HOST ?? '127.0.0.1',
+  },
   (info) => console.log(`bench lean peer (Node) listening on http://${info.address}:${info.port}`),
 )
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -12,7 +12,8 @@ import net from 'node:net'
 for (const proto of new Set([net.Server.prototype, http.Server.prototype])) {
   const listen = proto.listen
   proto.listen = function (...args) {
-    if (typeof args[0] === 'number' && typeof args[1] !== 'string') args.splice(1, typeof args[1] === 'function' ? 0 : 1, '127.0.0.1')
+    if (typeof args[0] === 'number' && typeof args[1] !== 'string')
+      args.splice(1, typeof args[1] === 'function' ? 0 : 1, '127.0.0.1')
     return listen.apply(this, args)
   }
 }
