@@ -1,5 +1,5 @@
-import { missingKeyError } from '../errors'
-import { postStream, tryParseJSON, type UpstreamFailure } from '../upstream'
+import { createFetchProvider } from '../fetch-provider'
+import { tryParseJSON, type UpstreamFailure } from '../upstream'
 import type { ChatProvider, FetchFunction } from '../types'
 import { geminiDecoder } from './decoder'
 import { parseGoogleError } from './google-error'
@@ -46,33 +46,17 @@ export function parseGeminiFailure(text: string): UpstreamFailure {
  * const answer = await gemini.open({ prompt: 'Hi' }, signal)
  */
 export function createGeminiProvider(settings: GeminiProviderSettings = {}): ChatProvider {
-  const defaultModel = settings.model ?? 'gemini-2.5-flash'
   const base = `${settings.baseURL ?? 'https://generativelanguage.googleapis.com'}/${settings.apiVersion ?? 'v1beta'}`
-  const fetch = settings.fetch ?? ((input, init) => globalThis.fetch(input, init))
-  const maxEventBytes = settings.maxEventBytes ?? 1024 * 1024
-  const headers = {
-    ...settings.headers,
-    'x-goog-api-key': settings.apiKey ?? '',
-    'content-type': 'application/json',
-    accept: 'text/event-stream',
-  }
-  return {
+  return createFetchProvider({
     name: 'gemini',
-    defaultModel,
-    configured: settings.apiKey !== undefined,
-    async open(request, signal) {
-      if (settings.apiKey === undefined) throw missingKeyError('gemini')
-      const model = request.model ?? defaultModel
-      const body = await postStream({
-        provider: 'gemini',
-        fetch,
-        url: `${base}/models/${encodeURIComponent(model)}:streamGenerateContent?alt=sse`,
-        headers,
-        body: JSON.stringify(geminiBody(request)),
-        signal,
-        parseFailure: parseGeminiFailure,
-      })
-      return { body, decoder: (onText) => geminiDecoder(model, onText, maxEventBytes) }
-    },
-  }
+    apiKey: settings.apiKey,
+    defaultModel: settings.model ?? 'gemini-2.5-flash',
+    fetch: settings.fetch,
+    headers: { ...settings.headers, 'x-goog-api-key': settings.apiKey ?? '' },
+    maxEventBytes: settings.maxEventBytes,
+    url: (model) => `${base}/models/${encodeURIComponent(model)}:streamGenerateContent?alt=sse`,
+    body: (request) => geminiBody(request),
+    parseFailure: parseGeminiFailure,
+    decoder: geminiDecoder,
+  })
 }

@@ -1,5 +1,5 @@
-import { missingKeyError } from '../errors'
-import { postStream, tryParseJSON, type UpstreamFailure } from '../upstream'
+import { createFetchProvider } from '../fetch-provider'
+import { tryParseJSON, type UpstreamFailure } from '../upstream'
 import type { ChatProvider, FetchFunction } from '../types'
 import { openaiDecoder } from './decoder'
 import { openaiBody } from './request'
@@ -31,33 +31,17 @@ export function parseOpenAIFailure(text: string): UpstreamFailure {
  * const answer = await openai.open({ prompt: 'Hi' }, signal)
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): ChatProvider {
-  const defaultModel = settings.model ?? 'gpt-4.1-mini'
   const url = `${settings.baseURL ?? 'https://api.openai.com/v1'}/chat/completions`
-  const fetch = settings.fetch ?? ((input, init) => globalThis.fetch(input, init))
-  const maxEventBytes = settings.maxEventBytes ?? 1024 * 1024
-  const headers = {
-    ...settings.headers,
-    authorization: `Bearer ${settings.apiKey}`,
-    'content-type': 'application/json',
-    accept: 'text/event-stream',
-  }
-  return {
+  return createFetchProvider({
     name: 'openai',
-    defaultModel,
-    configured: settings.apiKey !== undefined,
-    async open(request, signal) {
-      if (settings.apiKey === undefined) throw missingKeyError('openai')
-      const model = request.model ?? defaultModel
-      const body = await postStream({
-        provider: 'openai',
-        fetch,
-        url,
-        headers,
-        body: JSON.stringify(openaiBody(request, model)),
-        signal,
-        parseFailure: parseOpenAIFailure,
-      })
-      return { body, decoder: (onText) => openaiDecoder(model, onText, maxEventBytes) }
-    },
-  }
+    apiKey: settings.apiKey,
+    defaultModel: settings.model ?? 'gpt-4.1-mini',
+    fetch: settings.fetch,
+    headers: { ...settings.headers, authorization: `Bearer ${settings.apiKey}` },
+    maxEventBytes: settings.maxEventBytes,
+    url: () => url,
+    body: openaiBody,
+    parseFailure: parseOpenAIFailure,
+    decoder: openaiDecoder,
+  })
 }
