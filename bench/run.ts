@@ -48,6 +48,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
     readme: { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    'gateway-vars': { type: 'string', default: '' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -57,6 +58,7 @@ if (opt.help) {
                         --contenders ${CONTENDERS.join(',')} --rounds 5
                         --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
                         --budget 780 --out bench/results/latest --readme
+                        --gateway-vars RESUMABLE=off,… (bindings for the gateway)
                         --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`)
   process.exit(0)
 }
@@ -65,6 +67,14 @@ if (opt['report-only']) {
   console.log(`rewrote ${writeResults(opt.out, saved, opt.readme).join(', ')}`)
   process.exit(0)
 }
+/** `--gateway-vars A=1,B=2`: bindings the gateway is started with (e.g. RESUMABLE=off: the direct path). */
+const gatewayVars: Record<string, string> = Object.fromEntries(
+  opt['gateway-vars']
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+)
 const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
   const xs = s
     .split(',')
@@ -167,7 +177,7 @@ async function start(id: ContenderId, runtime: Runtime, upstream: string): Promi
   }
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const m = await startContender(id, runtime, upstream)
+      const m = await startContender(id, runtime, upstream, gatewayVars)
       running.add(m)
       return m
     } catch (error) {
@@ -285,7 +295,7 @@ try {
   // The bundle first: it is quick and does not depend on the servers.
   if (cfg.bundle && !interrupted) {
     for (const [name, config] of [
-      ['gateway', 'wrangler.toml'],
+      ['gateway', 'wrangler.jsonc'],
       ['passthrough', 'bench/passthrough/wrangler.toml'],
       ['lean', 'bench/peers/lean/wrangler.toml'],
       ['ai-sdk', 'bench/peers/ai-sdk/wrangler.toml'],

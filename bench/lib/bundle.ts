@@ -5,7 +5,7 @@
  * level took, median of several processes.
  *
  * @example
- * const b = await measureBundle('wrangler.toml', 5)
+ * const b = await measureBundle('wrangler.jsonc', 5)
  */
 import { execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'

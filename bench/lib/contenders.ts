@@ -77,7 +77,13 @@ async function startPortkey(runtime: Runtime): Promise<Managed> {
 }
 
 /** Starts one contender on `runtime`, pointed at the emulator. */
-export async function startContender(id: ContenderId, runtime: Runtime, upstream: string): Promise<Managed> {
+export async function startContender(
+  id: ContenderId,
+  runtime: Runtime,
+  upstream: string,
+  /** Extra bindings for the gateway (e.g. RESUMABLE=off to measure the direct path). */
+  gatewayVars: Record<string, string> = {},
+): Promise<Managed> {
   const why = unsupported(id, runtime)
   if (why) throw new Error(why)
   if (id === 'passthrough') return startPassthrough(runtime, upstream)
@@ -88,7 +94,7 @@ export async function startContender(id: ContenderId, runtime: Runtime, upstream
     runtime,
     upstreamUrl: upstream,
     readyTimeoutMs: 90_000,
-    vars: runtime === 'bun' ? { BUN_CONFIG_MAX_HTTP_REQUESTS: BUN_FETCH_CAP } : {},
+    vars: { ...gatewayVars, ...(runtime === 'bun' ? { BUN_CONFIG_MAX_HTTP_REQUESTS: BUN_FETCH_CAP } : {}) },
   })
   return { name: `gateway (${runtime})`, url: gw.url, pid: gw.pid, output: gw.output, stop: gw.stop }
 }
