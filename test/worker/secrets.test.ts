@@ -5,7 +5,8 @@ import { bindings, call, captureLogs, jsonPost } from './app-call'
 
 // Realistic secrets (the suite's own keys are too short and word-like to make the point).
 const OPENAI_KEY = 'sk-proj-Lk7Qz2Wx9Rt4Yu6Io1Pa3Sd5Fg8Hj0Kl'
-const GEMINI_KEY = 'AIzaSyC4x9Tq2Lm7Np1Rv6Wz3Bk8Hd5Jf0Gs2Ye'
+// Shaped like a Google key, yet not long enough to be mistaken for a real one.
+const GEMINI_KEY = 'AIzaFAKE-x9Tq2Lm7Np1Rv6Wz3Bk8Hd'
 const ACCESS_TOKEN = 'gw-access-Vb3Nm6Qw9Er2Ty5Ui8Op1As4'
 const SIGNING_SECRET = 'jwt-signing-Zx7Cv4Bn1Mq8Wr5Et2Yu9Io6'
 const SECRETS = [OPENAI_KEY, GEMINI_KEY, ACCESS_TOKEN, SIGNING_SECRET]
