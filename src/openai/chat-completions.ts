@@ -149,7 +149,7 @@ async function openai(body: Json, route: ModelRoute, context: CompletionContext,
     fetch: context.fetch,
     signal: attempt.abort.signal,
   })
-  if (!response.ok || !response.body) throw await upstreamFailure('openai', response)
+  if (!response.ok || !response.body) throw await upstreamFailure('openai', response, attempt.abort.signal)
   if (body.stream === true) return streamResponse(response.body, createRelaySource(), route, context, attempt)
   // Whole: the upstream's JSON as it is; its end is read for the log line's usage.
   const bytes = new Uint8Array(await response.arrayBuffer())
@@ -179,7 +179,7 @@ async function gemini(
     fetch: context.fetch,
     signal: attempt.abort.signal,
   })
-  if (!response.ok || !response.body) throw await upstreamFailure('gemini', response)
+  if (!response.ok || !response.body) throw await upstreamFailure('gemini', response, attempt.abort.signal)
   const created = Math.floor(Date.now() / 1000)
   if (stream) {
     const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true

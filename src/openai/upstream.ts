@@ -1,8 +1,8 @@
 import type { ProviderName } from '../env'
-import { ProviderError, networkError, upstreamStatusError } from '../providers/errors'
+import { ProviderError, networkError, redirectError, upstreamStatusError } from '../providers/errors'
 import { parseGoogleError } from '../providers/gemini/google-error'
 import type { FetchFunction } from '../providers/types'
-import { retryAfterHeader } from '../providers/upstream'
+import { readCapped, retryAfterHeader } from '../providers/upstream'
 import { providerErrorResponse, type OpenAIErrorFields } from './errors'
 
 /**
@@ -14,7 +14,7 @@ import { providerErrorResponse, type OpenAIErrorFields } from './errors'
  *
  * @example
  * const response = await send({ provider: 'gemini', url, headers: { 'x-goog-api-key': key }, body, fetch, signal })
- * if (!response.ok) throw await upstreamFailure('gemini', response)
+ * if (!response.ok) throw await upstreamFailure('gemini', response, signal)
  */
 
 export interface UpstreamCall {
@@ -25,8 +25,6 @@ export interface UpstreamCall {
   fetch: FetchFunction
   signal: AbortSignal
 }
-
-const BASE_URL_BINDING: Record<ProviderName, string> = { openai: 'OPENAI_BASE_URL', gemini: 'GEMINI_BASE_URL' }
 
 /** Sends the request; a connection failure becomes a {@link ProviderError} (an abort stays an abort). */
 export async function send(call: UpstreamCall): Promise<Response> {
@@ -102,16 +100,17 @@ export function failureResponse(error: ProviderError, message: string = error.me
 }
 
 /** The failure for a provider's non-2xx (or redirect) reply, to throw. */
-export async function upstreamFailure(provider: ProviderName, response: Response): Promise<ProviderError> {
+export async function upstreamFailure(
+  provider: ProviderName,
+  response: Response,
+  signal: AbortSignal,
+): Promise<ProviderError> {
   if (response.status < 400) {
     response.body?.cancel().catch(() => {})
-    return new ProviderError(
-      provider,
-      'upstream_status',
-      `${provider}: the provider answered with a redirect (${response.status}), which the gateway does not follow. Check ${BASE_URL_BINDING[provider]}.`,
-    )
+    return redirectError(provider, response.status)
   }
-  const text = await response.text().catch(() => '')
+  // Bounded: a hostile upstream cannot fill memory with an error body.
+  const text = await readCapped(response, signal, provider).catch(() => '')
   const reported = provider === 'openai' ? openaiReported(text) : geminiReported(text)
   const headers = retryAfter(response, text)
   const retryAfterMs =

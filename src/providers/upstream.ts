@@ -64,7 +64,8 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
   )
 }
 
-async function readCapped(response: Response, signal: AbortSignal, provider: ProviderName): Promise<string> {
+/** A non-2xx body as text, at most {@link MAX_ERROR_BODY} characters of it (the rest is not read). */
+export async function readCapped(response: Response, signal: AbortSignal, provider: ProviderName): Promise<string> {
   if (!response.body) return ''
   const reader = response.body.getReader()
   const decoder = new TextDecoder()

@@ -133,6 +133,26 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
     expect(raw.endsWith('data: [DONE]\n\n')).toBe(true)
   })
 
+  it('a huge error body is not read whole: the gateway answers from its first 64 KiB', async () => {
+    // 4 MiB of an HTML error page, written slowly enough that reading it all would take seconds.
+    const body = `<html><body>${'x'.repeat(4 * 1024 * 1024)}</body></html>`
+    const model = await scenario({ body, status: 500, headers: { 'content-type': 'text/html' }, chunking: { bytes: 65_536 }, delayMs: 20 })
+    const startedAt = Date.now()
+    const response = await post({ model: `openai/${model}`, messages: HI, stream: true })
+    expect(response.status).toBe(500)
+    const { error } = (await response.json()) as { error: { message: string } }
+    expect(error.message).toBe('openai: server error (500). Retry later.')
+    // Each attempt (a 500 is retried) stops reading after 64 KiB: 64 writes of 64 KiB, 20 ms apart,
+    // would take over a second per attempt to read to the end.
+    const requests = await upstreamRequests(model)
+    expect(requests.length).toBeGreaterThanOrEqual(1)
+    for (const request of requests) {
+      expect(request.clientClosedEarly).toBe(true)
+      expect(request.closedAt! - request.receivedAt).toBeLessThan(800)
+    }
+    expect(Date.now() - startedAt).toBeLessThan(5000)
+  })
+
   it('a redirect from the upstream is not followed (the key stays with the configured origin): 502', async () => {
     for (const provider of ['openai', 'gemini'] as const) {
       const model = await scenario({ body: '', status: 307, headers: { location: 'http://127.0.0.1:9/steal' } })
@@ -141,7 +161,7 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
       const { error } = (await response.json()) as { error: { message: string } }
       const binding = provider === 'openai' ? 'OPENAI_BASE_URL' : 'GEMINI_BASE_URL'
       expect(error.message).toBe(
-        `${provider}: the provider answered with a redirect (307), which the gateway does not follow. Check ${binding}.`,
+        `${provider}: the provider answered with a redirect (HTTP 307), which the gateway does not follow so that the API key only goes to ${binding}. Check ${binding}: it must be the API's own address.`,
       )
       expect(await upstreamRequests(model)).toHaveLength(1)
     }
