@@ -136,7 +136,13 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
   it('a huge error body is not read whole: the gateway answers from its first 64 KiB', async () => {
     // 4 MiB of an HTML error page, written slowly enough that reading it all would take seconds.
     const body = `<html><body>${'x'.repeat(4 * 1024 * 1024)}</body></html>`
-    const model = await scenario({ body, status: 500, headers: { 'content-type': 'text/html' }, chunking: { bytes: 65_536 }, delayMs: 20 })
+    const model = await scenario({
+      body,
+      status: 500,
+      headers: { 'content-type': 'text/html' },
+      chunking: { bytes: 65_536 },
+      delayMs: 20,
+    })
     const startedAt = Date.now()
     const response = await post({ model: `openai/${model}`, messages: HI, stream: true })
     expect(response.status).toBe(500)
