@@ -374,11 +374,12 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
     const none = await fetch(`${gw.url}/v1/models`)
     expect(none.status).toBe(401)
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('missing_api_key')
+    // Thunks: each request starts only when awaited, so no rejection is ever left unhandled.
     for (const request of [
-      sdk('tok-wrong').models.list(),
-      sdk('tok-wrong').chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), stream: true }),
+      () => sdk('tok-wrong').models.list(),
+      () => sdk('tok-wrong').chat.completions.create({ model: 'gemini-2.5-flash', messages: user('Hi'), stream: true }),
     ]) {
-      const error = await rejection(request)
+      const error = await rejection(request())
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' })
     }

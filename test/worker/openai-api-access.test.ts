@@ -53,11 +53,12 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
   it('a wrong token: the SDK raises AuthenticationError (401, invalid_api_key), nothing goes upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const sdk = client(closed, 'tok-alpha-7Qm2xV9pL4sR8wKe')
+    // Thunks: each request starts only when awaited, so no rejection is ever left unhandled.
     for (const request of [
-      sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
-      sdk.models.list(),
+      () => sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
+      () => sdk.models.list(),
     ]) {
-      const error = (await rejection(request)) as APIError
+      const error = (await rejection(request())) as APIError
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error.status).toBe(401)
       expect(error.error).toEqual({
