@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { fixtureBytes, gateway, openaiFixtureText, scenario, upstreamRequests } from './helpers'
+import { fixtureBytes, gateway, openaiFixtureText, scenario, upstreamRequests, waitFor } from './helpers'
 import { collect, collectUntilError, rejection, sdk } from './openai-api-helpers'
 
 const openai = sdk()
@@ -150,9 +150,13 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
     expect(error.message).toBe('openai: server error (500). Retry later.')
     // Each attempt (a 500 is retried) stops reading after 64 KiB: 64 writes of 64 KiB, 20 ms apart,
     // would take over a second per attempt to read to the end.
-    const requests = await upstreamRequests(model)
-    expect(requests.length).toBeGreaterThanOrEqual(1)
-    for (const request of requests) {
+    // The last attempt's close reaches the fake upstream just after the answer: wait for it.
+    const requests = await waitFor(async () => {
+      const logged = await upstreamRequests(model)
+      return logged.length > 0 && logged.every((request) => request.closedAt !== undefined) ? logged : undefined
+    }, 1000)
+    expect(requests, 'an upstream connection was still open 1 s after the answer').toBeDefined()
+    for (const request of requests!) {
       expect(request.clientClosedEarly).toBe(true)
       expect(request.closedAt! - request.receivedAt).toBeLessThan(800)
     }
