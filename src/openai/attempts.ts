@@ -1,21 +1,24 @@
 import type { GatewayConfig, ProviderName } from '../env'
-import { retryDelay } from '../flows/retry-policy'
+import { canFallBack, retryDelay } from '../flows/retry-policy'
 import type { RequestRecord } from '../observability/request-record'
 import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/errors'
 import { openAIError } from './errors'
 import { failureOf } from './frame-stream'
+import type { CompletionTarget } from './targets'
 import { failureResponse } from './upstream'
 
 /**
  * Runs one chat completion's upstream attempts with the rest of the gateway's policy: a 429, 5xx,
  * network failure or silence before anything went to the client is tried again (RETRIES, with
- * the backoff and `Retry-After` of `retryDelay`), never once a frame was sent. Each streamed
- * attempt must bring its first frame within FIRST_TEXT_TIMEOUT_MS (retried) and hear from the
- * provider within UPSTREAM_IDLE_TIMEOUT_MS (not retried); MAX_DURATION_MS bounds the whole answer,
- * retries and stream included. There is no fallback to another provider: the model names one.
+ * the backoff and `Retry-After` of `retryDelay`), never once a frame was sent; when a target's
+ * tries are spent (or its failure is not worth retrying), the next target (a `FALLBACK` entry) is
+ * tried, unless `canFallBack` says no (a 400, a blocked prompt, the total time limit). Each
+ * streamed attempt must bring its first frame within FIRST_TEXT_TIMEOUT_MS (retried) and hear
+ * from the provider within UPSTREAM_IDLE_TIMEOUT_MS (not retried); MAX_DURATION_MS bounds the
+ * whole answer, retries, fallbacks and stream included.
  *
  * @example
- * return runAttempts((attempt) => callGemini(attempt), { provider: 'gemini', model, stream: true, config, record, signal })
+ * return runAttempts(targets, { stream: true, config, record, signal })
  */
 
 export interface Attempt {
@@ -26,8 +29,6 @@ export interface Attempt {
 }
 
 export interface AttemptSettings {
-  provider: ProviderName
-  model: string
   stream: boolean
   config: GatewayConfig
   record: RequestRecord
@@ -62,19 +63,17 @@ function firstFrameLimit(config: GatewayConfig, provider: ProviderName): [number
     : [idle, () => idleTimeoutError(provider, idle)]
 }
 
-export async function runAttempts(
-  run: (attempt: Attempt) => Promise<Response>,
-  settings: AttemptSettings,
-): Promise<Response> {
-  const { config, provider, record } = settings
+export async function runAttempts(targets: CompletionTarget[], settings: AttemptSettings): Promise<Response> {
+  const { config, record } = settings
   const startedAt = Date.now()
   const request = new AbortController()
   const client = settings.signal
   const onClientLeft = () =>
     request.abort(client!.reason ?? new DOMException('The client closed the request', 'AbortError'))
   client?.addEventListener('abort', onClientLeft, { once: true })
+  let target = targets[0]!
   const deadline = setTimeout(
-    () => request.abort(maxDurationError(provider, config.maxDurationMs)),
+    () => request.abort(maxDurationError(target.provider, config.maxDurationMs)),
     config.maxDurationMs,
   )
   const stop = () => {
@@ -85,7 +84,9 @@ export async function runAttempts(
   let streaming = false
 
   try {
-    for (let retry = 0; ; retry++) {
+    for (let index = 0, retry = 0; ; retry++) {
+      target = targets[index]!
+      const { provider, model } = target
       const abort = new AbortController()
       const forward = () => abort.abort(request.signal.reason)
       request.signal.addEventListener('abort', forward, { once: true })
@@ -94,8 +95,8 @@ export async function runAttempts(
       const timer = settings.stream ? setTimeout(() => abort.abort(limitError()), limit) : undefined
       const attemptStartedAt = Date.now()
       try {
-        const response = await run({ abort, onEnd: stop })
-        attempts.push({ provider, model: settings.model, outcome: 'done', ms: Date.now() - attemptStartedAt })
+        const response = await target.run({ abort, onEnd: stop })
+        attempts.push({ provider, model, outcome: 'done', ms: Date.now() - attemptStartedAt })
         streaming = settings.stream && response.status === 200
         return response
       } catch (error) {
@@ -106,15 +107,21 @@ export async function runAttempts(
           failure instanceof ProviderError ? failure.kind : request.signal.aborted ? 'aborted' : 'internal'
         attempts.push({
           provider,
-          model: settings.model,
+          model,
           outcome,
           ...(status !== undefined ? { status } : {}),
           ms: Date.now() - attemptStartedAt,
         })
+        if (request.signal.aborted) throw failure
         const remaining = startedAt + config.maxDurationMs - Date.now()
-        const wait = retry < config.retries && !request.signal.aborted ? retryDelay(failure, retry) : undefined
-        if (wait === undefined || wait >= remaining) throw failure
-        await sleep(wait, request.signal)
+        const wait = retry < config.retries ? retryDelay(failure, retry) : undefined
+        if (wait !== undefined && wait < remaining) {
+          await sleep(wait, request.signal)
+          continue
+        }
+        if (index + 1 >= targets.length || remaining <= 0 || !canFallBack(failure)) throw failure
+        index++
+        retry = -1
       } finally {
         clearTimeout(timer)
       }

@@ -50,6 +50,10 @@ export const ChatCompletionRequestSchema = z
       .array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() }))
       .optional(),
     tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.string() }).loose()]).optional(),
+    fallback: z.boolean().optional().openapi({
+      description:
+        "The gateway's own (not OpenAI's; from the SDKs pass it as an extra body field): `false` = only this model answers, never a `FALLBACK` entry (default `true`).",
+    }),
   })
   .loose()
   .openapi('ChatCompletionRequest', {
