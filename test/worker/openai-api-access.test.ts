@@ -5,9 +5,9 @@
 import { sign } from 'hono/jwt'
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { openaiFixtureText, scenario, upstreamRequests, inProcessApp, geminiFixtureText } from './helpers'
-import { bindings, call, jsonPost, type Bindings } from './app-call'
-import { collect, rejection } from './openai-api-helpers'
+import { openaiFixtureText, scenario, upstreamRequests, geminiFixtureText } from './helpers'
+import { bindings, call, jsonPost } from './app-call'
+import { collect, rejection, sdkWith } from './openai-api-helpers'
 
 const TOKENS = ['tok-alpha-7Qm2xV9pL4sR8wKd', 'tok-beta-3Hn6yB1cT5gZ0jFe']
 const SECRET = 'signing-secret-Wq8eR4tY2uI6oP0a'
@@ -15,14 +15,6 @@ const closed = bindings({ ACCESS_TOKENS: TOKENS.join(','), TOKEN_SIGNING_SECRET:
 const HI = [{ role: 'user' as const, content: 'Hi' }]
 
 /** The SDK against a fresh app in this isolate with these bindings (one object: its limits persist). */
-function client(binds: Bindings, apiKey: string): OpenAI {
-  return new OpenAI({
-    baseURL: 'http://gateway.test/v1',
-    apiKey,
-    maxRetries: 0,
-    fetch: (url, init) => Promise.resolve(inProcessApp().fetch(new Request(url, init), binds)),
-  })
-}
 
 type APIError = InstanceType<typeof OpenAI.APIError>
 
@@ -52,7 +44,7 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
 
   it('a wrong token: the SDK raises AuthenticationError (401, invalid_api_key), nothing goes upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const sdk = client(closed, 'tok-alpha-7Qm2xV9pL4sR8wKe')
+    const sdk = sdkWith(closed, 'tok-alpha-7Qm2xV9pL4sR8wKe')
     // Thunks: each request starts only when awaited, so no rejection is ever left unhandled.
     for (const request of [
       () => sdk.chat.completions.create({ model: `gemini/${model}`, messages: HI, stream: true }),
@@ -75,14 +67,14 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
   it("a static token as the SDK's API key: streams and lists the models", async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const { text } = await collect(
-      await client(closed, TOKENS[1]!).chat.completions.create({
+      await sdkWith(closed, TOKENS[1]!).chat.completions.create({
         model: `gemini/${model}`,
         messages: HI,
         stream: true,
       }),
     )
     expect(text).toBe(await geminiFixtureText('gemini-basic.sse'))
-    expect((await client(closed, TOKENS[0]!).models.list()).data.map((entry) => entry.id)).toEqual([
+    expect((await sdkWith(closed, TOKENS[0]!).models.list()).data.map((entry) => entry.id)).toEqual([
       'gpt-4.1-mini',
       'gemini-2.5-flash',
     ])
@@ -92,21 +84,21 @@ describe('/v1 access control (ACCESS_TOKENS, TOKEN_SIGNING_SECRET)', () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse' })
     const now = Math.floor(Date.now() / 1000)
     const valid = await sign({ sub: 'alice', exp: now + 600 }, SECRET, 'HS256')
-    const completion = await client(closed, valid).chat.completions.create({
+    const completion = await sdkWith(closed, valid).chat.completions.create({
       model: `openai/${model}`,
       messages: HI,
       stream: true,
     })
     expect((await collect(completion)).text).toBe(await openaiFixtureText('openai-chat-basic.sse'))
     const expired = await sign({ sub: 'alice', exp: now - 10 }, SECRET, 'HS256')
-    expect(await rejection(client(closed, expired).models.list())).toBeInstanceOf(OpenAI.AuthenticationError)
+    expect(await rejection(sdkWith(closed, expired).models.list())).toBeInstanceOf(OpenAI.AuthenticationError)
   })
 })
 
 describe('/v1 rate limits (RATE_LIMIT)', () => {
   it('over the limit: RateLimitError (429, rate_limit_exceeded) with Retry-After, per caller', async () => {
     const limited = bindings({ ACCESS_TOKENS: TOKENS.join(','), RATE_LIMIT: '2/60s', RATE_LIMITER: undefined })
-    const sdk = client(limited, TOKENS[0]!)
+    const sdk = sdkWith(limited, TOKENS[0]!)
     await sdk.models.list()
     await sdk.models.list()
     const error = (await rejection(sdk.models.list())) as APIError
@@ -123,13 +115,13 @@ describe('/v1 rate limits (RATE_LIMIT)', () => {
     expect(await rejection(sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: HI }))).toBeInstanceOf(
       OpenAI.RateLimitError,
     )
-    expect((await client(limited, TOKENS[1]!).models.list()).data).toHaveLength(2)
+    expect((await sdkWith(limited, TOKENS[1]!).models.list()).data).toHaveLength(2)
   })
 })
 
 describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)', () => {
   const policy = bindings({ ALLOWED_MODELS: 'gemini:gemini-2.5-pro', MAX_OUTPUT_TOKENS: '256', MAX_INPUT_CHARS: '50' })
-  const sdk = client(policy, 'unused')
+  const sdk = sdkWith(policy, 'unused')
 
   it('a model outside ALLOWED_MODELS: BadRequestError naming it and the allowed ones, nothing upstream', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
@@ -162,7 +154,7 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
   })
 
   it('without a limit, the request goes upstream with max_completion_tokens = MAX_OUTPUT_TOKENS (both providers)', async () => {
-    const capped = client(bindings({ ALLOWED_MODELS: 'openai:*,gemini:*', MAX_OUTPUT_TOKENS: '256' }), 'unused')
+    const capped = sdkWith(bindings({ ALLOWED_MODELS: 'openai:*,gemini:*', MAX_OUTPUT_TOKENS: '256' }), 'unused')
     const openaiModel = await scenario({ fixture: 'openai-chat-basic.sse' })
     await collect(await capped.chat.completions.create({ model: `openai/${openaiModel}`, messages: HI, stream: true }))
     expect((await upstreamRequests(openaiModel))[0]!.body).toEqual({

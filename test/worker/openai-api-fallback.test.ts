@@ -6,37 +6,15 @@
  */
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bindings, captureLogs, type Bindings } from './app-call'
-import {
-  fixturePayloads,
-  geminiFixtureText,
-  inProcessApp,
-  openaiFixtureText,
-  scenario,
-  upstreamRequests,
-} from './helpers'
-import { collect, rejection } from './openai-api-helpers'
+import { bindings, captureLogs } from './app-call'
+import { fixturePayloads, geminiFixtureText, openaiFixtureText, scenario, upstreamRequests } from './helpers'
+import { collect, rejection, sdkWith, logLineFor } from './openai-api-helpers'
 
 const HI = [{ role: 'user' as const, content: 'Hi' }]
 type APIError = InstanceType<typeof OpenAI.APIError>
 
-function client(binds: Bindings): OpenAI {
-  return new OpenAI({
-    baseURL: 'http://gateway.test/v1',
-    apiKey: 'unused',
-    maxRetries: 0,
-    fetch: (url, init) => Promise.resolve(inProcessApp().fetch(new Request(url, init), binds)),
-  })
-}
-
 const logs = captureLogs()
 afterEach(() => logs.lines.splice(0))
-
-function lineFor(requestId: string | null): Record<string, unknown> {
-  const lines = logs.records().filter((record) => record.request_id === requestId)
-  expect(lines, `log lines for ${requestId}`).toHaveLength(1)
-  return lines[0]!
-}
 
 /** A Gemini model that is down (503 on every request). */
 const geminiDown = () => scenario({ fixture: 'gemini-error-503-overloaded.json' })
@@ -45,7 +23,7 @@ describe('/v1 fallback (FALLBACK)', () => {
   it('Gemini down: its retries, then the OpenAI entry streams its answer; the log line lists every attempt', async () => {
     const down = await geminiDown()
     const backup = await scenario({ fixture: 'openai-chat-usage.sse' })
-    const sdk = client(bindings({ FALLBACK: `openai:${backup}`, RETRIES: '1' }))
+    const sdk = sdkWith(bindings({ FALLBACK: `openai:${backup}`, RETRIES: '1' }))
     const { data, response } = await sdk.chat.completions
       .create({ model: `gemini/${down}`, messages: HI, stream: true, stream_options: { include_usage: true } })
       .withResponse()
@@ -61,7 +39,7 @@ describe('/v1 fallback (FALLBACK)', () => {
       stream: true,
       stream_options: { include_usage: true },
     })
-    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({
+    expect(logLineFor(logs, response.headers.get('x-request-id'))).toMatchObject({
       route: '/v1/chat/completions',
       status: 200,
       outcome: 'done',
@@ -78,7 +56,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     // Gemini's last recorded event as a whole reply: the same fields generateContent answers with.
     const last = JSON.stringify((await fixturePayloads('gemini-basic.sse')).at(-1))
     const whole = await scenario({ body: last, status: 200, headers: { 'content-type': 'application/json' } })
-    const sdk = client(bindings({ FALLBACK: `gemini:${whole}`, RETRIES: '0' }))
+    const sdk = sdkWith(bindings({ FALLBACK: `gemini:${whole}`, RETRIES: '0' }))
     const completion = await sdk.chat.completions.create({ model: `openai/${limited}`, messages: HI, temperature: 0.2 })
     // The model that answered, as Gemini names it (its modelVersion), not the one asked for.
     expect(completion.model).toBe('gemini-2.0-flash')
@@ -99,7 +77,7 @@ describe('/v1 fallback (FALLBACK)', () => {
   it('"fallback": false: the requested model\'s own error, and no request to the FALLBACK entry', async () => {
     const down = await geminiDown()
     const backup = await scenario({ fixture: 'openai-chat-basic.sse' })
-    const sdk = client(bindings({ FALLBACK: `openai:${backup}`, RETRIES: '0' }))
+    const sdk = sdkWith(bindings({ FALLBACK: `openai:${backup}`, RETRIES: '0' }))
     const error = (await rejection(
       sdk.chat.completions.create({ model: `gemini/${down}`, messages: HI, stream: true, fallback: false } as never),
     )) as APIError
@@ -113,7 +91,7 @@ describe('/v1 fallback (FALLBACK)', () => {
   it('"fallback" must be a boolean: 400 naming it, nothing upstream', async () => {
     const backup = await scenario({ fixture: 'openai-chat-basic.sse' })
     const error = (await rejection(
-      client(bindings({ FALLBACK: `openai:${backup}` })).chat.completions.create({
+      sdkWith(bindings({ FALLBACK: `openai:${backup}` })).chat.completions.create({
         model: `openai/${backup}`,
         messages: HI,
         fallback: 'no',
@@ -128,7 +106,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     const rejected = await scenario({ fixture: 'openai-error-400-unsupported-parameter.json' })
     const backup = await scenario({ fixture: 'gemini-basic.sse' })
     const error = (await rejection(
-      client(bindings({ FALLBACK: `gemini:${backup}` })).chat.completions.create({
+      sdkWith(bindings({ FALLBACK: `gemini:${backup}` })).chat.completions.create({
         model: `openai/${rejected}`,
         messages: HI,
         stream: true,
@@ -142,7 +120,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     const down = await scenario({ fixture: 'openai-error-503-overloaded.json' })
     const gemini = await scenario({ fixture: 'gemini-basic.sse' })
     const keyless = await scenario({ fixture: 'openai-chat-basic.sse' })
-    const sdk = client(bindings({ FALLBACK: `gemini:${gemini}`, RETRIES: '0' }))
+    const sdk = sdkWith(bindings({ FALLBACK: `gemini:${gemini}`, RETRIES: '0' }))
     const error = (await rejection(
       sdk.chat.completions.create({ model: `openai/${down}`, messages: HI, n: 2, stream: true }),
     )) as APIError
@@ -150,7 +128,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     expect(await upstreamRequests(gemini)).toHaveLength(0)
 
     const geminiDownModel = await geminiDown()
-    const noKey = client(bindings({ FALLBACK: `openai:${keyless}`, RETRIES: '0', OPENAI_API_KEY: undefined }))
+    const noKey = sdkWith(bindings({ FALLBACK: `openai:${keyless}`, RETRIES: '0', OPENAI_API_KEY: undefined }))
     const failed = (await rejection(
       noKey.chat.completions.create({ model: `gemini/${geminiDownModel}`, messages: HI, stream: true }),
     )) as APIError
@@ -160,7 +138,7 @@ describe('/v1 fallback (FALLBACK)', () => {
 
   it('the requested provider has no key: the FALLBACK entry answers', async () => {
     const backup = await scenario({ fixture: 'gemini-basic.sse' })
-    const sdk = client(bindings({ FALLBACK: `gemini:${backup}`, OPENAI_API_KEY: undefined }))
+    const sdk = sdkWith(bindings({ FALLBACK: `gemini:${backup}`, OPENAI_API_KEY: undefined }))
     const { text } = await collect(
       await sdk.chat.completions.create({ model: 'gpt-4.1-mini', messages: HI, stream: true }),
     )

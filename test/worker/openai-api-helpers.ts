@@ -1,7 +1,9 @@
 import { exports } from 'cloudflare:workers'
 import OpenAI from 'openai'
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
-import { fixtureBytes } from './helpers'
+import { expect } from 'vitest'
+import type { Bindings } from './app-call'
+import { fixtureBytes, inProcessApp } from './helpers'
 
 /** The official openai SDK, talking to the worker through the runtime (no retries: each call is one request). */
 export function sdk(): OpenAI {
@@ -12,6 +14,26 @@ export function sdk(): OpenAI {
     maxRetries: 0,
     fetch: (url, init) => worker.fetch(new Request(url, init)),
   })
+}
+
+/** The SDK against a fresh app in this isolate with these bindings (see `inProcessApp`); no retries. */
+export function sdkWith(binds: Bindings, apiKey = 'unused'): OpenAI {
+  return new OpenAI({
+    baseURL: 'http://gateway.test/v1',
+    apiKey,
+    maxRetries: 0,
+    fetch: (url, init) => Promise.resolve(inProcessApp().fetch(new Request(url, init), binds)),
+  })
+}
+
+/** A request's one log line among the captured ones (see `captureLogs`), found by its request id. */
+export function logLineFor(
+  logs: { records: () => Record<string, unknown>[] },
+  requestId: string | null,
+): Record<string, unknown> {
+  const lines = logs.records().filter((record) => record.request_id === requestId)
+  expect(lines, `log lines for ${requestId}`).toHaveLength(1)
+  return lines[0]!
 }
 
 /** Everything the SDK yields for a stream: each chunk, the text, the tool calls, the finish reason. */

@@ -5,42 +5,18 @@
  */
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  fixtureBytes,
-  geminiFixtureText,
-  inProcessApp,
-  openaiFixtureText,
-  scenario,
-  upstreamRequests,
-  waitFor,
-} from './helpers'
-import { bindings, captureLogs, type Bindings } from './app-call'
-import { collect, collectUntilError, rejection } from './openai-api-helpers'
+import { fixtureBytes, geminiFixtureText, openaiFixtureText, scenario, upstreamRequests, waitFor } from './helpers'
+import { bindings, captureLogs } from './app-call'
+import { collect, collectUntilError, rejection, sdkWith, logLineFor } from './openai-api-helpers'
 
 const TOKEN = 'tok-resilience-5Kd8Lm2Qx7Wv'
 const HI = [{ role: 'user' as const, content: 'Hi' }]
 type APIError = InstanceType<typeof OpenAI.APIError>
 
-function client(binds: Bindings): OpenAI {
-  return new OpenAI({
-    baseURL: 'http://gateway.test/v1',
-    apiKey: TOKEN,
-    maxRetries: 0,
-    fetch: (url, init) => Promise.resolve(inProcessApp().fetch(new Request(url, init), binds)),
-  })
-}
-
 const logs = captureLogs()
 afterEach(() => logs.lines.splice(0))
 
-/** The request's one log line, found by its request id. */
-function lineFor(requestId: string | null): Record<string, unknown> {
-  const lines = logs.records().filter((record) => record.request_id === requestId)
-  expect(lines, `log lines for ${requestId}`).toHaveLength(1)
-  return lines[0]!
-}
-
-const sdk = client(bindings({ ACCESS_TOKENS: TOKEN }))
+const sdk = sdkWith(bindings({ ACCESS_TOKENS: TOKEN }), TOKEN)
 
 describe('/v1 retries before the first frame (RETRIES)', () => {
   const cases = [
@@ -58,7 +34,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
       expect((await upstreamRequests(model)).map((request) => request.status)).toEqual([503, 200])
       const usage = chunks.at(-1)!.usage
       expect(usage).toBeTruthy()
-      const line = lineFor(response.headers.get('x-request-id'))
+      const line = logLineFor(logs, response.headers.get('x-request-id'))
       expect(line).toMatchObject({
         route: '/v1/chat/completions',
         method: 'POST',
@@ -119,7 +95,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
     const [first, second] = await upstreamRequests(model)
     expect([first?.status, second?.status]).toEqual([429, 200])
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(280)
-    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({
+    expect(logLineFor(logs, response.headers.get('x-request-id'))).toMatchObject({
       outcome: 'done',
       status: 200,
       model: 'gpt-4.1-mini-2025-04-14',
@@ -135,7 +111,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
       firstRequests: [{ fixture: 'gemini-error-503-overloaded.json' }],
     })
     const error = (await rejection(
-      client(bindings({ RETRIES: '0' })).chat.completions.create({
+      sdkWith(bindings({ RETRIES: '0' }), TOKEN).chat.completions.create({
         model: `gemini/${model}`,
         messages: HI,
         stream: true,
@@ -147,7 +123,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
       'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.',
     )
     expect(await upstreamRequests(model)).toHaveLength(1)
-    expect(lineFor(error.requestID ?? null)).toMatchObject({
+    expect(logLineFor(logs, error.requestID ?? null)).toMatchObject({
       status: 503,
       outcome: 'upstream_status',
       error: { kind: 'upstream_status', status: 503 },
@@ -163,7 +139,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
     expect((await openaiFixtureText('openai-chat-basic.sse')).startsWith(text)).toBe(true)
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(await upstreamRequests(model)).toHaveLength(1)
-    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({
+    expect(logLineFor(logs, response.headers.get('x-request-id'))).toMatchObject({
       status: 200,
       outcome: 'truncated',
       error: { kind: 'truncated' },
@@ -176,7 +152,7 @@ describe('/v1 timeouts', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', firstRequests: [{ headersDelayMs: 3000 }] })
     const startedAt = Date.now()
     const { text } = await collect(
-      await client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300' })).chat.completions.create({
+      await sdkWith(bindings({ FIRST_TEXT_TIMEOUT_MS: '300' }), TOKEN).chat.completions.create({
         model: `gemini/${model}`,
         messages: HI,
         stream: true,
@@ -192,7 +168,7 @@ describe('/v1 timeouts', () => {
   it('FIRST_TEXT_TIMEOUT_MS with no retries left: 504 GatewayTimeout-class error naming the binding', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', headersDelayMs: 3000 })
     const error = (await rejection(
-      client(bindings({ FIRST_TEXT_TIMEOUT_MS: '300', RETRIES: '0' })).chat.completions.create({
+      sdkWith(bindings({ FIRST_TEXT_TIMEOUT_MS: '300', RETRIES: '0' }), TOKEN).chat.completions.create({
         model: `openai/${model}`,
         messages: HI,
         stream: true,
@@ -208,7 +184,7 @@ describe('/v1 timeouts', () => {
 
   it('MAX_DURATION_MS ends a stream that is still going: the text so far, then an error frame naming it', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', stallAfterWrites: 3 })
-    const { data, response } = await client(bindings({ MAX_DURATION_MS: '600' }))
+    const { data, response } = await sdkWith(bindings({ MAX_DURATION_MS: '600' }), TOKEN)
       .chat.completions.create({ model: `openai/${model}`, messages: HI, stream: true })
       .withResponse()
     const { error } = await collectUntilError(data)
@@ -216,7 +192,10 @@ describe('/v1 timeouts', () => {
     expect((error as Error).message).toBe(
       'openai: the answer took longer than 0.6 s (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.',
     )
-    expect(lineFor(response.headers.get('x-request-id'))).toMatchObject({ outcome: 'max_duration', status: 200 })
+    expect(logLineFor(logs, response.headers.get('x-request-id'))).toMatchObject({
+      outcome: 'max_duration',
+      status: 200,
+    })
     const closed = await waitFor(
       async () => ((await upstreamRequests(model))[0]?.clientClosedEarly ? true : undefined),
       2000,
