@@ -330,6 +330,8 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
 
 /** The same limit as the RATE_LIMITER binding in the wrangler config (120 per 60 s), for Bun and Node. */
 const LIMIT = 120
+/** The emulator answers every request for this model with a 503, whatever the prompt. */
+const GEMINI_DOWN = 'gemini-2.5-flash@emu:fault-503'
 const TOKENS = ['tok-e2e-openai-4Rt8Yp2Mx6', 'tok-e2e-openai-9Qw3Zn7Lb1']
 const SECRET = 'e2e-openai-signing-Vb5Nc8Xz2'
 
@@ -357,9 +359,11 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
         ACCESS_TOKENS: TOKENS.join(','),
         TOKEN_SIGNING_SECRET: SECRET,
         RATE_LIMIT: `${LIMIT}/60s`,
-        ALLOWED_MODELS: 'openai:gpt-4.1-mini,gemini:gemini-2.5-flash',
+        // The emulator's "this provider is down" model is allowed, so that FALLBACK can be seen answering.
+        ALLOWED_MODELS: `openai:gpt-4.1-mini,gemini:gemini-2.5-flash,gemini:${GEMINI_DOWN}`,
         MAX_OUTPUT_TOKENS: '300',
         RETRIES: '2',
+        FALLBACK: 'openai:gpt-4.1-mini',
       },
       onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined,
     })
@@ -439,6 +443,33 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
       })
     },
   )
+
+  it('a Gemini model that is down: its retries, then FALLBACK answers; with "fallback": false the SDK gets the 503', async () => {
+    const prompt = `Fall back v1 ${runtime}`
+    const r = await collect(
+      await sdk(TOKENS[0]!).chat.completions.create({ model: GEMINI_DOWN, messages: user(prompt), stream: true }),
+    )
+    expect(r.text).toBe(expectedAnswer(prompt, { provider: 'openai' }))
+    expect(r.chunks[0]!.model).toMatch(/^gpt-4\.1-mini/)
+    expect(emu.requests().map((entry) => [entry.provider, entry.status])).toEqual([
+      ['gemini', 503],
+      ['gemini', 503],
+      ['gemini', 503],
+      ['openai', 200],
+    ])
+    emu.clearRequests()
+    const error = await rejection(
+      sdk(TOKENS[0]!).chat.completions.create({
+        model: GEMINI_DOWN,
+        messages: user(prompt),
+        stream: true,
+        fallback: false,
+      } as never),
+    )
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+    expect(error.status).toBe(503)
+    expect(emu.requests().map((entry) => entry.provider)).toEqual(['gemini', 'gemini', 'gemini'])
+  })
 
   it('a flood from one caller: RateLimitError with Retry-After; another caller is still served', async () => {
     let limited: InstanceType<typeof OpenAI.APIError> | undefined
