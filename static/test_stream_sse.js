@@ -1,7 +1,7 @@
 /*
  * SSE parser of the stream test page (WHATWG "event stream interpretation"), shared by the
  * fetch transport: window.StreamTestSSE.createSSEParser(onEvent, onDiscard, onRetry).
- * A classic script, like test_stream.js, so the page also works from file://.
+ * A classic script, like the page's other files, so the page also works from file://.
  */
 (function () {
   'use strict';

@@ -9,6 +9,7 @@
 import type { Page } from '@playwright/test'
 import { expectedAnswer, expectedPrefix, startEmulator, type Emulator } from '../../emulator/server.ts'
 import { availableRuntimes, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+import { pageScripts, staticScripts } from '../support/static-files.ts'
 import {
   expect,
   test,
@@ -90,10 +91,12 @@ for (const runtime of runtimes()) {
       await root.arrayBuffer()
       expect([301, 302, 303, 307, 308].includes(root.status), `GET / answers ${root.status}`).toBeTruthy()
       expect(root.headers.get('location') ?? '').toMatch(/\/test_stream\.html$/)
+      // Every script the page loads is served as JavaScript (nosniff refuses a script of another type).
+      expect([...pageScripts()].sort()).toEqual(staticScripts())
       for (const [path, type] of [
         ['/test_stream.html', 'text/html'],
         ['/test_stream.css', 'text/css'],
-        ['/test_stream.js', 'javascript'],
+        ...pageScripts().map((name) => [`/${name}`, 'javascript'] as const),
       ] as const) {
         const res = await fetch(`${gw.url}${path}`)
         await res.arrayBuffer()

@@ -23,6 +23,7 @@ import {
 } from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 import { parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } from '../support/sse.ts'
+import { pageScripts, staticScripts } from '../support/static-files.ts'
 import { securitySuite } from './security.e2e.ts'
 
 const run = promisify(execFile)
@@ -624,6 +625,25 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^text\/html/)
       expect(await res.text()).toMatch(/<html/i)
+    })
+
+    it('GET /test_stream*.js serves every script of the test client as JavaScript; a missing one is a 404', async () => {
+      const scripts = pageScripts()
+      expect(scripts.at(-1)).toBe('test_stream.js')
+      expect([...scripts].sort()).toEqual(staticScripts())
+      for (const name of scripts) {
+        const res = await fetch(`${base}/${name}`)
+        expect(res.status, name).toBe(200)
+        expect(res.headers.get('content-type'), name).toMatch(/javascript/)
+        // nosniff: the browser runs a script only when it is served with a JavaScript type.
+        expect(res.headers.get('x-content-type-options'), name).toBe('nosniff')
+        await res.arrayBuffer()
+      }
+      for (const path of ['/test_stream_missing.js', '/test_stream.js.bak', '/static/test_stream.js']) {
+        const res = await fetch(`${base}${path}`)
+        expect(res.status, path).toBe(404)
+        await res.arrayBuffer()
+      }
     })
 
     it('GET /api/stream/sse streams the demo events, done last', async () => {

@@ -175,6 +175,7 @@ export function securitySuite(runtime: Runtime): void {
         '/%2e%2e/package.json',
         '/_headers',
         '/test_stream.html%ZZ',
+        '/test_stream_missing.js',
       ]) {
         const res = await fetch(`${base}${path}`, { headers: bearer(0) })
         expect(res.status, path).toBe(404)

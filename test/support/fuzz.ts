@@ -29,6 +29,7 @@ const ROUTES = [
   '/',
   '/test_stream.html',
   '/test_stream.js',
+  '/test_stream_fetch.js',
   '/_headers',
 ]
 const ODD_SUFFIXES = [
