@@ -28,14 +28,22 @@ export interface EventDecoder {
  */
 export function createEventDecoder(options: EventDecoderOptions): EventDecoder {
   const text = new TextDecoder()
-  const { onStrayLine } = options
+  const { onStrayLine, maxEventSize } = options
   const parser = createParser({
-    onEvent: (event) => options.onData(event.data),
+    // maxBufferSize only checks what is still buffered after a feed: an event or line that one read
+    // completes (however long) is dispatched whole, so it is checked here as well.
+    onEvent: (event) => {
+      if (event.data.length > maxEventSize) options.onOversize()
+      options.onData(event.data)
+    },
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') options.onOversize()
-      if (error.type === 'unknown-field' && onStrayLine && error.line !== undefined) onStrayLine(error.line)
+      if (error.type === 'unknown-field' && onStrayLine && error.line !== undefined) {
+        if (error.line.length > maxEventSize) options.onOversize()
+        onStrayLine(error.line)
+      }
     },
-    maxBufferSize: options.maxEventSize,
+    maxBufferSize: maxEventSize,
   })
   return {
     push(bytes) {
