@@ -5,7 +5,7 @@
  * the upstream read and the client.
  *
  * @example
- * const source = createRelaySource() // OpenAI: its own bytes; createGeminiSource(translator): translated
+ * const source = createRelaySource(1 << 20) // OpenAI: its own bytes; createGeminiSource(translator): translated
  * source.push(read.value, (frame) => controller.enqueue(frame))
  * source.end(emit)                  // at the upstream's end: throws when the stream was cut
  */

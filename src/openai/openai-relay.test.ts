@@ -18,7 +18,7 @@ describe('boundaryEnd', () => {
 
 describe('createRelaySource', () => {
   it('passes whole events on, holds a partial one until it completes, and says when [DONE] went out', () => {
-    const source = createRelaySource()
+    const source = createRelaySource(1 << 20)
     const frames: Uint8Array[] = []
     const emit = (frame: Uint8Array) => frames.push(frame)
     expect(source.push(bytes('data: {"a":1}\n\ndata: {"b"'), emit)).toBe(false)
@@ -31,14 +31,14 @@ describe('createRelaySource', () => {
 
   it('a stream that ends without [DONE], or inside an event, was cut', () => {
     for (const reads of [['data: {"a":1}\n\n'], ['data: {"a":1}\n\ndata: [DONE]']]) {
-      const source = createRelaySource()
+      const source = createRelaySource(1 << 20)
       for (const read of reads) source.push(bytes(read), () => {})
       expect(() => source.end(() => {})).toThrow(ProviderError)
     }
   })
 
   it('summarizes the usage frame, the finish reason and the model from the last three writes', () => {
-    const source = createRelaySource()
+    const source = createRelaySource(1 << 20)
     source.push(
       bytes('data: {"model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}\n\n'),
       () => {},

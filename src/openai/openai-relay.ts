@@ -1,4 +1,4 @@
-import { truncatedError } from '../providers/errors'
+import { oversizeError, truncatedError } from '../providers/errors'
 import type { AnswerSummary, FrameSource } from './frame-source'
 
 /**
@@ -6,10 +6,12 @@ import type { AnswerSummary, FrameSource } from './frame-source'
  * The only work per read is a look at its last bytes: bytes after the last blank line are held
  * until their event is complete, so that an error frame after a cut connection never glues onto
  * half an event. A stream that ends without `data: [DONE]` was cut: that is an error frame too.
+ * An incomplete event held past `maxEventBytes` (MAX_UPSTREAM_EVENT_BYTES) ends the answer instead
+ * of growing (a complete event is never held: it goes out as the read brought it).
  * The last three writes are kept (by reference) so that the log line can quote the usage frame.
  *
  * @example
- * return streamResponse(createRelaySource(), upstream.body, options)
+ * return streamResponse(createRelaySource(1 << 20), upstream.body, options)
  */
 
 const LF = 0x0a
@@ -60,7 +62,7 @@ export function summarize(tail: string): AnswerSummary {
   return summary
 }
 
-export function createRelaySource(): FrameSource {
+export function createRelaySource(maxEventBytes: number): FrameSource {
   let held: Uint8Array | undefined
   let last: Uint8Array | undefined
   let previous: Uint8Array | undefined
@@ -73,16 +75,20 @@ export function createRelaySource(): FrameSource {
         chunk.length > 1 && chunk[chunk.length - 1] === LF && chunk[chunk.length - 2] === LF
           ? chunk.length
           : boundaryEnd(chunk)
+      const oversize = chunk.length - end > maxEventBytes
       if (end < chunk.length) {
-        held = chunk.slice(end)
+        held = oversize ? undefined : chunk.slice(end)
         chunk = chunk.subarray(0, end)
       }
-      if (chunk.length === 0) return false
-      older = previous
-      previous = last
-      last = chunk
-      emit(chunk)
-      return held === undefined && endsWithDone(chunk)
+      if (chunk.length > 0) {
+        older = previous
+        previous = last
+        last = chunk
+        emit(chunk)
+      }
+      // The complete events before it went out; the oversize one never does.
+      if (oversize) throw oversizeError('openai', maxEventBytes)
+      return held === undefined && chunk.length > 0 && endsWithDone(chunk)
     },
 
     end() {

@@ -83,7 +83,14 @@ export async function callOpenAI(
     signal: attempt.abort.signal,
   })
   if (!response.ok || !response.body) throw await upstreamFailure('openai', response, attempt.abort.signal)
-  if (body.stream === true) return streamResponse(response.body, createRelaySource(), route, context, attempt)
+  if (body.stream === true)
+    return streamResponse(
+      response.body,
+      createRelaySource(context.config.maxUpstreamEventBytes),
+      route,
+      context,
+      attempt,
+    )
   // Whole: the upstream's JSON as it is; its end is read for the log line's usage.
   const bytes = new Uint8Array(await response.arrayBuffer())
   context.record.answered(bytes.byteLength)
@@ -118,7 +125,13 @@ export async function callGemini(
   if (stream) {
     const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true
     const translator = createChunkTranslator({ model: route.model, includeUsage, created })
-    return streamResponse(response.body, createGeminiSource(translator), route, context, attempt)
+    return streamResponse(
+      response.body,
+      createGeminiSource(translator, context.config.maxUpstreamEventBytes),
+      route,
+      context,
+      attempt,
+    )
   }
   let reply: GenerateContentResponse
   try {
