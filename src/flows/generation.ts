@@ -9,14 +9,9 @@ import {
 import type { AnswerDecoder, StreamResult } from '../providers/types'
 import type { AttemptRecord, GenerationListener, GenerationPlan } from './generation-types'
 import { retryDelay, canFallBack } from './retry-policy'
+import { sleep } from './sleep'
 
 export type { AttemptRecord, GenerationLimits, GenerationListener, GenerationPlan } from './generation-types'
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
-  })
 
 /**
  * One answer from the first upstream request to the closing event: retries with backoff and then

@@ -1,5 +1,6 @@
 import type { GatewayConfig, ProviderName } from '../env'
 import { canFallBack, retryDelay } from '../flows/retry-policy'
+import { sleep } from '../flows/sleep'
 import type { RequestRecord } from '../observability/request-record'
 import { ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/errors'
 import { openAIError } from './errors'
@@ -43,17 +44,6 @@ interface AttemptLog {
   status?: number
   ms: number
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const timer = setTimeout(resolve, ms)
-    const stop = () => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', stop, { once: true })
-  })
 
 /** The first-frame limit of one streamed attempt: the shorter of the first-text and idle timeouts. */
 function firstFrameLimit(config: GatewayConfig, provider: ProviderName): [number, () => ProviderError] {

@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import { type OpenAPIHono, createRoute, type z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { answerStream, sseResponse } from '../answer-stream'
 import type { AppEnv } from '../app-env'
