@@ -224,3 +224,11 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
   }
   return undefined
 }
+
+/** The fake upstream's record of the first request for `model` once the gateway closed it early, waiting up to `timeoutMs`. */
+export function upstreamClosedEarly(model: string, timeoutMs = 1000): Promise<LoggedRequest | undefined> {
+  return waitFor(async () => {
+    const [request] = await upstreamRequests(model)
+    return request?.clientClosedEarly ? request : undefined
+  }, timeoutMs)
+}
