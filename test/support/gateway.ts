@@ -240,8 +240,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000)
       await exitPromise
       clearTimeout(timer)
-      killGroup(child, 'SIGKILL') // stragglers in the group (workerd) if any
     }
+    // Stragglers in the group (workerd) if any, also when the leader (wrangler) had already exited by itself.
+    killGroup(child, 'SIGKILL')
     rmSync(persistDir, { recursive: true, force: true })
     if (bundle) rmSync(bundle, { force: true })
   }
