@@ -272,3 +272,21 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
 
   return { url, port, runtime, pid: child.pid ?? -1, output: () => out, exited: exitCode, stop }
 }
+
+/**
+ * Starts several gateways at once. If one fails to start, the others are stopped before its error is
+ * thrown, so a failed `beforeAll` leaves no gateway running for the rest of the test run.
+ */
+export async function startGateways<const T extends readonly StartGatewayOptions[]>(
+  options: T,
+): Promise<{ [K in keyof T]: RunningGateway }> {
+  const started = await Promise.allSettled(options.map((opts) => startGateway(opts)))
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) {
+    await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)))
+    throw failed.reason
+  }
+  return started.map((result) => (result as PromiseFulfilledResult<RunningGateway>).value) as {
+    [K in keyof T]: RunningGateway
+  }
+}
