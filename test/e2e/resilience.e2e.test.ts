@@ -15,7 +15,13 @@ import {
   type Emulator,
   type RequestLogEntry,
 } from '../../emulator/server.ts'
-import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+import {
+  RUNTIME_ENTRY,
+  runtimeAvailable,
+  startGateways,
+  type RunningGateway,
+  type Runtime,
+} from '../support/gateway.ts'
 import { readGatewayStream, type GatewayStream } from '../support/sse.ts'
 
 type Provider = 'openai' | 'gemini'
@@ -87,8 +93,8 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
   beforeAll(async () => {
     emu = await startEmulator()
     const onOutput = process.env.GATEWAY_LOG ? (t: string) => process.stderr.write(t) : undefined
-    ;[retrying, strict] = await Promise.all([
-      startGateway({
+    ;[retrying, strict] = await startGateways([
+      {
         runtime,
         upstreamUrl: emu.url,
         onOutput,
@@ -98,8 +104,8 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
           FIRST_TEXT_TIMEOUT_MS: String(FIRST_TEXT_TIMEOUT_MS),
           SSE_PING_INTERVAL_MS: '250',
         },
-      }),
-      startGateway({
+      },
+      {
         runtime,
         upstreamUrl: emu.url,
         onOutput,
@@ -110,7 +116,7 @@ describe.each(RUNTIMES)('retries, fallback and timeouts on %s (black box, emulat
           MAX_DURATION_MS: String(MAX_DURATION_MS),
           SSE_PING_INTERVAL_MS: '250',
         },
-      }),
+      },
     ])
   }, 180_000)
   afterAll(async () => {

@@ -16,7 +16,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+import {
+  RUNTIME_ENTRY,
+  runtimeAvailable,
+  startGateways,
+  type RunningGateway,
+  type Runtime,
+} from '../support/gateway.ts'
 import { readGatewayStream } from '../support/sse.ts'
 
 type Provider = 'openai' | 'gemini'
@@ -163,9 +169,9 @@ describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES on %s (black box, hostile upst
     const onOutput = process.env.GATEWAY_LOG ? (t: string) => process.stderr.write(t) : undefined
     // A short idle timeout ends a stream the bound failed to cut in seconds, not minutes.
     const vars = { MAX_UPSTREAM_EVENT_BYTES: String(LIMIT), RETRIES: '0', UPSTREAM_IDLE_TIMEOUT_MS: '5000' }
-    ;[gateways.resumable, gateways.direct] = await Promise.all([
-      startGateway({ runtime, upstreamUrl: upstream.url, onOutput, vars }),
-      startGateway({ runtime, upstreamUrl: upstream.url, onOutput, vars: { ...vars, RESUMABLE: 'off' } }),
+    ;[gateways.resumable, gateways.direct] = await startGateways([
+      { runtime, upstreamUrl: upstream.url, onOutput, vars },
+      { runtime, upstreamUrl: upstream.url, onOutput, vars: { ...vars, RESUMABLE: 'off' } },
     ])
   }, 180_000)
   afterAll(async () => {

@@ -240,8 +240,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000)
       await exitPromise
       clearTimeout(timer)
-      killGroup(child, 'SIGKILL') // stragglers in the group (workerd) if any
     }
+    // Stragglers in the group (workerd) if any, also when the leader (wrangler) had already exited by itself.
+    killGroup(child, 'SIGKILL')
     rmSync(persistDir, { recursive: true, force: true })
     if (bundle) rmSync(bundle, { force: true })
   }
@@ -270,4 +271,22 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   }
 
   return { url, port, runtime, pid: child.pid ?? -1, output: () => out, exited: exitCode, stop }
+}
+
+/**
+ * Starts several gateways at once. If one fails to start, the others are stopped before its error is
+ * thrown, so a failed `beforeAll` leaves no gateway running for the rest of the test run.
+ */
+export async function startGateways<const T extends readonly StartGatewayOptions[]>(
+  options: T,
+): Promise<{ [K in keyof T]: RunningGateway }> {
+  const started = await Promise.allSettled(options.map((opts) => startGateway(opts)))
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) {
+    await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)))
+    throw failed.reason
+  }
+  return started.map((result) => (result as PromiseFulfilledResult<RunningGateway>).value) as {
+    [K in keyof T]: RunningGateway
+  }
 }
