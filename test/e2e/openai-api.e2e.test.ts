@@ -48,6 +48,17 @@ async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof
   throw new Error('expected a rejection')
 }
 
+/** Reads a stream until the SDK raises: the text that came first, and the error. */
+async function untilError(stream: AsyncIterable<ChatCompletionChunk>) {
+  let text = ''
+  const error = await rejection(
+    (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    })(),
+  )
+  return { text, error }
+}
+
 const user = (content: string): ChatCompletionMessageParam[] => [{ role: 'user', content }]
 
 describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstream)', (runtime) => {
@@ -262,12 +273,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
         messages: user(prompt),
         stream: true,
       })
-      let text = ''
-      const error = await rejection(
-        (async () => {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
-        })(),
-      )
+      const { text, error } = await untilError(stream)
       expect(error).toBeInstanceOf(OpenAI.APIError)
       expect(text).toBe(expectedPrefix(prompt, { provider }))
       if (provider === 'gemini')
@@ -285,12 +291,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
         messages: user(prompt),
         stream: true,
       })
-      let text = ''
-      const error = await rejection(
-        (async () => {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
-        })(),
-      )
+      const { text, error } = await untilError(stream)
       expect(text).toBe(expectedPrefix(prompt, { provider }))
       expect(error).toBeInstanceOf(OpenAI.APIError)
       expect(error.message).toBe(`${provider}: ${IDLE_MESSAGE}`)
