@@ -27,10 +27,11 @@ describe('readConfig', () => {
       resumable: true,
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
+      maxStreamBytes: 8_388_608,
     })
   })
 
-  it('reads RESUMABLE, RESUME_TTL_MS and RESUME_GRACE_MS (grace capped at 30 s, 0 allowed)', () => {
+  it('reads RESUMABLE, RESUME_TTL_MS, RESUME_GRACE_MS (grace capped at 30 s, 0 allowed) and MAX_STREAM_BYTES', () => {
     expect(readConfig({ RESUMABLE: 'off' }).resumable).toBe(false)
     expect(readConfig({ RESUMABLE: 'OFF ' }).resumable).toBe(false)
     expect(readConfig({ RESUMABLE: 'on' }).resumable).toBe(true)
@@ -38,6 +39,8 @@ describe('readConfig', () => {
     expect(readConfig({ RESUME_GRACE_MS: '0' }).resumeGraceMs).toBe(0)
     expect(readConfig({ RESUME_GRACE_MS: '90000' }).resumeGraceMs).toBe(30_000)
     expect(readConfig({ RESUME_GRACE_MS: 'soon' }).resumeGraceMs).toBe(10_000)
+    expect(readConfig({ MAX_STREAM_BYTES: '2097152' }).maxStreamBytes).toBe(2_097_152)
+    expect(readConfig({ MAX_STREAM_BYTES: '0' }).maxStreamBytes).toBe(8_388_608)
   })
 
   it('reads retries, timeouts and the fallback list', () => {

@@ -50,6 +50,8 @@ export interface Bindings {
   RESUMABLE?: string
   RESUME_TTL_MS?: string
   RESUME_GRACE_MS?: string
+  /** Most bytes one resumable stream's log holds; past it the stream ends with an error event. */
+  MAX_STREAM_BYTES?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
   /** Static assets (Workers only). */
@@ -80,6 +82,8 @@ export const DEFAULTS = {
   MAX_UPSTREAM_EVENT_BYTES: 1024 * 1024,
   RESUME_TTL_MS: 300_000,
   RESUME_GRACE_MS: 10_000,
+  /** Several times the longest answer a provider sends (a 64k-token answer is about 1 MiB of events). */
+  MAX_STREAM_BYTES: 8 * 1024 * 1024,
   /** The most RESUME_GRACE_MS may be. */
   MAX_RESUME_GRACE_MS: 30_000,
 } as const
@@ -123,6 +127,8 @@ export interface GatewayConfig {
   resumeTtlMs: number
   /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
   resumeGraceMs: number
+  /** MAX_STREAM_BYTES: the most bytes of events one resumable stream keeps; past it the stream ends with an error. */
+  maxStreamBytes: number
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -207,6 +213,7 @@ export function readConfig(env: Bindings): GatewayConfig {
       DEFAULTS.MAX_RESUME_GRACE_MS,
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
+    maxStreamBytes: positiveInt(env.MAX_STREAM_BYTES, DEFAULTS.MAX_STREAM_BYTES),
   }
   cache.set(env, config)
   return config

@@ -14,6 +14,7 @@ export type ProviderErrorKind =
   | 'blocked'
   | 'redirect'
   | 'oversize'
+  | 'max_stream_bytes'
 
 /**
  * A provider failure whose `message` is safe to send to clients: it names the
@@ -199,5 +200,14 @@ export function oversizeError(provider: ProviderName, maxBytes: number): Provide
     provider,
     'oversize',
     `${provider}: the provider sent an event larger than ${maxBytes} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
+  )
+}
+
+/** A resumable stream's log reached MAX_STREAM_BYTES: a runaway or hostile upstream, or a client that stopped reading. */
+export function maxStreamBytesError(provider: ProviderName, maxBytes: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'max_stream_bytes',
+    `${provider}: the answer grew past MAX_STREAM_BYTES (${maxBytes} bytes), so it was stopped. The answer is incomplete; ask for a shorter answer, or raise MAX_STREAM_BYTES if answers this long are expected.`,
   )
 }

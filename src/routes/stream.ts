@@ -26,6 +26,11 @@ const badRequestResponse = {
   content: { 'application/json': { schema: ErrorSchema } },
   description: 'Invalid input; the message names the field.',
 }
+const notStartedResponse = {
+  content: { 'application/json': { schema: ErrorSchema } },
+  description:
+    'Resumable streams: the store is full or failed, so the answer was not started. Retry after `Retry-After` seconds.',
+}
 
 const chatPost = createRoute({
   method: 'post',
@@ -38,6 +43,7 @@ const chatPost = createRoute({
     200: { content: sseContent, description: SSE_DESCRIPTION },
     204: resumedNothing,
     400: badRequestResponse,
+    503: notStartedResponse,
   },
 })
 
@@ -52,6 +58,7 @@ const chatGet = createRoute({
     200: { content: sseContent, description: SSE_DESCRIPTION },
     204: resumedNothing,
     400: badRequestResponse,
+    503: notStartedResponse,
   },
 })
 

@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env'
 import type { GenerationPlan } from '../flows/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
-import type { StreamHost } from '../streams/host'
+import { STORE_FULL_RETRY_SECONDS, type StreamHost } from '../streams/host'
 import { badRequest } from '../validation'
 
 /**
@@ -20,23 +20,52 @@ import { badRequest } from '../validation'
 const noContent = (c: Context) => c.body(null, 204)
 
 /** Starts a resumable stream: the response carries `X-Stream-Id` and event ids. */
-export function startResumable(c: Context<AppEnv>, host: StreamHost, plan: GenerationPlan): Promise<Response> {
+export async function startResumable(c: Context<AppEnv>, host: StreamHost, plan: GenerationPlan): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
   // The generation's host writes this request's log line when the answer ends.
   record.streaming = true
-  return host.start(
-    {
-      streamId: newStreamId(),
-      plan: rest,
-      pingIntervalMs: config.pingIntervalMs,
-      graceMs: config.resumeGraceMs,
-      ttlMs: config.resumeTtlMs,
-      record: record.snapshot(),
-    },
-    providers,
-    record,
-  )
+  let response: Response
+  try {
+    response = await host.start(
+      {
+        streamId: newStreamId(),
+        plan: rest,
+        pingIntervalMs: config.pingIntervalMs,
+        graceMs: config.resumeGraceMs,
+        ttlMs: config.resumeTtlMs,
+        maxStreamBytes: config.maxStreamBytes,
+        record: record.snapshot(),
+      },
+      providers,
+      record,
+    )
+  } catch (error) {
+    return notStarted(c, error)
+  }
+  return response.status === 200 ? response : notStarted(c, response)
+}
+
+/**
+ * No stream was started (the store is full, or the Durable Object failed or refused): a 503 JSON the
+ * client can act on. The request middleware then writes this request's log line (outcome `error`, the
+ * cause in its `error` field), since no generation will.
+ */
+function notStarted(c: Context<AppEnv>, failure: unknown): Response {
+  const { record } = c.var
+  record.streaming = false
+  const full = failure instanceof Response && failure.status === 503 && failure.headers.has('retry-after')
+  const retryAfter = (full && failure.headers.get('retry-after')) || String(STORE_FULL_RETRY_SECONDS)
+  const message = full
+    ? `gateway: too many answers are running at once (the resumable stream store is full), so this one was not started. Retry in ${retryAfter} s; if it persists, run more instances or set RESUMABLE=off.`
+    : `gateway: the answer could not be started (the resumable stream store failed). Retry in ${retryAfter} s; if it persists, check the gateway logs for this request id, or set RESUMABLE=off.`
+  const cause = failure instanceof Response ? `the stream host answered ${failure.status}` : failure
+  const error = Object.assign(new Error(full ? 'the stream store is full' : 'the stream host failed', { cause }), {
+    kind: 'error',
+  })
+  return c.json({ error: record.fail(error, message), request_id: record.requestId }, 503, {
+    'retry-after': retryAfter,
+  })
 }
 
 /**

@@ -6,12 +6,13 @@ import type { StreamStart } from './live-stream'
  * Where resumable streams live: in this process ({@link createMemoryStreams}, Bun and Node) or in one
  * Durable Object per stream ({@link createDurableStreams}, Workers). The routes only talk to this.
  *
- * Responses: `start` and `resume` answer 200 with the SSE body and `X-Stream-Id`; `resume` answers 204
+ * Responses: `start` and `resume` answer 200 with the SSE body and `X-Stream-Id`; `start` answers 503
+ * with `Retry-After` when the store is full ({@link storeFullResponse}); `resume` answers 204
  * when the client already has the closing event, 404 when the stream is unknown or expired; `cancel`
  * answers 204 for a known stream, 404 for an unknown one.
  *
  * @example
- * const response = await host.start({ streamId, plan, pingIntervalMs, graceMs, ttlMs }, providers)
+ * const response = await host.start({ streamId, plan, pingIntervalMs, graceMs, ttlMs, maxStreamBytes, record }, providers, record)
  */
 export interface StreamHost {
   /**
@@ -26,3 +27,10 @@ export interface StreamHost {
 
 export const finishedResponse = (): Response => new Response(null, { status: 204 })
 export const unknownResponse = (): Response => new Response(null, { status: 404 })
+
+/** Seconds a client refused by a full store is asked to wait: streams finish, or expire, within that. */
+export const STORE_FULL_RETRY_SECONDS = 5
+
+/** `start`'s answer when running streams fill the store: the route turns it into a 503 JSON error. */
+export const storeFullResponse = (): Response =>
+  new Response(null, { status: 503, headers: { 'retry-after': String(STORE_FULL_RETRY_SECONDS) } })

@@ -1,6 +1,7 @@
 import { describeResult, publicErrorMessage } from '../answer-stream'
 import { Generation, type GenerationPlan } from '../flows/generation'
 import type { RecordSnapshot, RequestRecord } from '../observability/request-record'
+import { maxStreamBytesError } from '../providers/errors'
 import { chunkData, doneData, errorData } from '../sse'
 import { StreamLog } from './stream-log'
 
@@ -17,6 +18,8 @@ export interface StreamStart {
   graceMs: number
   /** RESUME_TTL_MS */
   ttlMs: number
+  /** MAX_STREAM_BYTES */
+  maxStreamBytes: number
   /** The starting request's record so far: where the generation runs, it writes that request's log line. */
   record: RecordSnapshot
 }
@@ -24,6 +27,10 @@ export interface StreamStart {
 export interface LiveStreamOptions {
   streamId: string
   graceMs: number
+  /** MAX_STREAM_BYTES: past it the stream ends with an error event and the upstream request is closed. */
+  maxBytes: number
+  /** Each event's size as the log takes it (a store's running total). */
+  onGrow?: (bytes: number) => void
   /**
    * The starting request's record: it counts pieces and bytes, makes the closing event safe (checked
    * model name, masked, `request_id`), masks error messages, and writes the log line when the stream ends.
@@ -50,7 +57,13 @@ export class LiveStream {
 
   constructor(plan: GenerationPlan, options: LiveStreamOptions) {
     this.options = options
-    this.log = new StreamLog(options.streamId, { graceMs: options.graceMs, onDeserted: this.desert })
+    this.log = new StreamLog(options.streamId, {
+      graceMs: options.graceMs,
+      onDeserted: this.desert,
+      maxBytes: options.maxBytes,
+      onOverflow: this.overflow,
+      onGrow: options.onGrow,
+    })
     const { log } = this
     const { record } = options
     record.streaming = true
@@ -97,6 +110,14 @@ export class LiveStream {
         : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`
     const message = `${generation.provider}: the answer was stopped ${grace}. Send the request again.`
     this.end('client_left', errorData(message, { request_id: this.options.record.requestId }))
+  }
+
+  /** The log reached MAX_STREAM_BYTES (nobody reads, or the answer runs away): stop reading the upstream. */
+  private readonly overflow = (): void => {
+    if (this.log.finished) return
+    const error = maxStreamBytesError(this.generation.provider, this.options.maxBytes)
+    this.generation.abort(error)
+    this.end('error', this.failure(error, error.message))
   }
 
   /** The error event's JSON: the masked public message and the request id; the details go to the log. */

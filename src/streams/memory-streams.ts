@@ -1,25 +1,34 @@
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
-import { finishedResponse, unknownResponse, type StreamHost } from './host'
+import { finishedResponse, storeFullResponse, unknownResponse, type StreamHost } from './host'
 import { listenerResponse } from './listener-body'
 import { LiveStream, type StreamStart } from './live-stream'
+import type { StreamLog } from './stream-log'
 
 export interface MemoryStreamsSettings {
   /** Most streams held, running and finished (default 10 000). */
   maxStreams?: number
-  /** Most event bytes held (default 64 MiB). */
+  /** Most bytes held: every stream's events plus {@link ENTRY_BYTES} per stream, running ones included (default 64 MiB). */
   maxBytes?: number
 }
 
+/** What one stream costs besides its events (its entry, log object, offsets, timer), counted against `maxBytes`. */
+export const ENTRY_BYTES = 1024
+
 interface Entry {
-  live: LiveStream
+  log: StreamLog
+  /** Until the stream finishes; then only the packed log stays. */
+  live?: LiveStream
   expiry?: ReturnType<typeof setTimeout>
 }
 
 /**
  * Resumable streams in this process (Bun, Node). A finished stream is dropped after its TTL, or
  * earlier when the store is over `maxStreams` or `maxBytes`: oldest finished first. Running streams are
- * never dropped. Several instances behind a load balancer need sticky routing by stream id.
+ * never dropped but count against both bounds; when they alone fill the store, a new stream is refused
+ * (503, see {@link storeFullResponse}) rather than let the store grow. The bookkeeping is a running
+ * total, O(1) per event, start and end. Several instances behind a load balancer need sticky routing
+ * by stream id.
  *
  * @example
  * const host = createMemoryStreams({ maxBytes: 16 * 1024 * 1024 })
@@ -28,61 +37,67 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
   const maxStreams = settings.maxStreams ?? 10_000
   const maxBytes = settings.maxBytes ?? 64 * 1024 * 1024
   const entries = new Map<string, Entry>()
-  /** Finished streams in the order they finished. */
+  /** Finished streams in the order they finished: the first to go. */
   const finished = new Set<string>()
-  let finishedBytes = 0
+  /** Every log's bytes plus ENTRY_BYTES per entry. */
+  let held = 0
 
   const drop = (streamId: string): void => {
     const entry = entries.get(streamId)
     if (!entry) return
     clearTimeout(entry.expiry)
     entries.delete(streamId)
-    if (finished.delete(streamId)) finishedBytes -= entry.live.log.bytes
+    finished.delete(streamId)
+    held -= entry.log.bytes + ENTRY_BYTES
   }
 
-  const runningBytes = (): number => {
-    let bytes = 0
-    for (const { live } of entries.values()) if (!live.log.finished) bytes += live.log.bytes
-    return bytes
-  }
+  const fits = (streams: number, bytes: number): boolean =>
+    entries.size + streams <= maxStreams && held + bytes <= maxBytes
 
-  const over = (): boolean => entries.size > maxStreams || finishedBytes + runningBytes() > maxBytes
-
-  const evict = (): void => {
+  /** Drops finished streams, oldest first, until `streams` more entries and `bytes` more bytes fit. */
+  const makeRoom = (streams: number, bytes: number): boolean => {
+    if (fits(streams, bytes)) return true
     for (const streamId of finished) {
-      if (!over()) return
       drop(streamId)
+      if (fits(streams, bytes)) return true
     }
+    return false
   }
 
   return {
     async start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord) {
+      if (!makeRoom(1, ENTRY_BYTES)) return storeFullResponse()
+      const { streamId } = start
       const live = new LiveStream(
         { ...start.plan, providers },
         {
-          streamId: start.streamId,
+          streamId,
           graceMs: start.graceMs,
+          maxBytes: start.maxStreamBytes,
           record,
-          onEnd(_generation, _outcome, log) {
-            const entry = entries.get(start.streamId)
+          onGrow(bytes) {
+            held += bytes
+            makeRoom(0, 0)
+          },
+          onEnd() {
+            const entry = entries.get(streamId)
             if (!entry) return
-            finished.add(start.streamId)
-            finishedBytes += log.bytes
-            entry.expiry = setTimeout(() => drop(start.streamId), start.ttlMs)
+            entry.live = undefined
+            finished.add(streamId)
+            entry.expiry = setTimeout(() => drop(streamId), start.ttlMs)
             ;(entry.expiry as { unref?: () => void }).unref?.()
-            evict()
           },
         },
       )
-      entries.set(start.streamId, { live })
-      evict()
+      entries.set(streamId, { log: live.log, live })
+      held += ENTRY_BYTES
       const response = listenerResponse(live.log, 0, start)
       void live.run()
       return response
     },
 
     async resume(streamId, after, pingIntervalMs) {
-      const log = entries.get(streamId)?.live.log
+      const log = entries.get(streamId)?.log
       // An id past the last event was never sent: not this stream's.
       if (!log || after > log.count) return unknownResponse()
       if (log.finished && after === log.count) return finishedResponse()
@@ -92,7 +107,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
     async cancel(streamId) {
       const entry = entries.get(streamId)
       if (!entry) return unknownResponse()
-      entry.live.cancel()
+      entry.live?.cancel()
       return finishedResponse()
     },
   }

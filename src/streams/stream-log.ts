@@ -13,13 +13,31 @@ export interface StreamLogOptions {
   graceMs: number
   /** Nobody listened for the whole grace while the stream was still open. */
   onDeserted?: () => void
+  /** MAX_STREAM_BYTES: the most bytes the events before the closing one may take (unbounded when absent). */
+  maxBytes?: number
+  /** An event did not fit in {@link maxBytes}: it was not added, and the stream should end (with {@link StreamLog.finish}). */
+  onOverflow?: () => void
+  /** Each event's size as it is added, the closing one too: a store keeps its running total with it. */
+  onGrow?: (bytes: number) => void
 }
+
+/** A finished log as it is kept: every event in one buffer, `ends[i]` where event i + 1 ends. */
+export interface PackedEvents {
+  bytes: Uint8Array
+  ends: Uint32Array
+}
+
+const FINISHED: StreamLogOptions = { graceMs: 0 }
 
 /**
  * The events of one stream, in order, each encoded once as `id: <stream id>:<n>\ndata: <json>\n\n`,
  * and the listeners following it. A listener attached after event k gets k+1… from the buffer, then
  * the rest live, then the closing event: every event exactly once, in order. Store-agnostic: the
  * in-memory store and the Durable Object both keep one per stream.
+ *
+ * While the stream runs, each event is its own array; at the closing event they are packed into one
+ * buffer with an offsets array ({@link packed}), and the callbacks (which hold the generation) are let go,
+ * so a finished stream kept for resuming costs its bytes and little else.
  *
  * @example
  * const log = new StreamLog(streamId, { graceMs: 10_000, onDeserted: () => generation.abort() })
@@ -28,34 +46,35 @@ export interface StreamLogOptions {
  * log.finish(doneData({ finish_reason: 'stop' }))
  */
 export class StreamLog {
-  /** Event n is at index n - 1. */
-  readonly events: Uint8Array[]
-  /** Bytes held by {@link events}. */
+  /** Bytes of every event held, the closing one included. */
   bytes = 0
   /** When the closing event was added (0: still open). */
   finishedAt = 0
+  readonly streamId: string
 
+  /** Event n is at index n - 1 while the stream runs; empty once packed. */
+  private open: Uint8Array[] = []
+  private packedEvents: PackedEvents | undefined
   private readonly sinks = new Set<LogSink>()
   private grace: ReturnType<typeof setTimeout> | undefined
-  readonly streamId: string
-  private readonly options: StreamLogOptions
+  private options: StreamLogOptions
 
-  constructor(streamId: string, options: StreamLogOptions, events: Uint8Array[] = []) {
+  constructor(streamId: string, options: StreamLogOptions) {
     this.streamId = streamId
     this.options = options
-    this.events = events
-    for (const event of events) this.bytes += event.byteLength
   }
 
-  /** A finished log rebuilt from stored events (e.g. after a Durable Object was evicted). */
-  static restored(streamId: string, events: Uint8Array[], finishedAt: number): StreamLog {
-    const log = new StreamLog(streamId, { graceMs: 0 }, events)
+  /** A finished log rebuilt from its packed events (e.g. from storage after a Durable Object was evicted). */
+  static restored(streamId: string, packed: PackedEvents, finishedAt: number): StreamLog {
+    const log = new StreamLog(streamId, FINISHED)
+    log.packedEvents = packed
+    log.bytes = packed.bytes.byteLength
     log.finishedAt = finishedAt
     return log
   }
 
   get count(): number {
-    return this.events.length
+    return this.packedEvents ? this.packedEvents.ends.length : this.open.length
   }
 
   get finished(): boolean {
@@ -66,29 +85,42 @@ export class StreamLog {
     return this.sinks.size
   }
 
-  /** Adds an event (its JSON) and hands its bytes to every listener; returns its size in bytes. */
+  /** The events in one buffer once the stream finished (undefined before). */
+  get packed(): PackedEvents | undefined {
+    return this.packedEvents
+  }
+
+  /**
+   * Adds an event (its JSON) and hands its bytes to every listener; returns its size in bytes. An event
+   * that would take the log past `maxBytes` is not added: `onOverflow` is called instead, and 0 returned.
+   */
   append(data: string): number {
     if (this.finished) return 0
-    const bytes = withId(eventId(this.streamId, this.events.length + 1), data)
-    this.events.push(bytes)
-    this.bytes += bytes.byteLength
-    for (const sink of this.sinks) sink.push(bytes)
+    const bytes = withId(eventId(this.streamId, this.open.length + 1), data)
+    const { maxBytes, onOverflow } = this.options
+    if (maxBytes !== undefined && this.bytes + bytes.byteLength > maxBytes) {
+      onOverflow?.()
+      return 0
+    }
+    this.add(bytes)
     return bytes.byteLength
   }
 
-  /** Adds the closing event and closes every listener. Once only. */
+  /** Adds the closing event (never refused), closes every listener and packs the events. Once only. */
   finish(data: string): void {
     if (this.finished) return
-    this.append(data)
+    this.add(withId(eventId(this.streamId, this.open.length + 1), data))
     this.finishedAt = Date.now()
     this.stopGrace()
     for (const sink of this.sinks) sink.close()
     this.sinks.clear()
+    this.pack()
+    this.options = FINISHED
   }
 
   /** Replays the events after `after`, then follows live. Returns the function that detaches the sink. */
   attach(after: number, sink: LogSink): () => void {
-    for (let i = Math.max(0, after); i < this.events.length; i++) sink.push(this.events[i]!)
+    for (let i = Math.max(0, after); i < this.count; i++) sink.push(this.event(i))
     if (this.finished) {
       sink.close()
       return () => {}
@@ -96,6 +128,33 @@ export class StreamLog {
     this.stopGrace()
     this.sinks.add(sink)
     return () => this.detach(sink)
+  }
+
+  /** Event i + 1's bytes. */
+  private event(i: number): Uint8Array {
+    const packed = this.packedEvents
+    if (!packed) return this.open[i]!
+    return packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], packed.ends[i])
+  }
+
+  private add(bytes: Uint8Array): void {
+    this.open.push(bytes)
+    this.bytes += bytes.byteLength
+    this.options.onGrow?.(bytes.byteLength)
+    for (const sink of this.sinks) sink.push(bytes)
+  }
+
+  private pack(): void {
+    const bytes = new Uint8Array(this.bytes)
+    const ends = new Uint32Array(this.open.length)
+    let offset = 0
+    this.open.forEach((event, i) => {
+      bytes.set(event, offset)
+      offset += event.byteLength
+      ends[i] = offset
+    })
+    this.packedEvents = { bytes, ends }
+    this.open = []
   }
 
   private detach(sink: LogSink): void {

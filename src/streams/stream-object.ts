@@ -76,6 +76,7 @@ export class ResumableStream {
       {
         streamId: start.streamId,
         graceMs: start.graceMs,
+        maxBytes: start.maxStreamBytes,
         record,
         onEnd: (_generation, _outcome, log) => {
           this.ctx.waitUntil(this.persist(log, start.ttlMs))
@@ -104,18 +105,16 @@ export class ResumableStream {
   }
 
   private async persist(log: StreamLog, ttlMs: number): Promise<void> {
-    const all = new Uint8Array(log.bytes)
-    const ends: number[] = []
-    let offset = 0
-    for (const event of log.events) {
-      all.set(event, offset)
-      offset += event.byteLength
-      ends.push(offset)
-    }
-    const parts = Math.ceil(all.byteLength / PART_BYTES)
+    const { bytes, ends } = log.packed!
+    const parts = Math.ceil(bytes.byteLength / PART_BYTES)
     const entries: Record<string, unknown> = {}
-    for (let i = 0; i < parts; i++) entries[`part:${i}`] = all.slice(i * PART_BYTES, (i + 1) * PART_BYTES)
-    entries.meta = { streamId: log.streamId, ends, finishedAt: log.finishedAt, parts } satisfies StoredMeta
+    for (let i = 0; i < parts; i++) entries[`part:${i}`] = bytes.slice(i * PART_BYTES, (i + 1) * PART_BYTES)
+    entries.meta = {
+      streamId: log.streamId,
+      ends: Array.from(ends),
+      finishedAt: log.finishedAt,
+      parts,
+    } satisfies StoredMeta
     await this.ctx.storage.put(entries)
     await this.ctx.storage.setAlarm(log.finishedAt + ttlMs)
   }
@@ -132,7 +131,6 @@ export class ResumableStream {
       all.set(part, offset)
       offset += part.byteLength
     }
-    const events = meta.ends.map((end, i) => all.subarray(i === 0 ? 0 : meta.ends[i - 1], end))
-    return StreamLog.restored(meta.streamId, events, meta.finishedAt)
+    return StreamLog.restored(meta.streamId, { bytes: all, ends: Uint32Array.from(meta.ends) }, meta.finishedAt)
   }
 }
