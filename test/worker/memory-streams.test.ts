@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { createMemoryStreams } from '../../src/streams/memory-streams'
+import { ENTRY_BYTES, createMemoryStreams } from '../../src/streams/memory-streams'
+import { captureLogs } from './app-call'
 import { geminiFixtureText, parseStream, scenario, upstreamRequests } from './helpers'
 
 const FIXTURE = 'gemini-basic-long-2024.sse'
@@ -59,5 +60,57 @@ describe('resumable streams in this process (Bun, Node)', () => {
     expect(await off.json()).toEqual({
       error: 'stream_id: no stream "AAAAAAAAAAAAAAAAAAAAAAAA": resumable streams are switched off (RESUMABLE=off)',
     })
+  })
+
+  it('bounds what it holds, running streams and ENTRY_BYTES per stream included; full of running streams, it refuses a new one with 503', async () => {
+    // 3 KiB: two tiny finished streams (ENTRY_BYTES + ~260 bytes each) fit, a third does not.
+    const app = createApp({ streams: createMemoryStreams({ maxBytes: 3 * ENTRY_BYTES }) })
+    const call = (path: string, init?: RequestInit) => app.fetch(new Request(`http://gateway.test${path}`, init), env)
+    const chat = (model: string, requestId: string) =>
+      call(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
+        headers: { 'x-request-id': requestId },
+      })
+    const event = (text: string, finish = '') =>
+      `data: {"candidates": [{"content": {"parts": [{"text": "${text}"}],"role": "model"}${finish}}]}\r\n\r\n`
+    const tiny = event('Hi', ',"finishReason": "STOP"')
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const response = await chat(await scenario({ body: tiny }), `tiny-${i}`)
+      ids.push(response.headers.get('x-stream-id')!)
+      expect(parseStream(await response.text()).events.at(-1)).toMatchObject({ done: true, finish_reason: 'stop' })
+    }
+    // Event bytes alone (~800) are far under 3 KiB: it is the per-stream overhead that pushed the first one out.
+    expect((await call(`/api/streams/${ids[0]}`)).status).toBe(404)
+    expect((await call(`/api/streams/${ids[1]}`)).status).toBe(200)
+
+    // A running stream (two 600-character events, then silence) pushes out the finished ones as it grows...
+    const running = await scenario({ body: event('r'.repeat(600)).repeat(3), stallAfterWrites: 2 })
+    const started = await chat(running, 'running')
+    const reader = started.body!.getReader()
+    let raw = ''
+    while ((raw.match(/\ndata: /g) ?? []).length < 2) raw += new TextDecoder().decode((await reader.read()).value)
+    expect((await call(`/api/streams/${ids[2]}`)).status).toBe(404)
+
+    // ...and, holding more than 2 KiB itself, leaves no room for another: refused, nothing asked upstream.
+    const logs = captureLogs()
+    const refusedModel = await scenario({ body: tiny })
+    const refused = await chat(refusedModel, 'refused').finally(() => logs.stop())
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('5')
+    expect(await refused.json()).toEqual({
+      error:
+        'gateway: too many answers are running at once (the resumable stream store is full), so this one was not started. Retry in 5 s; if it persists, run more instances or set RESUMABLE=off.',
+      request_id: 'refused',
+    })
+    expect(await upstreamRequests(refusedModel)).toHaveLength(0)
+    expect(logs.records()).toEqual([expect.objectContaining({ request_id: 'refused', status: 503, outcome: 'error' })])
+
+    // Stopped, the running stream is finished, and a finished stream makes way for a new one.
+    const streamId = started.headers.get('x-stream-id')!
+    expect((await call(`/api/streams/${streamId}`, { method: 'DELETE' })).status).toBe(204)
+    await reader.cancel()
+    const next = await chat(await scenario({ body: tiny }), 'next')
+    expect(next.status).toBe(200)
+    expect(parseStream(await next.text()).events.at(-1)).toMatchObject({ done: true, finish_reason: 'stop' })
   })
 })

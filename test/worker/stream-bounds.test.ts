@@ -1,0 +1,120 @@
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app'
+import { captureLogs } from './app-call'
+import { inProcessApp, parseStream, scenario, upstreamClosedEarly, upstreamRequests } from './helpers'
+
+/**
+ * MAX_STREAM_BYTES bounds one resumable stream's log, in this process and in the Durable Object; and a
+ * start that the Durable Object fails still answers a clear 503 and writes the request's one log line.
+ */
+
+let logs: ReturnType<typeof captureLogs> | undefined
+afterEach(() => logs?.stop())
+
+const TEXT = 'x'.repeat(100)
+/** One Gemini event with 100 characters of text. */
+const geminiEvent = `data: {"candidates": [{"content": {"parts": [{"text": "${TEXT}"}],"role": "model"}}]}\r\n\r\n`
+/** Three gateway events of 100 characters fit in 500 bytes (164 bytes each with `id: <stream id>:<n>`); a fourth does not. */
+const MAX_STREAM_BYTES = '500'
+const TOO_LONG =
+  'gemini: the answer grew past MAX_STREAM_BYTES (500 bytes), so it was stopped. The answer is incomplete; ask for a shorter answer, or raise MAX_STREAM_BYTES if answers this long are expected.'
+
+/** An upstream that sends ten events and then keeps the connection open, sending nothing. */
+const endless = () => scenario({ body: geminiEvent.repeat(11), stallAfterWrites: 10 })
+
+const chatGet = (model: string) =>
+  new Request(`http://gateway.test/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
+    headers: { 'x-request-id': `bound-${model}` },
+  })
+
+/** The exact body: three chunks, then the closing error event with id 4; the upstream request closed. */
+async function expectCut(response: Response, model: string) {
+  expect(response.status).toBe(200)
+  const streamId = response.headers.get('x-stream-id')!
+  const event = (n: number, data: string) => `id: ${streamId}:${n}\ndata: ${data}\n\n`
+  const chunk = JSON.stringify({ chunk: TEXT, done: false })
+  const closing = JSON.stringify({ error: TOO_LONG, done: true, request_id: `bound-${model}` })
+  const wire = await response.text()
+  expect(wire).toBe(`retry: 1000\n\n${event(1, chunk)}${event(2, chunk)}${event(3, chunk)}${event(4, closing)}`)
+  expect(new TextEncoder().encode(event(1, chunk)).byteLength).toBe(164)
+  expect(await upstreamClosedEarly(model, 5000), 'the upstream request was left open').toBeDefined()
+  expect(await upstreamRequests(model)).toHaveLength(1)
+  return { streamId, wire }
+}
+
+describe('MAX_STREAM_BYTES', () => {
+  // A short idle timeout: without the bound the stream would end with it, not hang the test.
+  const vars = { ...env, MAX_STREAM_BYTES, UPSTREAM_IDLE_TIMEOUT_MS: '3000' }
+
+  it('in this process: the stream ends with an error event naming it, the upstream is closed, the log line says why', async () => {
+    logs = captureLogs()
+    const model = await endless()
+    const app = inProcessApp()
+    const { streamId, wire } = await expectCut(await app.fetch(chatGet(model), vars), model)
+    // Finished: a replay from the start gives the same bytes, the last id gets 204.
+    const replay = await app.fetch(new Request(`http://gateway.test/api/streams/${streamId}`), vars)
+    expect(await replay.text()).toBe(wire)
+    const last = `http://gateway.test/api/streams/${streamId}?last_event_id=4`
+    expect((await app.fetch(new Request(last), vars)).status).toBe(204)
+    const lines = logs.records().filter((line) => line.request_id === `bound-${model}`)
+    expect(lines).toEqual([
+      expect.objectContaining({
+        status: 200,
+        outcome: 'max_stream_bytes',
+        stream_id: streamId,
+        error: { kind: 'max_stream_bytes', message: `ProviderError: ${TOO_LONG}` },
+      }),
+    ])
+  })
+
+  it('in the Durable Object: the bound travels with the start, the same error event, the upstream closed', async () => {
+    const model = await endless()
+    const { streamId, wire } = await expectCut(await createApp().fetch(chatGet(model), vars), model)
+    const replay = await createApp().fetch(new Request(`http://gateway.test/api/streams/${streamId}`), vars)
+    expect(parseStream(await replay.text())).toEqual(parseStream(wire))
+  })
+})
+
+describe('a start the Durable Object fails', () => {
+  const failing = (fetch: () => Promise<Response>) => ({
+    ...env,
+    RESUMABLE_STREAMS: { idFromName: (name: string) => name, get: () => ({ fetch }) },
+  })
+  const cases: [string, () => Promise<Response>, string][] = [
+    [
+      'throws',
+      () => Promise.reject(new Error('Durable Object reset because its code was updated.')),
+      'Error: Durable Object reset because its code was updated.',
+    ],
+    ['answers 500', async () => new Response('Internal Server Error', { status: 500 }), 'the stream host answered 500'],
+  ]
+
+  it.each(cases)(
+    '(its fetch %s): 503 with Retry-After, a JSON error naming what to do, one log line',
+    async (_, fetch, cause) => {
+      logs = captureLogs()
+      const model = await scenario({ fixture: 'gemini-basic.sse' })
+      const response = await createApp().fetch(chatGet(model), failing(fetch))
+      expect(response.status).toBe(503)
+      expect(response.headers.get('retry-after')).toBe('5')
+      expect(response.headers.get('x-request-id')).toBe(`bound-${model}`)
+      expect(await response.json()).toEqual({
+        error:
+          'gateway: the answer could not be started (the resumable stream store failed). Retry in 5 s; if it persists, check the gateway logs for this request id, or set RESUMABLE=off.',
+        request_id: `bound-${model}`,
+      })
+      expect(logs.records()).toEqual([
+        expect.objectContaining({
+          request_id: `bound-${model}`,
+          route: '/api/stream/chat-get',
+          status: 503,
+          outcome: 'error',
+          error: { kind: 'error', message: 'Error: the stream host failed', cause },
+        }),
+      ])
+      expect(logs.lines.join('\n')).not.toMatch(/\n\s+at /)
+      expect(await upstreamRequests(model)).toHaveLength(0)
+    },
+  )
+})
