@@ -1,7 +1,8 @@
 /**
- * Black-box proof that MAX_UPSTREAM_EVENT_BYTES bounds one upstream SSE line or event on the real
- * gateway processes (wrangler dev, Bun, Node), as test/worker/upstream-limits.test.ts proves inside
- * workerd. A hostile upstream (node:http, below) answers both providers with "Hi" and then either a
+ * Black-box proof that MAX_UPSTREAM_EVENT_BYTES bounds one upstream SSE line or event, and
+ * MAX_STREAM_BYTES one resumable stream, on the real gateway processes (wrangler dev, Bun, Node), as
+ * test/worker/upstream-limits.test.ts and test/worker/stream-bounds.test.ts prove inside workerd. A
+ * hostile upstream (test/support/hostile-upstream.ts) answers both providers with "Hi" and then either a
  * line that never ends (up to 128 MiB at full speed, then silence with the connection open), or one
  * complete event twice the limit, or one just over it that a single read completes. The client gets
  * exactly "Hi" and the oversize error; for the endless line the gateway closes the upstream within a
@@ -9,12 +10,13 @@
  * stays flat. Events under the limit pass whole. Each runtime runs twice: resumable streams (the
  * default) and RESUMABLE=off.
  *
+ * A flood of small valid events to a client that stops reading: a resumable stream reads on without the
+ * client, so MAX_STREAM_BYTES (2 MiB here) must stop it, close the upstream and keep memory flat, and the
+ * stream ends with the error naming it; with RESUMABLE=off, backpressure holds the upstream instead.
+ *
  * Narrow the runtimes with GATEWAY_RUNTIMES=workers (or bun,node). GATEWAY_LOG=1 shows the gateways' output.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   RUNTIME_ENTRY,
@@ -23,29 +25,27 @@ import {
   type RunningGateway,
   type Runtime,
 } from '../support/gateway.ts'
-import { readGatewayStream } from '../support/sse.ts'
+import {
+  FLOOD_TEXT,
+  startHostileUpstream,
+  type HostileUpstream,
+  type Mode,
+  type Provider,
+} from '../support/hostile-upstream.ts'
+import { sampleRss } from '../support/process-rss.ts'
+import { parseGatewayStream, readGatewayStream } from '../support/sse.ts'
 
-type Provider = 'openai' | 'gemini'
-type Mode = 'endless' | 'oversize' | 'straddle' | 'fits'
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const LIMIT = 64 * 1024
-/** How much of the endless line the upstream offers before it goes quiet (the gateway should take ~LIMIT). */
+/** How much of the endless line or flood the upstream offers before it goes quiet (the gateway should take far less). */
 const ENDLESS_BYTES = 128 * 1024 * 1024
 const MiB = 1024 * 1024
+/** MAX_STREAM_BYTES of the gateways under test: small, so a flood reaches it in a fraction of a second. */
+const MAX_STREAM_BYTES = 2 * MiB
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
-
-/** One SSE event with text, a finishing event, as each provider frames them. */
-const textEvent = (provider: Provider, text: string) =>
-  provider === 'openai'
-    ? `data: {"choices":[{"index":0,"delta":{"content":"${text}"},"finish_reason":null}]}\n\n`
-    : `data: {"candidates": [{"content": {"parts": [{"text": "${text}"}],"role": "model"}}]}\r\n\r\n`
-const finishEvents = (provider: Provider) =>
-  provider === 'openai'
-    ? 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
-    : 'data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP"}]}\r\n\r\n'
 
 /** Events with long chunks shortened, so that a failure prints a readable diff (the comparison stays exact). */
 const brief = (events: Record<string, unknown>[]) =>
@@ -57,118 +57,28 @@ const brief = (events: Record<string, unknown>[]) =>
 
 const oversize = (provider: Provider) =>
   `${provider}: the provider sent an event larger than ${LIMIT} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${provider.toUpperCase()}_BASE_URL points at the real API.`
+const tooLong = (provider: Provider) =>
+  `${provider}: the answer grew past MAX_STREAM_BYTES (${MAX_STREAM_BYTES} bytes), so it was stopped. The answer is incomplete; ask for a shorter answer, or raise MAX_STREAM_BYTES if answers this long are expected.`
 
-interface UpstreamCall {
-  provider: Provider
-  /** Bytes the upstream handed to its socket. */
-  written: number
-  /** When the gateway closed the connection before the upstream ended the response. */
-  closedEarlyAt?: number
-}
-
-/**
- * The hostile upstream: `POST /v1/chat/completions` (OpenAI) and `POST /v1beta/models/<model>:streamGenerateContent`
- * (Gemini); the model name `<mode>-<anything>` picks what it sends. Writes respect backpressure.
- */
-async function startHostileUpstream() {
-  const calls = new Map<string, UpstreamCall>()
-  const server: Server = createServer(async (req, res) => {
-    let body = ''
-    for await (const piece of req) body += piece
-    const path = new URL(req.url ?? '/', 'http://upstream').pathname
-    const gemini = /^\/v1beta\/models\/([^/]+):streamGenerateContent$/.exec(path)
-    const provider: Provider | undefined =
-      req.method !== 'POST' ? undefined : path === '/v1/chat/completions' ? 'openai' : gemini ? 'gemini' : undefined
-    if (!provider) return void res.writeHead(404).end()
-    const model: string = provider === 'openai' ? JSON.parse(body).model : decodeURIComponent(gemini![1]!)
-    const call: UpstreamCall = { provider, written: 0 }
-    calls.set(model, call)
-    let closed = false
-    res.on('close', () => {
-      closed = true
-      if (!res.writableFinished) call.closedEarlyAt = Date.now()
-    })
-    const write = (text: string) =>
-      new Promise<boolean>((resolve) => {
-        if (closed) return resolve(false)
-        call.written += text.length
-        if (res.write(text)) return setImmediate(() => resolve(!closed))
-        const go = () => {
-          res.off('drain', go).off('close', go)
-          resolve(!closed)
-        }
-        res.on('drain', go).on('close', go)
-      })
-    const writeSliced = async (text: string, size: number) => {
-      for (let at = 0; at < text.length; at += size) if (!(await write(text.slice(at, at + size)))) return false
-      return true
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream' })
-    const mode = model.split('-')[0] as Mode
-    if (mode === 'fits') {
-      await writeSliced(textEvent(provider, 'c'.repeat(LIMIT / 2)) + finishEvents(provider), 1000)
-      return void res.end()
-    }
-    await write(textEvent(provider, 'Hi'))
-    if (mode === 'oversize') {
-      if (await writeSliced(textEvent(provider, 'b'.repeat(2 * LIMIT)), 8192)) await write(finishEvents(provider))
-      return void res.end()
-    }
-    if (mode === 'straddle') {
-      // Just over the limit, in two writes each under it: the second completes the event in one read.
-      const event = textEvent(provider, 'b'.repeat(LIMIT + 4096))
-      if (await write(event.slice(0, LIMIT - 4096))) {
-        await sleep(100)
-        if (await write(event.slice(LIMIT - 4096))) await write(finishEvents(provider))
-      }
-      return void res.end()
-    }
-    // endless: one line that never ends, then silence with the connection open.
-    const piece = 'a'.repeat(16 * 1024)
-    if (await write('data: {"x":"')) while (call.written < ENDLESS_BYTES && (await write(piece))) {}
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () => {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
-
-/** The resident memory of a process group (wrangler + workerd, or one Bun/Node process), in bytes; Linux only. */
-function groupRss(pgid: number): number {
-  let total = 0
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
-    } catch {
-      /* the process ended meanwhile */
-    }
-  }
-  return total
-}
-const canMeasureRss = existsSync('/proc/self/stat')
-
-describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES on %s (black box, hostile upstream)', (runtime) => {
+describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES, MAX_STREAM_BYTES on %s (black box)', (runtime) => {
   if (!runtimeAvailable(runtime)) {
     it.skip(`${runtime}: ${RUNTIME_ENTRY[runtime]} does not exist yet`, () => {})
     return
   }
 
-  let upstream: Awaited<ReturnType<typeof startHostileUpstream>>
+  let upstream: HostileUpstream
   const gateways: Partial<Record<'resumable' | 'direct', RunningGateway>> = {}
 
   beforeAll(async () => {
-    upstream = await startHostileUpstream()
+    upstream = await startHostileUpstream({ limit: LIMIT, endlessBytes: ENDLESS_BYTES })
     const onOutput = process.env.GATEWAY_LOG ? (t: string) => process.stderr.write(t) : undefined
     // A short idle timeout ends a stream the bound failed to cut in seconds, not minutes.
-    const vars = { MAX_UPSTREAM_EVENT_BYTES: String(LIMIT), RETRIES: '0', UPSTREAM_IDLE_TIMEOUT_MS: '5000' }
+    const vars = {
+      MAX_UPSTREAM_EVENT_BYTES: String(LIMIT),
+      MAX_STREAM_BYTES: String(MAX_STREAM_BYTES),
+      RETRIES: '0',
+      UPSTREAM_IDLE_TIMEOUT_MS: '5000',
+    }
     ;[gateways.resumable, gateways.direct] = await startGateways([
       { runtime, upstreamUrl: upstream.url, onOutput, vars },
       { runtime, upstreamUrl: upstream.url, onOutput, vars: { ...vars, RESUMABLE: 'off' } },
@@ -194,19 +104,101 @@ describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES on %s (black box, hostile upst
     return { ...s, call: call!, endedAt: Date.now() }
   }
 
+  /** Opens a flood, reads its first three events, then stops reading: the connection stays open. */
+  async function openFlood(gw: RunningGateway, provider: Provider) {
+    const model = `flood-${randomUUID().slice(0, 8)}`
+    const res = await fetch(`${gw.url}/api/stream/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_input: 'Hi', provider, model }),
+    })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let raw = ''
+    while (raw.split('data: ').length <= 3) {
+      const { value, done } = await reader.read()
+      if (done) break
+      raw += decoder.decode(value, { stream: true })
+    }
+    const call = upstream.calls.get(model)!
+    /** The rest of the body, read now. */
+    const readRest = async () => {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) return raw
+        raw += decoder.decode(value, { stream: true })
+      }
+    }
+    return { res, reader, call, readRest }
+  }
+
+  /** Polls `probe` every 25 ms until it gives a value or `timeoutMs` passed. */
+  async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const value = probe()
+      if (value !== undefined || Date.now() > deadline) return value
+      await sleep(25)
+    }
+  }
+
+  it.each(PROVIDERS)(
+    '%s: resumable, a client that stops reading while the upstream floods: the upstream is closed at MAX_STREAM_BYTES, memory flat, the stream ends with the error naming it',
+    async (provider) => {
+      const gw = gateways.resumable!
+      const rss = sampleRss(gw.pid)
+      const flood = await openFlood(gw, provider)
+      // The client reads nothing more: the gateway must stop reading the upstream by itself.
+      const closedAt = await until(() => flood.call.closedEarlyAt, 20_000)
+      const { before, peak } = rss.stop()
+      expect(closedAt, `the gateway kept reading the upstream (${flood.call.written} bytes)`).toBeDefined()
+      // Its bound (events of ~170 bytes upstream make events of ~170 bytes in the log) plus what the sockets
+      // and the runtime buffer (4 to 12 MB in all, measured), far from the 128 MiB offered.
+      expect(flood.call.written).toBeLessThan(MAX_STREAM_BYTES + 30 * MiB)
+      expect(peak - before, `RSS grew from ${before} to ${peak} bytes`).toBeLessThan(64 * MiB)
+      const s = parseGatewayStream(await flood.readRest())
+      expect(s.events[0]).toEqual({ chunk: 'Hi', done: false })
+      expect(s.events.slice(1, -1).every((e) => e.chunk === FLOOD_TEXT && e.done === false)).toBe(true)
+      expect(s.last).toEqual({
+        error: tooLong(provider),
+        done: true,
+        request_id: flood.res.headers.get('x-request-id'),
+      })
+      // The log went up to the bound: every event but the closing one, with its id, in MAX_STREAM_BYTES.
+      const logged = s.raw
+        .split('\n\n')
+        .filter((block) => block.startsWith('id: '))
+        .slice(0, -1)
+      const bytes = new TextEncoder().encode(logged.map((block) => `${block}\n\n`).join('')).byteLength
+      expect(bytes).toBeLessThanOrEqual(MAX_STREAM_BYTES)
+      expect(bytes).toBeGreaterThan(MAX_STREAM_BYTES - 200)
+    },
+  )
+
+  it('gemini: RESUMABLE=off, a client that stops reading while the upstream floods: backpressure holds the upstream', async () => {
+    const flood = await openFlood(gateways.direct!, 'gemini')
+    // Once the sockets' buffers are full the gateway reads no more: wait until nothing was written for 1 s.
+    const deadline = Date.now() + 20_000
+    for (let written = -1; flood.call.written !== written && Date.now() < deadline; ) {
+      written = flood.call.written
+      await sleep(1000)
+    }
+    expect(flood.call.written).toBeLessThan(32 * MiB)
+    expect(flood.call.closedEarlyAt, 'the gateway gave up on a client that is still connected').toBeUndefined()
+    await flood.reader.cancel()
+    expect(await until(() => flood.call.closedEarlyAt, 5000), 'the upstream was left open').toBeDefined()
+  })
+
   for (const kind of ['resumable', 'direct'] as const) {
     describe(kind === 'resumable' ? 'resumable streams (default)' : 'RESUMABLE=off', () => {
       it.each(PROVIDERS)(
         '%s: an endless line is cut at the limit with an error event, the upstream closed within 1 s, memory flat',
         async (provider) => {
-          const gw = gateways[kind]!
-          const before = canMeasureRss ? groupRss(gw.pid) : 0
-          let peak = before
-          const sampler = setInterval(() => {
-            if (canMeasureRss) peak = Math.max(peak, groupRss(gw.pid))
-          }, 25)
+          const rss = sampleRss(gateways[kind]!.pid)
           const startedAt = Date.now()
-          const s = await stream(gw, provider, 'endless').finally(() => clearInterval(sampler))
+          const s = await stream(gateways[kind]!, provider, 'endless')
+          const { before, peak } = rss.stop()
           expect(brief(s.events)).toEqual([
             { chunk: 'Hi', done: false },
             { error: oversize(provider), done: true },

@@ -94,7 +94,7 @@ describe('resumable streams in this process (Bun, Node)', () => {
     // ...and, holding more than 2 KiB itself, leaves no room for another: refused, nothing asked upstream.
     const logs = captureLogs()
     const refusedModel = await scenario({ body: tiny })
-    const refused = await chat(refusedModel, 'refused').finally(() => logs.stop())
+    const refused = await Promise.resolve(chat(refusedModel, 'refused')).finally(() => logs.stop())
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('5')
     expect(await refused.json()).toEqual({
