@@ -12,8 +12,11 @@ export interface MemoryStreamsSettings {
   maxBytes?: number
 }
 
-/** What one stream costs besides its events (its entry, log object, offsets, timer), counted against `maxBytes`. */
-export const ENTRY_BYTES = 1024
+/**
+ * What one finished stream costs besides its events (its entry, log object, offsets, timer), counted
+ * against `maxBytes`: about 1.5 KB measured on Bun for answers of 100 events, rounded up.
+ */
+export const ENTRY_BYTES = 2048
 
 interface Entry {
   log: StreamLog
@@ -64,10 +67,20 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
     return false
   }
 
+  /** Keeps only the packed log, until `ttlMs` from now. Out here so that the timer holds nothing of the start. */
+  const finish = (streamId: string, ttlMs: number): void => {
+    const entry = entries.get(streamId)
+    if (!entry) return
+    entry.live = undefined
+    finished.add(streamId)
+    entry.expiry = setTimeout(() => drop(streamId), ttlMs)
+    ;(entry.expiry as { unref?: () => void }).unref?.()
+  }
+
   return {
     async start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord) {
       if (!makeRoom(1, ENTRY_BYTES)) return storeFullResponse()
-      const { streamId } = start
+      const { streamId, ttlMs } = start
       const live = new LiveStream(
         { ...start.plan, providers },
         {
@@ -79,14 +92,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
             held += bytes
             makeRoom(0, 0)
           },
-          onEnd() {
-            const entry = entries.get(streamId)
-            if (!entry) return
-            entry.live = undefined
-            finished.add(streamId)
-            entry.expiry = setTimeout(() => drop(streamId), start.ttlMs)
-            ;(entry.expiry as { unref?: () => void }).unref?.()
-          },
+          onEnd: () => finish(streamId, ttlMs),
         },
       )
       entries.set(streamId, { log: live.log, live })

@@ -63,7 +63,7 @@ describe('resumable streams in this process (Bun, Node)', () => {
   })
 
   it('bounds what it holds, running streams and ENTRY_BYTES per stream included; full of running streams, it refuses a new one with 503', async () => {
-    // 3 KiB: two tiny finished streams (ENTRY_BYTES + ~260 bytes each) fit, a third does not.
+    // Two tiny finished streams (ENTRY_BYTES + ~220 bytes of events each) fit, a third does not.
     const app = createApp({ streams: createMemoryStreams({ maxBytes: 3 * ENTRY_BYTES }) })
     const call = (path: string, init?: RequestInit) => app.fetch(new Request(`http://gateway.test${path}`, init), env)
     const chat = (model: string, requestId: string) =>
@@ -79,19 +79,19 @@ describe('resumable streams in this process (Bun, Node)', () => {
       ids.push(response.headers.get('x-stream-id')!)
       expect(parseStream(await response.text()).events.at(-1)).toMatchObject({ done: true, finish_reason: 'stop' })
     }
-    // Event bytes alone (~800) are far under 3 KiB: it is the per-stream overhead that pushed the first one out.
+    // Event bytes alone (~700) are far under the bound: it is the per-stream overhead that pushed the first one out.
     expect((await call(`/api/streams/${ids[0]}`)).status).toBe(404)
     expect((await call(`/api/streams/${ids[1]}`)).status).toBe(200)
 
-    // A running stream (two 600-character events, then silence) pushes out the finished ones as it grows...
-    const running = await scenario({ body: event('r'.repeat(600)).repeat(3), stallAfterWrites: 2 })
+    // A running stream (two events of ENTRY_BYTES / 2 characters, then silence) pushes out the finished ones as it grows...
+    const running = await scenario({ body: event('r'.repeat(ENTRY_BYTES / 2)).repeat(3), stallAfterWrites: 2 })
     const started = await chat(running, 'running')
     const reader = started.body!.getReader()
     let raw = ''
     while ((raw.match(/\ndata: /g) ?? []).length < 2) raw += new TextDecoder().decode((await reader.read()).value)
     expect((await call(`/api/streams/${ids[2]}`)).status).toBe(404)
 
-    // ...and, holding more than 2 KiB itself, leaves no room for another: refused, nothing asked upstream.
+    // ...and, holding more than 2 * ENTRY_BYTES itself, leaves no room for another: refused, nothing asked upstream.
     const logs = captureLogs()
     const refusedModel = await scenario({ body: tiny })
     const refused = await Promise.resolve(chat(refusedModel, 'refused')).finally(() => logs.stop())
