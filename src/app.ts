@@ -7,8 +7,8 @@ import { rateLimiting } from './access/rate-limiting'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
-import { openAIAccessControl, openAIRateLimiting } from './openai/access'
-import { registerOpenAIRoutes } from './openai/route'
+import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
+import { registerOpenAIRoutes } from './apis/chat/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
 import { registerDocsRoutes } from './routes/docs'
@@ -128,7 +128,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerStreamRoutes(app)
   registerResumeRoutes(app)
   registerFlowRoutes(app)
-  registerOpenAIRoutes(app, { fetch: options.fetch })
+  registerOpenAIRoutes(app)
   registerHealthRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))

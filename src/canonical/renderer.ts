@@ -9,8 +9,8 @@ import type { AnswerResult, PartSink } from './parts'
  * writer.events(upstreamBytes) // one or more whole events of the provider's own, passed through
  */
 export interface EventWriter {
-  /** One whole SSE event without an `id:` line: `data: …\n\n`, or `event: …\ndata: …\n\n`. */
-  event(text: string): void
+  /** One whole SSE event without an `id:` line: `data: …\n\n`, or `event: …\ndata: …\n\n`. Returns its size in bytes. */
+  event(text: string): number
   /** One or more whole SSE events, as bytes. */
   events(bytes: Uint8Array): void
 }
@@ -27,6 +27,8 @@ export interface EventWriter {
 export interface Renderer extends PartSink {
   /** Events written so far. */
   readonly written: number
+  /** An upstream request is about to be sent to this provider and model (a retry or a fallback too). */
+  begin?(provider: string, model: string): void
   /** The answer ended well: the closing event(s). */
   done(result: AnswerResult, attempts: number): void
   /** The answer failed: the closing error event(s). `error`'s message is safe when it is a ProviderError. */
@@ -38,4 +40,9 @@ export interface Renderer extends PartSink {
    * response for a failure while {@link written} is 0. Without it, errors are always events.
    */
   failedResponse?(error: unknown): Response
+}
+
+/** A renderer for a whole (not streamed) answer: it also makes the response once the answer ended. */
+export interface WholeRenderer extends Renderer {
+  response(): Response
 }

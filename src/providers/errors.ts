@@ -14,6 +14,8 @@ export type ProviderErrorKind =
   | 'blocked'
   | 'redirect'
   | 'oversize'
+  | 'abandoned'
+  | 'cancelled'
 
 /**
  * A provider failure whose `message` is safe to send to clients: it names the
@@ -106,8 +108,10 @@ function advice(provider: ProviderName, status: number, message: string): { what
 }
 
 /**
- * The error for a non-2xx upstream reply, or for an error object sent inside a
- * 200 stream (`midStream`, where the status may be unknown).
+ * The error for a non-2xx upstream reply, or for an error object sent inside a 200 stream
+ * (`midStream`, where the status may be unknown). The client's message names the provider, the
+ * status, what happened and what to do; the provider's own words (which may carry the operator's
+ * account details) go to the log line only, as the error's cause.
  */
 export function upstreamStatusError(
   provider: ProviderName,
@@ -117,13 +121,13 @@ export function upstreamStatusError(
 ): ProviderError {
   const clean = sanitizeUpstreamMessage(upstreamMessage)
   const { what, todo } = advice(provider, status ?? 500, clean)
-  const detail = [status, clean].filter(Boolean).join(': ')
   const message = options.midStream
-    ? `${provider}: the provider reported an error during the answer (${detail || 'no details'}). The answer is incomplete. ${todo}`
-    : `${provider}: ${what} (${detail}). ${todo}`
+    ? `${provider}: the provider reported an error during the answer (${status ? `${status}, ${what}` : 'no status'}). The answer is incomplete. ${todo}`
+    : `${provider}: ${what} (HTTP ${status}). ${todo}`
+  const cause = [options.cause, clean].filter(Boolean).join(': ')
   return new ProviderError(provider, options.midStream ? 'upstream_stream_error' : 'upstream_status', message, {
     status,
-    cause: options.cause,
+    ...(cause ? { cause } : {}),
     retryAfterMs: options.retryAfterMs,
   })
 }
@@ -199,5 +203,45 @@ export function oversizeError(provider: ProviderName, maxBytes: number): Provide
     provider,
     'oversize',
     `${provider}: the provider sent an event larger than ${maxBytes} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
+  )
+}
+
+/** The model stopped in a way that is no normal end (Gemini OTHER, MALFORMED_FUNCTION_CALL, …): retried before any output. */
+export function stoppedError(provider: ProviderName, rawFinish: string): ProviderError {
+  return new ProviderError(
+    provider,
+    'upstream_stream_error',
+    `${provider}: the answer was stopped by the model (finish reason ${rawFinish}). The answer is incomplete; retry or rephrase the request.`,
+  )
+}
+
+/** A blocked prompt or a safety stop, for APIs that report it as an error (the gateway's own events). */
+export function blockedError(provider: ProviderName, rawFinish: string, promptBlocked: boolean): ProviderError {
+  if (promptBlocked) {
+    return new ProviderError(
+      provider,
+      'blocked',
+      `${provider}: the prompt was blocked by ${provider === 'gemini' ? "Gemini's" : "OpenAI's"} safety filters (block reason ${rawFinish}). Rephrase the question.`,
+    )
+  }
+  if (provider === 'openai') {
+    return new ProviderError(
+      provider,
+      'blocked',
+      `openai: the answer was stopped by OpenAI's content filter (finish reason ${rawFinish}). Rephrase the question.`,
+    )
+  }
+  const why =
+    rawFinish === 'SAFETY' || rawFinish === 'IMAGE_SAFETY'
+      ? "was stopped by Gemini's safety filters"
+      : rawFinish === 'RECITATION'
+        ? 'was stopped because it was reciting existing material'
+        : rawFinish === 'PROHIBITED_CONTENT' || rawFinish === 'BLOCKLIST' || rawFinish === 'SPII'
+          ? 'was stopped by Gemini because of prohibited or sensitive content'
+          : 'was stopped by Gemini'
+  return new ProviderError(
+    provider,
+    'blocked',
+    `${provider}: the answer ${why} (finish reason ${rawFinish}). The answer is incomplete; rephrase the question.`,
   )
 }

@@ -52,7 +52,9 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
     throw redirectError(provider, response.status)
   }
   if (response.ok)
-    throw new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`)
+    throw new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`, {
+      status: response.status,
+    })
   const text = await readCapped(response, signal, provider)
   const failure = options.parseFailure(text)
   const retryAfterMs = retryAfterHeader(response.headers) ?? failure.retryAfterMs

@@ -1,7 +1,10 @@
 import { type OpenAPIHono, createRoute, type z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { answerStream, sseResponse } from '../answer-stream'
+import { planChat } from '../apis/seed/plan'
+import { createSeedRenderer } from '../apis/seed/render-stream'
 import type { AppEnv } from '../app-env'
+import { DirectWriter, directBody } from '../delivery/direct-body'
+import { Generation } from '../engine/generation'
 import type { RequestRecord } from '../observability/request-record'
 import {
   ChatQuerySchema,
@@ -11,8 +14,7 @@ import {
   SSE_DESCRIPTION,
   StreamEventSchema,
 } from '../schemas'
-import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
-import { planChat } from './chat-plan'
+import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent, sseResponse } from '../sse'
 import { jsonBody } from './json-body'
 import { resumeFromLastEventId, startResumable } from './streams'
 
@@ -73,11 +75,14 @@ type ChatInput = z.infer<typeof ChatRequestSchema>
 function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Response> {
   const plan = planChat(c, input)
   if (plan instanceof Response) return plan
-  if (c.var.streams) return startResumable(c, c.var.streams, plan)
-  const { body, generation } = answerStream(plan, {
+  if (c.var.streams) return startResumable(c, c.var.streams, plan, { api: 'seed' })
+  const { record } = c.var
+  const writer = new DirectWriter()
+  const generation = new Generation(plan, createSeedRenderer(writer, record))
+  const body = directBody(generation, writer, {
     pingIntervalMs: c.var.config.pingIntervalMs,
     open: c.var.flushHeadersEarly,
-    record: c.var.record,
+    record,
   })
   // Workers and Node also report a client that left through the request's signal.
   const clientSignal = c.req.raw.signal

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
-import type { GenerationPlan } from '../flows/generation'
+import type { RenderSpec } from '../apis/render-spec'
+import type { GenerationPlan } from '../engine/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
 import type { StreamHost } from '../streams/host'
@@ -19,8 +20,13 @@ import { badRequest } from '../validation'
 
 const noContent = (c: Context) => c.body(null, 204)
 
-/** Starts a resumable stream: the response carries `X-Stream-Id` and event ids. */
-export function startResumable(c: Context<AppEnv>, host: StreamHost, plan: GenerationPlan): Promise<Response> {
+/** Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids. */
+export function startResumable(
+  c: Context<AppEnv>,
+  host: StreamHost,
+  plan: GenerationPlan,
+  render: RenderSpec,
+): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
   // The generation's host writes this request's log line when the answer ends.
@@ -29,6 +35,7 @@ export function startResumable(c: Context<AppEnv>, host: StreamHost, plan: Gener
     {
       streamId: newStreamId(),
       plan: rest,
+      render,
       pingIntervalMs: config.pingIntervalMs,
       graceMs: config.resumeGraceMs,
       ttlMs: config.resumeTtlMs,

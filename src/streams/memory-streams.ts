@@ -61,6 +61,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
         { ...start.plan, providers },
         {
           streamId: start.streamId,
+          render: start.render,
           graceMs: start.graceMs,
           record,
           onEnd(_generation, _outcome, log) {
@@ -76,9 +77,8 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       )
       entries.set(start.streamId, { live })
       evict()
-      const response = listenerResponse(live.log, 0, start)
       void live.run()
-      return response
+      return live.firstResponse(start.pingIntervalMs)
     },
 
     async resume(streamId, after, pingIntervalMs) {

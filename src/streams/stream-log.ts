@@ -1,6 +1,20 @@
 import { withId } from '../sse'
 import { eventId } from './event-id'
 
+const encoder = new TextEncoder()
+const LF = 0x0a
+const CR = 0x0d
+
+/** The index just after the first event boundary (a blank line) at or after `from`, 0 if none. */
+function nextEventEnd(bytes: Uint8Array, from: number): number {
+  for (let i = from + 1; i < bytes.length; i++) {
+    if (bytes[i] !== LF) continue
+    if (bytes[i - 1] === LF) return i + 1
+    if (bytes[i - 1] === CR && i >= 3 && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1
+  }
+  return 0
+}
+
 /** Where a log delivers events: one per client connection. */
 export interface LogSink {
   push(bytes: Uint8Array): void
@@ -69,17 +83,46 @@ export class StreamLog {
   /** Adds an event (its JSON) and hands its bytes to every listener; returns its size in bytes. */
   append(data: string): number {
     if (this.finished) return 0
-    const bytes = withId(eventId(this.streamId, this.events.length + 1), data)
+    return this.push(withId(eventId(this.streamId, this.events.length + 1), data))
+  }
+
+  private push(bytes: Uint8Array): number {
     this.events.push(bytes)
     this.bytes += bytes.byteLength
     for (const sink of this.sinks) sink.push(bytes)
     return bytes.byteLength
   }
 
+  /** Adds one whole event (`data: …\n\n`, or with `event:` lines) under the next id; returns its size in bytes. */
+  appendEvent(text: string): number {
+    if (this.finished) return 0
+    return this.push(encoder.encode(`id: ${eventId(this.streamId, this.events.length + 1)}\n${text}`))
+  }
+
+  /** Adds whole events given as bytes (a provider's own frames), each under an id of its own. */
+  appendEvents(bytes: Uint8Array): void {
+    if (this.finished) return
+    let start = 0
+    for (let end = nextEventEnd(bytes, 0); end > 0; end = nextEventEnd(bytes, start)) {
+      const id = encoder.encode(`id: ${eventId(this.streamId, this.events.length + 1)}\n`)
+      const event = new Uint8Array(id.byteLength + end - start)
+      event.set(id)
+      event.set(bytes.subarray(start, end), id.byteLength)
+      this.push(event)
+      start = end
+    }
+  }
+
   /** Adds the closing event and closes every listener. Once only. */
   finish(data: string): void {
     if (this.finished) return
     this.append(data)
+    this.close()
+  }
+
+  /** The closing event is in the log: closes every listener. Once only. */
+  close(): void {
+    if (this.finished) return
     this.finishedAt = Date.now()
     this.stopGrace()
     for (const sink of this.sinks) sink.close()

@@ -62,8 +62,8 @@ export class ResumableStream {
     await this.ctx.storage.deleteAll()
   }
 
-  private start(start: StreamStart): Response {
-    if (this.log ?? this.live) return new Response(null, { status: 409 })
+  private start(start: StreamStart): Promise<Response> {
+    if (this.log ?? this.live) return Promise.resolve(new Response(null, { status: 409 }))
     const providers = providersFor(readConfig(this.env))
     // The starting request's log line is written here, where the answer's figures are known.
     const { mask, logPrompts } = readSecurity(this.env)
@@ -75,6 +75,7 @@ export class ResumableStream {
       { ...start.plan, providers },
       {
         streamId: start.streamId,
+        render: start.render,
         graceMs: start.graceMs,
         record,
         onEnd: (_generation, _outcome, log) => {
@@ -84,9 +85,8 @@ export class ResumableStream {
     )
     this.live = live
     this.log = live.log
-    const response = listenerResponse(live.log, 0, start)
     this.ctx.waitUntil(live.run())
-    return response
+    return live.firstResponse(start.pingIntervalMs)
   }
 
   private async resume(after: number, pingIntervalMs: number): Promise<Response> {
