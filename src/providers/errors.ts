@@ -33,19 +33,38 @@ export class ProviderError extends Error {
   readonly status: number | undefined
   /** How long the provider asked us to wait before retrying (`Retry-After`, Gemini's `RetryInfo`). */
   readonly retryAfterMs: number | undefined
+  /** The provider's own error fields, kept for OpenAI-shaped replies (`type`, `param`, `code`). */
+  readonly reported: ReportedFields | undefined
+  /** The provider refused the gateway's own key (the operator's secret, not the client's request). */
+  readonly keyRejected: boolean
 
   constructor(
     provider: ProviderName,
     kind: ProviderErrorKind,
     message: string,
-    options: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+    options: {
+      status?: number
+      cause?: unknown
+      retryAfterMs?: number
+      reported?: ReportedFields
+      keyRejected?: boolean
+    } = {},
   ) {
     super(message, { cause: options.cause })
+    this.keyRejected = options.keyRejected ?? false
     this.provider = provider
     this.kind = kind
     this.status = options.status
     this.retryAfterMs = options.retryAfterMs
+    this.reported = options.reported
   }
+}
+
+/** What a provider's error body says besides its message, in OpenAI's terms. */
+export interface ReportedFields {
+  type?: string
+  param?: string | null
+  code?: string | null
 }
 
 const KEY_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' }
@@ -74,16 +93,20 @@ export function sanitizeUpstreamMessage(message: string): string {
 }
 
 /** What to do about an upstream HTTP status, in words a user can act on. */
-function advice(provider: ProviderName, status: number, message: string): { what: string; todo: string } {
+function advice(provider: ProviderName, status: number, message: string): { what: string; todo: string; key?: true } {
   const key = KEY_BINDINGS[provider]
   if (status === 401 || /api key not valid|api_key_invalid|incorrect api key/i.test(message)) {
-    return { what: 'invalid API key', todo: `Check the ${key} secret.` }
+    return { what: 'invalid API key', todo: `Check the ${key} secret.`, key: true }
   }
   switch (status) {
     case 400:
       return { what: 'request rejected', todo: 'Check the model name and the request parameters.' }
     case 403:
-      return { what: 'access denied', todo: `Check that ${key} is valid and allowed to use this API and model.` }
+      return {
+        what: 'access denied',
+        todo: `Check that ${key} is valid and allowed to use this API and model.`,
+        key: true,
+      }
     case 404:
       return {
         what: 'model or endpoint not found',
@@ -117,10 +140,10 @@ export function upstreamStatusError(
   provider: ProviderName,
   status: number | undefined,
   upstreamMessage: string,
-  options: { midStream?: boolean; cause?: unknown; retryAfterMs?: number } = {},
+  options: { midStream?: boolean; cause?: unknown; retryAfterMs?: number; reported?: ReportedFields } = {},
 ): ProviderError {
   const clean = sanitizeUpstreamMessage(upstreamMessage)
-  const { what, todo } = advice(provider, status ?? 500, clean)
+  const { what, todo, key } = advice(provider, status ?? 500, clean)
   const message = options.midStream
     ? `${provider}: the provider reported an error during the answer (${status ? `${status}, ${what}` : 'no status'}). The answer is incomplete. ${todo}`
     : `${provider}: ${what} (HTTP ${status}). ${todo}`
@@ -129,6 +152,8 @@ export function upstreamStatusError(
     status,
     ...(cause ? { cause } : {}),
     retryAfterMs: options.retryAfterMs,
+    reported: options.reported,
+    keyRejected: key === true,
   })
 }
 

@@ -22,14 +22,14 @@ export function failureStatus(error: unknown): number {
       return 400
   }
   const status = error.status
-  if (status === undefined || status === 401 || status === 403 || status < 400 || status > 599) return 502
+  if (error.keyRejected || status === undefined || status < 400 || status > 599) return 502
   return status
 }
 
 /** Whether a client should send the same request again (a key problem or a missing key will not heal). */
 export function worthRetrying(error: unknown): boolean {
   if (!(error instanceof ProviderError)) return true
-  if (error.kind === 'not_configured' || error.kind === 'blocked') return false
+  if (error.kind === 'not_configured' || error.kind === 'blocked' || error.keyRejected) return false
   const status = error.status ?? 0
   return status === 408 || status === 429 || status >= 500
 }

@@ -71,17 +71,20 @@ export function invalidParams(issues: ParamIssue[]): Response {
 
 /**
  * An OpenAI error reply for a provider failure before the first chunk, with the status of
- * {@link failureStatus}; `message` replaces the error's own (the request record's masked copy of it).
+ * {@link failureStatus}, the provider's own `type`/`param`/`code` where it sent them, and its
+ * `Retry-After`; `message` replaces the error's own (the request record's masked copy of it).
  */
-export function providerErrorResponse(
-  error: unknown,
-  { message, ...fields }: OpenAIErrorFields & { headers?: Record<string, string>; message?: string } = {},
-) {
+export function providerErrorResponse(error: unknown, { message }: { message?: string } = {}) {
   const { message: fallback, code } = describeFailure(error)
-  return openAIError(failureStatus(error), message ?? fallback, {
+  const status = failureStatus(error)
+  // The provider's fields describe the client's request only when its status is passed on.
+  const reported = error instanceof ProviderError && error.status === status ? error.reported : undefined
+  const wait = error instanceof ProviderError ? error.retryAfterMs : undefined
+  return openAIError(status, message ?? fallback, {
     code,
-    ...fields,
+    ...reported,
     retry: worthRetrying(error) ? undefined : false,
+    ...(wait !== undefined ? { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } } : {}),
   })
 }
 

@@ -43,7 +43,7 @@ export function createChatStreamRenderer(
       envelope = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}`
       head = `data: ${envelope},"choices":[{"index":0,"delta":`
     }
-    const first = started ? delta : { role: 'assistant', ...delta }
+    const first = started ? delta : { role: 'assistant', content: null, ...delta }
     started = true
     const end = finish === null ? 'null' : `"${finish}"`
     record.piece(writer.event(`${head}${JSON.stringify(first)},"finish_reason":${end}}]}\n\n`))

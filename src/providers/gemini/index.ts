@@ -34,6 +34,7 @@ export function parseGeminiFailure(text: string): UpstreamFailure {
   return {
     message: found.message,
     code: found.code,
+    reported: { param: null, code: found.status?.toLowerCase() ?? null },
     ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}),
   }
 }

@@ -19,9 +19,18 @@ export interface OpenAIProviderSettings {
 
 /** OpenAI's error body `{"error": {"message", …}}`, or the raw text of a non-JSON one. */
 export function parseOpenAIFailure(text: string): UpstreamFailure {
-  const body = tryParseJSON(text) as { error?: { message?: unknown } } | undefined
-  const message = body?.error?.message
-  return { message: typeof message === 'string' ? message : text }
+  const body = tryParseJSON(text) as { error?: Record<string, unknown> } | undefined
+  const error = body?.error
+  if (!error || typeof error.message !== 'string') return { message: text }
+  const string = (value: unknown) => (typeof value === 'string' ? value : null)
+  return {
+    message: error.message,
+    reported: {
+      ...(string(error.type) ? { type: string(error.type)! } : {}),
+      param: string(error.param),
+      code: string(error.code),
+    },
+  }
 }
 
 /**
