@@ -25,6 +25,8 @@ export interface PartSink {
   toolCallEnd(index: number): void
   /** One or more whole SSE events (or a whole JSON body) of the provider's own wire format, passed through. */
   raw(frame: Uint8Array): void
+  /** The provider named the model that answers (Gemini's `modelVersion`), once, before or with its first part. */
+  modelName?(name: string): void
 }
 
 export interface ToolCallStart {

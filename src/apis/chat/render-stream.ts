@@ -77,6 +77,12 @@ export function createChatStreamRenderer(
         head = ''
       }
     },
+    modelName(name) {
+      if (!started && name !== model) {
+        model = name
+        head = ''
+      }
+    },
     text(delta) {
       frame({ content: delta })
     },

@@ -57,6 +57,7 @@ function unifiedFinish(raw: string, calledTools: boolean): FinishReason {
 export function geminiDecoder(model: string, sink: PartSink, maxEventSize: number): AnswerDecoder {
   const result: AnswerResult = { provider: 'gemini', model, finish: 'stop', rawFinish: '' }
   let calls = 0
+  let named = false
   /** The lines of a bare object being collected ('' when none is open). */
   let stray = ''
 
@@ -95,6 +96,10 @@ export function geminiDecoder(model: string, sink: PartSink, maxEventSize: numbe
       if (chunk.error) {
         const found = parseGoogleError(data)
         throw upstreamStatusError('gemini', found?.code, found?.message ?? '', { midStream: true })
+      }
+      if (!named && chunk.modelVersion) {
+        named = true
+        sink.modelName?.(chunk.modelVersion.replace(/^models\//, ''))
       }
       const blockReason = chunk.promptFeedback?.blockReason
       if (blockReason) {
