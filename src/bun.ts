@@ -8,10 +8,13 @@
 import { serveStatic } from 'hono/bun'
 import { createApp } from './app'
 import type { AppEnv } from './app-env'
-import { bunEnv, serveWithBun } from './bun-server'
+import { bunEnv, ensureFetchCap, serveWithBun } from './bun-server'
 import type { Bindings } from './env'
 import { connectRedisFromBindings, redisAppOptions } from './stores/redis/from-bindings'
 
+const NAME = 'LLM SSE gateway'
+// Before any connection: this process may only start another with Bun's fetch cap raised, and wait for it.
+await ensureFetchCap(NAME)
 const bindings: Bindings = bunEnv()
 const redis = connectRedisFromBindings(bindings)
 // Issue 8: the socket's address for per-caller rate limits (never a client-sent header).
@@ -30,5 +33,5 @@ await serveWithBun(
     if (ip) clientIps.set(request, ip)
     return app.fetch(request, bindings)
   },
-  { name: 'LLM SSE gateway', port: 8000 },
+  { name: NAME, port: 8000 },
 )
