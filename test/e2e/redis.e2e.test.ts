@@ -17,7 +17,7 @@ const CHEAP = '/api/stream/sse?count=1&interval_ms=0'
 
 let emu: Emulator
 let redis: RunningRedis
-let gateways: RunningGateway[]
+let gateways: readonly RunningGateway[]
 let proxy: RoundRobinProxy
 
 interface Health {

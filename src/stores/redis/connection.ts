@@ -109,7 +109,10 @@ export function connectRedis(options: RedisConnectionOptions): RedisConnection {
   const withDeadline = <T>(command: Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      timer = setTimeout(
+        () => reject(new RedisUnavailableError(`Redis did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
     })
     return Promise.race([command, deadline]).finally(() => clearTimeout(timer))
   }
@@ -135,7 +138,7 @@ export function connectRedis(options: RedisConnectionOptions): RedisConnection {
     },
     key: (...parts) => options.prefix + parts.join(':'),
     async run(commands) {
-      if (!isOk()) throw new RedisUnavailableError('unavailable')
+      if (!isOk()) throw new RedisUnavailableError('Redis unavailable')
       try {
         return await withDeadline(commands(client))
       } catch (error) {
