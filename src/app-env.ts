@@ -1,6 +1,7 @@
 import type { SecuritySettings } from './access/settings'
 import type { Bindings, GatewayConfig } from './env'
 import type { RequestRecord } from './observability/request-record'
+import type { StoreStatus } from './stores/status'
 import type { ProviderRegistry } from './providers/registry'
 import type { StreamHost } from './streams/host'
 
@@ -22,5 +23,7 @@ export interface AppEnv {
     clientIp: string | undefined
     /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */
     streams: StreamHost | undefined
+    /** Where shared state lives and whether it answers (`/health`, the log line's `store`). */
+    store: StoreStatus
   }
 }

@@ -4,6 +4,7 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { accessControl } from './access/access-control'
 import { rateLimiting } from './access/rate-limiting'
+import type { RateLimiterFactory } from './access/rate-limit'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
@@ -19,6 +20,7 @@ import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
 import { registerResumeRoutes } from './routes/streams'
+import { DURABLE_OBJECT_STORE, MEMORY_STORE, type StoreStatus } from './stores/status'
 import { streamHostFor } from './streams/host-for'
 import type { StreamHost } from './streams/host'
 import { badRequest, validationHook } from './validation'
@@ -41,6 +43,13 @@ export interface AppOptions {
   clientIp?: (request: Request) => string | undefined
   /** Where resumable streams live; by default a Durable Object per stream when the RESUMABLE_STREAMS binding exists, else this process. */
   streams?: StreamHost
+  /** Builds the per-caller limiter for `RATE_LIMIT` (Bun, Node); in-memory by default, Redis with REDIS_URL. */
+  rateLimiter?: RateLimiterFactory
+  /**
+   * The shared store (Redis on Bun and Node with REDIS_URL) for `/health` and the log lines; by
+   * default a Durable Object where the RESUMABLE_STREAMS binding exists, else this process's memory.
+   */
+  store?: StoreStatus
 }
 
 /** What the openai JS SDK sends from a browser (`dangerouslyAllowBrowser`); the last two only when set. */
@@ -73,11 +82,12 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     const bindings = c.env ?? {}
     const config = readConfig(bindings)
     c.set('config', config)
-    c.set('security', readSecurity(bindings))
+    c.set('security', readSecurity(bindings, options.rateLimiter))
     c.set('clientIp', options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip'))
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
     c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
+    c.set('store', options.store ?? (bindings.RESUMABLE_STREAMS ? DURABLE_OBJECT_STORE : MEMORY_STORE))
     await next()
   })
   // Issue 8: request id + one log line per request, security headers, then access and limits.

@@ -27,7 +27,16 @@ describe('readConfig', () => {
       resumable: true,
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
+      redisUrl: undefined,
+      redisKeyPrefix: 'llm-gw:',
     })
+  })
+
+  it('reads REDIS_URL (blank: unset) and REDIS_KEY_PREFIX (empty allowed)', () => {
+    expect(readConfig({ REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(readConfig({ REDIS_URL: '  ' }).redisUrl).toBeUndefined()
+    expect(readConfig({ REDIS_KEY_PREFIX: 'staging:' }).redisKeyPrefix).toBe('staging:')
+    expect(readConfig({ REDIS_KEY_PREFIX: '' }).redisKeyPrefix).toBe('')
   })
 
   it('reads RESUMABLE, RESUME_TTL_MS and RESUME_GRACE_MS (grace capped at 30 s, 0 allowed)', () => {

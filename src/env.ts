@@ -52,6 +52,10 @@ export interface Bindings {
   RESUME_GRACE_MS?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
+  /** Bun and Node: a Redis server (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) that instances share. */
+  REDIS_URL?: string
+  /** Prepended to every Redis key, so several gateways (or apps) can share one server. */
+  REDIS_KEY_PREFIX?: string
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }
@@ -82,6 +86,7 @@ export const DEFAULTS = {
   RESUME_GRACE_MS: 10_000,
   /** The most RESUME_GRACE_MS may be. */
   MAX_RESUME_GRACE_MS: 30_000,
+  REDIS_KEY_PREFIX: 'llm-gw:',
 } as const
 
 /** One provider and model to answer with (an entry of `FALLBACK`, e.g. `openai:gpt-4.1-mini`). */
@@ -123,6 +128,10 @@ export interface GatewayConfig {
   resumeTtlMs: number
   /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
   resumeGraceMs: number
+  /** REDIS_URL (Bun and Node): undefined keeps every count and stream in this process. */
+  redisUrl: string | undefined
+  /** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis. */
+  redisKeyPrefix: string
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -207,6 +216,8 @@ export function readConfig(env: Bindings): GatewayConfig {
       DEFAULTS.MAX_RESUME_GRACE_MS,
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
+    redisUrl: secret(env.REDIS_URL),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() ?? DEFAULTS.REDIS_KEY_PREFIX,
   }
   cache.set(env, config)
   return config

@@ -205,6 +205,14 @@ export const HealthSchema = z
       description:
         '`open`: the API serves everyone (no ACCESS_TOKENS, no TOKEN_SIGNING_SECRET); `token`: it needs an access token.',
     }),
+    store: z.enum(['memory', 'redis', 'durable_object']).openapi({
+      description:
+        'Where resumable streams and rate-limit counts live: `memory` (this process), `redis` (REDIS_URL, shared by every instance), `durable_object` (Workers).',
+    }),
+    ok: z.boolean().openapi({
+      description:
+        "Whether the store answers. `false` only for `redis` while it is unreachable: requests are still served, with this process's state.",
+    }),
     default_provider: z.enum(PROVIDER_NAMES),
     providers: z.object({ openai: ProviderHealthSchema, gemini: ProviderHealthSchema }),
   })

@@ -7,12 +7,15 @@ import {
   isRateLimitBinding,
   parseRateLimit,
   type RateLimiter,
+  type RateLimiterFactory,
 } from './rate-limit'
 import { createTokenMatcher, parseTokens, type TokenMatcher } from './tokens'
 
 /**
  * The security bindings, read once per bindings object (once per isolate on Workers, once per
  * process on Bun and Node, so the in-memory rate limiter keeps its counts between requests).
+ * `limiterFor` builds the `RATE_LIMIT` limiter where there is no Workers binding (the first call
+ * for a bindings object decides).
  *
  * @example
  * const security = readSecurity({ ACCESS_TOKENS: 'a-long-token', RATE_LIMIT: '30/60s' })
@@ -36,7 +39,10 @@ export interface SecuritySettings {
 
 const cache = new WeakMap<object, SecuritySettings>()
 
-export function readSecurity(env: Bindings): SecuritySettings {
+export function readSecurity(
+  env: Bindings,
+  limiterFor: RateLimiterFactory = createMemoryRateLimiter,
+): SecuritySettings {
   const cached = cache.get(env)
   if (cached) return cached
   const tokens = parseTokens(env.ACCESS_TOKENS)
@@ -49,7 +55,7 @@ export function readSecurity(env: Bindings): SecuritySettings {
     : isRateLimitBinding(env.RATE_LIMITER)
       ? bindingRateLimiter(env.RATE_LIMITER, spec?.periodSeconds)
       : spec
-        ? createMemoryRateLimiter(spec)
+        ? limiterFor(spec)
         : undefined
   const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '')
   const settings: SecuritySettings = {

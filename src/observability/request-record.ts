@@ -19,6 +19,8 @@ export interface RecordInit {
   logPrompts: boolean
   /** Where the line goes; `console.log` by default. */
   write?: (line: string) => void
+  /** Fields read when the line is written, e.g. `{ store: 'unavailable' }` while Redis is down. */
+  fieldsAtFinish?: () => Record<string, unknown>
   now?: () => number
 }
 
@@ -145,6 +147,7 @@ export class RequestRecord {
       request_id: this.requestId,
       method: this.init.method,
       ...this.fields,
+      ...this.init.fieldsAtFinish?.(),
       status,
       outcome: this.error && outcome !== 'client_left' ? this.error.kind : outcome,
       ttft_ms: this.firstTextAt === undefined ? null : this.firstTextAt - this.startedAt,

@@ -6,7 +6,7 @@ const health = createRoute({
   method: 'get',
   path: '/health',
   tags: ['meta'],
-  summary: 'Liveness and which providers are configured (never the keys)',
+  summary: 'Liveness, the shared store and which providers are configured (never the keys)',
   responses: { 200: { content: { 'application/json': { schema: HealthSchema } }, description: 'The gateway is up.' } },
 })
 
@@ -18,6 +18,8 @@ export function registerHealthRoute(app: OpenAPIHono<AppEnv>): void {
         status: 'ok' as const,
         // Issue 8: whether the API needs a token; per provider only configured + model (no base URLs).
         access: c.var.security.access,
+        store: c.var.store.kind,
+        ok: c.var.store.ok,
         default_provider: defaultProvider,
         providers: {
           openai: { configured: openai.apiKey !== undefined, model: c.var.security.mask(openai.model) },

@@ -395,6 +395,9 @@ describe('health, docs and the rest', () => {
     expect(JSON.parse(body)).toEqual({
       status: 'ok',
       access: 'open',
+      // Workers: resumable streams in a Durable Object each (RESUMABLE_STREAMS in wrangler.jsonc).
+      store: 'durable_object',
+      ok: true,
       default_provider: 'gemini',
       providers: {
         openai: { configured: true, model: 'gpt-4.1-mini' },
