@@ -18,6 +18,7 @@ import { recordRequests } from './observability/request-middleware'
 import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
+import { registerUsageRoute } from './routes/usage'
 import { registerResumeRoutes } from './routes/streams'
 import { streamHostFor } from './streams/host-for'
 import type { StreamHost } from './streams/host'
@@ -102,8 +103,9 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         'X-Request-Id',
         ...OPENAI_SDK_HEADERS,
       ],
-      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
-      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
+      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off,
+      // and see what is left of its token budget.
+      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After', 'X-Budget-Remaining', 'X-Budget-Reset'],
       maxAge: 86_400,
     }),
   )
@@ -130,6 +132,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerFlowRoutes(app)
   registerOpenAIRoutes(app, { fetch: options.fetch })
   registerHealthRoute(app)
+  registerUsageRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
   if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)

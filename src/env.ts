@@ -11,6 +11,8 @@
  * config.gemini.model // 'gemini-2.5-flash'
  */
 
+import { type BudgetSpec, parseTokenBudget } from './budgets/spec'
+
 export const PROVIDER_NAMES = ['gemini', 'openai'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
 
@@ -52,15 +54,22 @@ export interface Bindings {
   RESUME_GRACE_MS?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
+  /** Tokens (input + output) per caller per window, e.g. `200000/1d`; unset or `off`: no budget. */
+  TOKEN_BUDGET?: string
+  /** The Durable Object namespace that keeps each caller's token budget (Workers only; see wrangler.jsonc). */
+  BUDGETS?: DurableObjectNamespaceLike
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }
 
 /** What the gateway needs of a Durable Object namespace (typed here so Bun and Node need no Workers types). */
-export interface DurableStreamNamespace {
+export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown
   get(id: never): { fetch(request: Request): Promise<Response> }
 }
+
+/** The RESUMABLE_STREAMS namespace. */
+export type DurableStreamNamespace = DurableObjectNamespaceLike
 
 export const DEFAULTS = {
   OPENAI_BASE_URL: 'https://api.openai.com/v1',
@@ -123,6 +132,10 @@ export interface GatewayConfig {
   resumeTtlMs: number
   /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
   resumeGraceMs: number
+  /** TOKEN_BUDGET: tokens per caller per window; undefined: no budget (or an invalid value, see below). */
+  tokenBudget: BudgetSpec | undefined
+  /** Why TOKEN_BUDGET could not be read: the budgeted routes then refuse every request (503) rather than spend without limit. */
+  tokenBudgetError: string | undefined
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -176,6 +189,7 @@ const cache = new WeakMap<object, GatewayConfig>()
 export function readConfig(env: Bindings): GatewayConfig {
   const cached = cache.get(env)
   if (cached) return cached
+  const { budget, error } = parseTokenBudget(env.TOKEN_BUDGET)
   const defaultProvider = text(env.DEFAULT_PROVIDER, DEFAULTS.DEFAULT_PROVIDER).toLowerCase()
   const config: GatewayConfig = {
     openai: {
@@ -207,6 +221,8 @@ export function readConfig(env: Bindings): GatewayConfig {
       DEFAULTS.MAX_RESUME_GRACE_MS,
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
+    tokenBudget: budget,
+    tokenBudgetError: error,
   }
   cache.set(env, config)
   return config
