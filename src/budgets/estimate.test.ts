@@ -26,15 +26,13 @@ describe('the input estimate', () => {
   it('counts every text byte, plus the overheads per message and request', () => {
     expect(estimateInputTokens(['Be brief.', 'Xin chào!'], { messages: 2 })).toBe(19 + 2 * 8 + 32)
     expect(estimateChatInput({ prompt: 'Hi', system: 'Be brief.' })).toBe(11 + 2 * 8 + 32)
-    expect(
-      estimateChatInput({
-        prompt: 'And now?',
-        messages: [
-          { role: 'user', content: 'Hi' },
-          { role: 'assistant', content: 'Hello!' },
-        ] as { content: string }[],
-      }),
-    ).toBe(8 + 2 + 6 + 3 * MESSAGE_OVERHEAD_TOKENS + REQUEST_OVERHEAD_TOKENS)
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello!' },
+    ]
+    expect(estimateChatInput({ prompt: 'And now?', messages })).toBe(
+      8 + 2 + 6 + 3 * MESSAGE_OVERHEAD_TOKENS + REQUEST_OVERHEAD_TOKENS,
+    )
   })
 
   it('/v1: the whole body as JSON (text, tools, tool calls, base64), plus messages, tools and media parts', () => {
