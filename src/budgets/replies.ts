@@ -9,9 +9,10 @@ import { describeWindow } from './spec'
  * `/v1`: src/openai/budget-errors.ts).
  *
  * @example
- * c.header('X-Budget-Remaining', …) // or: for (const [name, value] of Object.entries(budgetHeaders(ticket))) c.header(name, value)
+ * for (const [name, value] of Object.entries(budgetHeaders(check.ticket))) c.header(name, value)
+ * // X-Budget-Remaining: 4733   X-Budget-Reset: 3600
  * return budgetRefusal(c, check.refusal)
- * // 429 Retry-After: 3600  {"error":"budget: 120 of 5000 tokens left …","request_id":"…"}
+ * // 429 Retry-After: 3600  {"error":"budget: this caller has 120 of its 5000 tokens per 1d left …","request_id":"…"}
  */
 
 /** Whole seconds until `resetAt` (epoch ms), at least 1: for `Retry-After` and `X-Budget-Reset`. */

@@ -39,16 +39,16 @@ export function tokensFromUsage(usage: UsageFigures | undefined): number | undef
 export interface SpentEvidence {
   /** The provider's usage so far (Gemini repeats its cumulative usage; OpenAI sends it at the end). */
   usage?: UsageFigures
-  /** The text pieces the provider generated (sent to the client or not). */
+  /** Everything the model generated that shows: text pieces (sent to the client or not), tool-call names and arguments. */
   textSent?: readonly string[]
   /** The model may have reasoned without showing it (a thinking model): the text bounds nothing then. */
   hiddenReasoning?: boolean
 }
 
 /**
- * An upper estimate of what a request that did not end normally spent: at least the usage reported
- * so far (charged in full even past the reservation), else the input estimate plus the text's bytes,
- * capped at the reservation.
+ * An upper estimate of what a request that did not end normally spent: the larger of the usage
+ * reported so far (charged in full, even past the reservation) and the input estimate plus the
+ * bytes of what was generated (capped at the reservation).
  */
 export function upperSpent(reservation: { input: number; output: number }, evidence: SpentEvidence = {}): number {
   const ceiling = reservation.input + reservation.output
