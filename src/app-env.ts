@@ -19,6 +19,8 @@ export interface AppEnv {
     record: RequestRecord
     /** The caller's identity when access control is on (`token:<index>` or `sub:<sub>`). */
     caller: string | undefined
+    /** A signed token's `budget` claim: this caller's limit per TOKEN_BUDGET window. */
+    callerBudget: number | undefined
     /** The client's IP: `cf-connecting-ip` on Workers, the socket's address on Bun and Node. */
     clientIp: string | undefined
     /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */

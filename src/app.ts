@@ -19,6 +19,7 @@ import { recordRequests } from './observability/request-middleware'
 import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
+import { registerUsageRoute } from './routes/usage'
 import { registerResumeRoutes } from './routes/streams'
 import { DURABLE_OBJECT_STORE, MEMORY_STORE, type StoreStatus } from './stores/status'
 import { streamHostFor } from './streams/host-for'
@@ -112,8 +113,9 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         'X-Request-Id',
         ...OPENAI_SDK_HEADERS,
       ],
-      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
-      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
+      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off,
+      // and see what is left of its token budget.
+      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After', 'X-Budget-Remaining', 'X-Budget-Reset'],
       maxAge: 86_400,
     }),
   )
@@ -140,6 +142,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerFlowRoutes(app)
   registerOpenAIRoutes(app)
   registerHealthRoute(app)
+  registerUsageRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
   if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)

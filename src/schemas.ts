@@ -215,6 +215,10 @@ export const HealthSchema = z
     }),
     default_provider: z.enum(PROVIDER_NAMES),
     providers: z.object({ openai: ProviderHealthSchema, gemini: ProviderHealthSchema }),
+    budgets: z.enum(['on', 'off', 'misconfigured']).openapi({
+      description:
+        '`on`: TOKEN_BUDGET limits the tokens each caller may spend (`GET /api/usage` shows a caller its own figures); `off`: no budget; `misconfigured`: TOKEN_BUDGET cannot be read and budgeted requests are refused.',
+    }),
   })
   .openapi('Health')
 

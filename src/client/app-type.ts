@@ -16,6 +16,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
 import { streamDelete, streamGet } from '../routes/streams'
+import { usageGet } from '../routes/usage'
 import {
   AskResponseSchema,
   ChatQuerySchema,
@@ -73,9 +74,10 @@ export const contractRoutes = {
     path: '/health',
     responses: { 200: jsonOf(HealthSchema, 'The gateway is up') },
   }),
-  // The resume routes are the app's own definitions (src/routes/streams.ts).
+  // The resume and usage routes are the app's own definitions (src/routes/streams.ts, src/routes/usage.ts).
   streamGet,
   streamDelete,
+  usageGet,
 }
 
 const contractOnly = (): never => {
@@ -93,6 +95,7 @@ export function contractApp() {
     .openapi(r.health, contractOnly)
     .openapi(r.streamGet, contractOnly)
     .openapi(r.streamDelete, contractOnly)
+    .openapi(r.usageGet, contractOnly)
 }
 
 export type AppType = ReturnType<typeof contractApp>

@@ -12,7 +12,7 @@ const health = createRoute({
 
 export function registerHealthRoute(app: OpenAPIHono<AppEnv>): void {
   app.openapi(health, (c) => {
-    const { openai, gemini, defaultProvider } = c.var.config
+    const { openai, gemini, defaultProvider, tokenBudget, tokenBudgetError } = c.var.config
     return c.json(
       {
         status: 'ok' as const,
@@ -25,6 +25,8 @@ export function registerHealthRoute(app: OpenAPIHono<AppEnv>): void {
           openai: { configured: openai.apiKey !== undefined, model: c.var.security.mask(openai.model) },
           gemini: { configured: gemini.apiKey !== undefined, model: c.var.security.mask(gemini.model) },
         },
+        // Whether a token budget applies; never anyone's figures (those are GET /api/usage, per caller).
+        budgets: tokenBudgetError ? ('misconfigured' as const) : tokenBudget ? ('on' as const) : ('off' as const),
       },
       200,
     )

@@ -403,6 +403,7 @@ describe('health, docs and the rest', () => {
         openai: { configured: true, model: 'gpt-4.1-mini' },
         gemini: { configured: true, model: 'gemini-2.5-flash' },
       },
+      budgets: 'off',
     })
     expect(body).not.toContain('127.0.0.1')
     expect(body).not.toContain('sk-test-openai-key')
@@ -428,6 +429,7 @@ describe('health, docs and the rest', () => {
         '/api/stream/chat-get',
         '/api/stream/sse',
         '/api/streams/{stream_id}',
+        '/api/usage',
         '/health',
         '/v1/chat/completions',
         '/v1/models',
