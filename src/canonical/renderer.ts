@@ -29,8 +29,8 @@ export interface Renderer extends PartSink {
   readonly written: number
   /** An upstream request is about to be sent to this provider and model (a retry or a fallback too). */
   begin?(provider: string, model: string): void
-  /** The answer ended well: the closing event(s). */
-  done(result: AnswerResult, attempts: number): void
+  /** The answer ended well: the closing event(s). `extra`: fields for the closing event (the budget's figures). */
+  done(result: AnswerResult, attempts: number, extra?: Record<string, unknown>): void
   /** The answer failed: the closing error event(s). `error`'s message is safe when it is a ProviderError. */
   fail(error: unknown): void
   /** The stream was stopped on request (DELETE): the closing event(s) saying so. */

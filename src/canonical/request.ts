@@ -38,6 +38,11 @@ export interface CanonicalRequest {
 export interface Passthrough {
   api: 'chat' | 'responses'
   body: Record<string, unknown>
+  /**
+   * `strip`: ask OpenAI for the usage chunk (`stream_options.include_usage`) though the client did
+   * not, and keep it from the client: the gateway needs the figures (a token budget settles to them).
+   */
+  usageChunk?: 'strip'
 }
 
 export type Message =

@@ -1,3 +1,4 @@
+import type { Usage } from '../canonical/parts'
 import type { CanonicalRequest } from '../canonical/request'
 import type { ModelTarget, ProviderName } from '../env'
 import type { ProviderErrorKind } from '../providers/errors'
@@ -37,4 +38,14 @@ export interface AttemptRecord {
   outcome: 'done' | 'aborted' | ProviderErrorKind | 'internal'
   status?: number
   ms: number
+}
+
+/** An upstream request that was answered (2xx): what it generated, for accounting (token budgets). */
+export interface AnsweredAttempt {
+  provider: ProviderName
+  model: string
+  /** The usage the provider reported, if it did. */
+  usage: Usage | undefined
+  /** An upper bound of the tokens it generated that showed (see AnswerDecoder.generatedBound). */
+  generated: number
 }

@@ -9,11 +9,11 @@ import {
   truncatedError,
 } from '../providers/errors'
 import type { AnswerDecoder } from '../providers/types'
-import type { AttemptRecord, GenerationPlan } from './generation-types'
+import type { AnsweredAttempt, AttemptRecord, GenerationPlan } from './generation-types'
 import { canFallBack, retryDelay } from './retry-policy'
 import { sleep } from './sleep'
 
-export type { AttemptRecord, GenerationLimits, GenerationPlan } from './generation-types'
+export type { AnsweredAttempt, AttemptRecord, GenerationLimits, GenerationPlan } from './generation-types'
 
 /**
  * The engine: one answer from the first upstream request to the closing event, for every public API.
@@ -35,6 +35,13 @@ export class Generation {
   error: unknown
   /** The answer failed before the renderer wrote anything (an API may then answer with an HTTP error). */
   failedBeforeOutput = false
+  /** What each upstream request that was answered (2xx) generated, for accounting: usage and a bound. */
+  readonly answered: AnsweredAttempt[] = []
+  /**
+   * Called once when the answer ends, however it ends, before its closing event: what it returns is
+   * added to the closing event (the token budget's figures, say).
+   */
+  onEnd: ((generation: Generation) => Record<string, unknown> | undefined) | undefined
 
   private target = 0
   private triesOnTarget = 0
@@ -42,6 +49,8 @@ export class Generation {
   private attemptStartedAt = 0
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   private decoder: AnswerDecoder | undefined
+  /** The current attempt's decoder, once its upstream answered. */
+  private attemptDecoder: AnswerDecoder | undefined
   /** When the pending upstream read began (0: none pending): the idle clock runs only while we wait. */
   private readingSince = 0
   private timedOut: ProviderError | undefined
@@ -110,6 +119,7 @@ export class Generation {
     this.closeAttempt('aborted', reason)
     this.end()
     this.succeeded = false
+    this.runEndHook()
   }
 
   private get currentTarget(): Required<GenerationPlan['targets'][number]> {
@@ -140,6 +150,7 @@ export class Generation {
     }
     this.reader = answer.body.getReader()
     this.decoder = answer.decoder(this.renderer)
+    this.attemptDecoder = this.decoder
   }
 
   private succeed(decoder: AnswerDecoder): void {
@@ -147,7 +158,14 @@ export class Generation {
     this.closeAttempt('done')
     this.end()
     this.succeeded = true
-    this.renderer.done(result, this.requests)
+    this.renderer.done(result, this.requests, this.runEndHook())
+  }
+
+  /** Runs {@link onEnd} once. */
+  private runEndHook(): Record<string, unknown> | undefined {
+    const hook = this.onEnd
+    this.onEnd = undefined
+    return hook?.(this)
   }
 
   private async failed(error: unknown): Promise<boolean> {
@@ -170,6 +188,7 @@ export class Generation {
     this.succeeded = false
     this.error = error
     this.failedBeforeOutput = this.renderer.written === 0
+    this.runEndHook()
     this.renderer.fail(error)
     return false
   }
@@ -200,6 +219,16 @@ export class Generation {
     this.attempt.abort(reason)
     this.attempt = undefined
     this.reader = undefined
+    const decoder = this.attemptDecoder
+    if (decoder) {
+      this.answered.push({
+        provider: this.provider,
+        model: this.model,
+        usage: decoder.usage(),
+        generated: decoder.generatedBound(),
+      })
+      this.attemptDecoder = undefined
+    }
   }
 
   private end(): void {

@@ -13,6 +13,12 @@ export interface AnswerDecoder {
   finish(): AnswerResult
   /** The usage the provider reported so far (an answer that fails midway may have some). */
   usage(): Usage | undefined
+  /**
+   * An upper bound of the tokens generated so far that showed (text, reasoning, tool input): their
+   * UTF-16 length times 3 (every token is at least one UTF-8 byte; a UTF-16 unit is at most 3), or
+   * the bytes of the frames passed through.
+   */
+  generatedBound(): number
   /** True once the answer's last event was read, before the upstream closed (`[DONE]`). */
   isComplete?(): boolean
 }

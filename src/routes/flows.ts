@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
+import { settleWhenDone, withBudgetHeaders } from '../apis/budget'
 import { planChat } from '../apis/seed/plan'
 import { createAskRenderer } from '../apis/seed/render-ask'
 import { runToEnd } from '../delivery/direct-body'
@@ -39,13 +40,14 @@ const ask = createRoute({
 
 export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ask, async (c) => {
-    const plan = planChat(c, c.req.valid('json'))
-    if (plan instanceof Response) return plan as never
+    const planned = await planChat(c, c.req.valid('json'))
+    if (planned instanceof Response) return planned as never
     const { record } = c.var
     const renderer = createAskRenderer(record)
-    const generation = new Generation(plan, renderer)
+    const generation = new Generation(planned.plan, renderer)
+    if (planned.ticket) settleWhenDone(c, generation, planned.ticket)
     await runToEnd(generation, c.req.raw.signal)
     record.set({ attempts: generation.attempts })
-    return renderer.response() as never
+    return withBudgetHeaders(renderer.response(), planned.ticket) as never
   })
 }

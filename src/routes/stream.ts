@@ -1,5 +1,6 @@
 import { type OpenAPIHono, createRoute, type z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { settleWhenDone, withBudgetHeaders } from '../apis/budget'
 import { planChat } from '../apis/seed/plan'
 import { createSeedRenderer } from '../apis/seed/render-stream'
 import type { AppEnv } from '../app-env'
@@ -72,13 +73,18 @@ type ChatInput = z.infer<typeof ChatRequestSchema>
  * Starts the answer and returns the SSE response at once; provider failures arrive as error events.
  * Resumable (the default): the stream lives in the stream host and this response is its first listener.
  */
-function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Response> {
-  const plan = planChat(c, input)
-  if (plan instanceof Response) return plan
-  if (c.var.streams) return startResumable(c, c.var.streams, plan, { api: 'seed' })
+async function streamChat(c: Context<AppEnv>, input: ChatInput): Promise<Response> {
+  const planned = await planChat(c, input)
+  if (planned instanceof Response) return planned
+  const { plan, ticket } = planned
+  if (c.var.streams) {
+    const response = await startResumable(c, c.var.streams, plan, { api: 'seed' }, ticket)
+    return withBudgetHeaders(response, ticket)
+  }
   const { record } = c.var
   const writer = new DirectWriter()
   const generation = new Generation(plan, createSeedRenderer(writer, record))
+  if (ticket) settleWhenDone(c, generation, ticket)
   const body = directBody(generation, writer, {
     pingIntervalMs: c.var.config.pingIntervalMs,
     open: c.var.flushHeadersEarly,
@@ -87,7 +93,7 @@ function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Re
   // Workers and Node also report a client that left through the request's signal.
   const clientSignal = c.req.raw.signal
   clientSignal?.addEventListener('abort', () => generation.abort(clientSignal.reason), { once: true })
-  return sseResponse(body)
+  return withBudgetHeaders(sseResponse(body), ticket)
 }
 
 /** `count` events, `intervalMs` apart: checks that streaming reaches a client through every proxy. */

@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
 import type { RenderSpec } from '../apis/render-spec'
+import type { BudgetTicket } from '../budgets/gate'
 import type { GenerationPlan } from '../engine/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
@@ -26,6 +27,7 @@ export function startResumable(
   host: StreamHost,
   plan: GenerationPlan,
   render: RenderSpec,
+  budget?: BudgetTicket,
 ): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
@@ -36,6 +38,7 @@ export function startResumable(
       streamId: newStreamId(),
       plan: rest,
       render,
+      ...(budget ? { budget } : {}),
       pingIntervalMs: config.pingIntervalMs,
       graceMs: config.resumeGraceMs,
       ttlMs: config.resumeTtlMs,

@@ -1,6 +1,7 @@
 import type { EventWriter } from '../canonical/renderer'
 import { createStreamRenderer, type RenderSpec } from '../apis/render-spec'
 import { Generation, type GenerationPlan } from '../engine/generation'
+import type { BudgetTicket } from '../budgets/gate'
 import type { RecordSnapshot, RequestRecord } from '../observability/request-record'
 import { ProviderError } from '../providers/errors'
 import { failureStatus } from '../providers/failure-status'
@@ -24,6 +25,8 @@ export interface StreamStart {
   ttlMs: number
   /** The starting request's record so far: where the generation runs, it writes that request's log line. */
   record: RecordSnapshot
+  /** The token budget's reservation: where the generation runs, it settles it. */
+  budget?: BudgetTicket
 }
 
 export interface LiveStreamOptions {

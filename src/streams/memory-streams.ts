@@ -1,3 +1,5 @@
+import { settleBudget } from '../budgets/gate'
+import { holdBudget } from '../budgets/hold'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
 import { finishedResponse, unknownResponse, type StreamHost } from './host'
@@ -75,6 +77,9 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
           },
         },
       )
+      const ticket = start.budget
+      if (ticket)
+        holdBudget(live.generation, ticket, record, (spent) => void settleBudget({}, ticket, spent).catch(() => {}))
       entries.set(start.streamId, { live })
       evict()
       void live.run()

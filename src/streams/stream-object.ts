@@ -1,5 +1,7 @@
 import { readConfig, type Bindings } from '../env'
 import { readSecurity } from '../access/settings'
+import { settleBudget } from '../budgets/gate'
+import { holdBudget } from '../budgets/hold'
 import { RequestRecord } from '../observability/request-record'
 import { providersFor } from '../providers/registry'
 import { finishedResponse, unknownResponse } from './host'
@@ -83,6 +85,11 @@ export class ResumableStream {
         },
       },
     )
+    const ticket = start.budget
+    if (ticket)
+      holdBudget(live.generation, ticket, record, (spent) =>
+        this.ctx.waitUntil(settleBudget(this.env, ticket, spent).catch(() => {})),
+      )
     this.live = live
     this.log = live.log
     this.ctx.waitUntil(live.run())

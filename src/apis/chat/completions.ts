@@ -1,5 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
+import type { BudgetTicket } from '../../budgets/gate'
+import { reserveForRequest, settleWhenDone, withBudgetHeaders } from '../budget'
 import { DirectWriter, directBody, runToEnd, untilFirstOutput } from '../../delivery/direct-body'
 import { Generation, type GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
@@ -46,6 +48,11 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
   if (route.provider === 'gemini' && parsed.untranslatable.length > 0) return invalidParams(parsed.untranslatable)
   const { request, options } = parsed
   if (checked.maxOutputTokens !== undefined) request.maxOutputTokens = checked.maxOutputTokens
+  const reserved = await reserveForRequest(c, request, 'openai')
+  if (reserved instanceof Response) return reserved
+  const { ticket } = reserved
+  // A budget settles to OpenAI's usage: ask for it, and keep it from a client that did not.
+  if (ticket && options.stream && !options.includeUsage && request.passthrough) request.passthrough.usageChunk = 'strip'
   const plan = planFor(config, providers, {
     provider: route.provider,
     model: route.model,
@@ -54,28 +61,31 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
   })
   // A fallback must answer the same request: a Gemini one only when the request translates whole.
   if (parsed.untranslatable.length > 0) plan.targets = plan.targets.filter((target) => target.provider !== 'gemini')
-  if (!options.stream) return whole(c, plan)
+  if (!options.stream) return withBudgetHeaders(await whole(c, plan, ticket), ticket)
   const render = { api: 'chat' as const, includeUsage: options.includeUsage }
-  if (c.var.streams) return startResumable(c, c.var.streams, plan, render)
+  if (c.var.streams) return withBudgetHeaders(await startResumable(c, c.var.streams, plan, render, ticket), ticket)
   const writer = new DirectWriter()
   const generation = new Generation(plan, createChatStreamRenderer(writer, record, render))
+  if (ticket) settleWhenDone(c, generation, ticket)
   const stop = (): void => generation.abort(c.req.raw.signal.reason)
   c.req.raw.signal?.addEventListener('abort', stop, { once: true })
   await untilFirstOutput(generation)
   const failed = generation.renderer.failedResponse
   if (generation.failedBeforeOutput && failed) {
     record.set({ attempts: generation.attempts })
-    return failed(generation.error)
+    return withBudgetHeaders(failed(generation.error), ticket)
   }
-  return sseResponse(directBody(generation, writer, { pingIntervalMs: config.pingIntervalMs, record }))
+  const body = directBody(generation, writer, { pingIntervalMs: config.pingIntervalMs, record })
+  return withBudgetHeaders(sseResponse(body), ticket)
 }
 
 /** A whole chat completion: the first output is the whole answer, so only MAX_DURATION_MS bounds the wait. */
-async function whole(c: Context<AppEnv>, plan: GenerationPlan): Promise<Response> {
+async function whole(c: Context<AppEnv>, plan: GenerationPlan, ticket: BudgetTicket | undefined): Promise<Response> {
   const { record } = c.var
   plan.limits.firstTextTimeoutMs = plan.limits.maxDurationMs
   const renderer = createChatWholeRenderer(record)
   const generation = new Generation(plan, renderer)
+  if (ticket) settleWhenDone(c, generation, ticket)
   await runToEnd(generation, c.req.raw.signal)
   record.set({ attempts: generation.attempts })
   return renderer.response()

@@ -5,18 +5,21 @@ import type { GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import type { ChatRequestBody } from '../../schemas'
 import { badRequest } from '../../validation'
+import type { BudgetTicket } from '../../budgets/gate'
+import { reserveForRequest } from '../budget'
 import { checkInputSize, seedRequest } from './parse'
 
 /**
  * What a chat request will run, or the 400 that refuses it: MAX_INPUT_CHARS, then ALLOWED_MODELS and
- * MAX_OUTPUT_TOKENS (a request without `max_tokens` gets the cap), with the provider and model set on
- * the request's log record. Shared by the streaming routes and `/api/flows/ask`.
+ * MAX_OUTPUT_TOKENS (a request without `max_tokens` gets the cap), then the token budget's reservation
+ * (429 when it does not fit), with the provider and model set on the request's log record. Shared by
+ * the streaming routes and `/api/flows/ask`.
  *
  * @example
- * const plan = planChat(c, c.req.valid('json'))
- * if (plan instanceof Response) return plan
+ * const planned = await planChat(c, c.req.valid('json'))
+ * if (planned instanceof Response) return planned
  */
-export function planChat(c: Context<AppEnv>, input: ChatRequestBody): GenerationPlan | Response {
+export async function planChat(c: Context<AppEnv>, input: ChatRequestBody): Promise<PlannedChat | Response> {
   const { config, record, security } = c.var
   const tooLong = checkInputSize(input, config.maxInputChars)
   if (tooLong) return badRequest(c, [tooLong])
@@ -30,10 +33,19 @@ export function planChat(c: Context<AppEnv>, input: ChatRequestBody): Generation
   const maxTokens = outputTokens(security.policy, input.max_tokens)
   const request = seedRequest(input)
   if (maxTokens !== undefined) request.maxOutputTokens = maxTokens
-  return planFor(config, c.var.providers, {
+  const reserved = await reserveForRequest(c, request, 'gateway')
+  if (reserved instanceof Response) return reserved
+  const plan = planFor(config, c.var.providers, {
     provider,
     ...(input.model !== undefined ? { model: input.model } : {}),
     request,
     fallback: input.fallback,
   })
+  return { plan, ...reserved }
+}
+
+export interface PlannedChat {
+  plan: GenerationPlan
+  /** The token budget's reservation, when a budget applies. */
+  ticket?: BudgetTicket
 }

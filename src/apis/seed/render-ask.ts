@@ -37,11 +37,14 @@ export function createAskRenderer(record: RequestRecord): WholeRenderer {
     toolCallDelta() {},
     toolCallEnd() {},
     raw() {},
-    done(result: AnswerResult, attempts) {
+    done(result: AnswerResult, attempts, extra) {
       if (result.finish === 'content-filter')
         return fail(blockedError(result.provider, result.rawFinish, result.promptBlocked === true))
       const response = pieces.join('')
-      const { request_id: _id, ...safe } = record.closing(describeResult(result, attempts)) as Record<string, unknown>
+      const { request_id: _id, ...safe } = record.closing({ ...describeResult(result, attempts), ...extra }) as Record<
+        string,
+        unknown
+      >
       const text = JSON.stringify({ response, ...safe })
       record.answered(new TextEncoder().encode(response).byteLength)
       reply = new Response(text, { status: 200, headers: JSON_HEADERS })

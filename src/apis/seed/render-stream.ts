@@ -35,11 +35,11 @@ export function createSeedRenderer(writer: EventWriter, record: RequestRecord): 
     toolCallDelta() {},
     toolCallEnd() {},
     raw() {},
-    done(result: AnswerResult, attempts) {
+    done(result: AnswerResult, attempts, extra) {
       if (result.finish === 'content-filter')
         return fail(blockedError(result.provider, result.rawFinish, result.promptBlocked === true))
       written++
-      writer.event(`data: ${doneData(record.closing(describeResult(result, attempts)))}\n\n`)
+      writer.event(`data: ${doneData(record.closing({ ...describeResult(result, attempts), ...extra }))}\n\n`)
     },
     fail,
     cancelled({ provider, model, attempts }) {

@@ -58,6 +58,7 @@ export function geminiDecoder(model: string, sink: PartSink, maxEventSize: numbe
   const result: AnswerResult = { provider: 'gemini', model, finish: 'stop', rawFinish: '' }
   let calls = 0
   let named = false
+  let generated = 0
   /** The lines of a bare object being collected ('' when none is open). */
   let stray = ''
 
@@ -111,9 +112,14 @@ export function geminiDecoder(model: string, sink: PartSink, maxEventSize: numbe
       if (parts !== undefined) {
         for (const part of parts) {
           if (part.thought) {
-            if (part.text) sink.reasoning(part.text)
-          } else if (part.text) sink.text(part.text)
-          else if (part.functionCall?.name) {
+            if (part.text) {
+              generated += part.text.length
+              sink.reasoning(part.text)
+            }
+          } else if (part.text) {
+            generated += part.text.length
+            sink.text(part.text)
+          } else if (part.functionCall?.name) {
             const index = calls++
             sink.toolCallStart({
               index,
@@ -121,7 +127,9 @@ export function geminiDecoder(model: string, sink: PartSink, maxEventSize: numbe
               name: part.functionCall.name,
               ...(part.thoughtSignature ? { signature: part.thoughtSignature } : {}),
             })
-            sink.toolCallDelta(index, JSON.stringify(part.functionCall.args ?? {}))
+            const args = JSON.stringify(part.functionCall.args ?? {})
+            generated += part.functionCall.name.length + args.length
+            sink.toolCallDelta(index, args)
             sink.toolCallEnd(index)
           }
         }
@@ -135,6 +143,7 @@ export function geminiDecoder(model: string, sink: PartSink, maxEventSize: numbe
   return {
     push: (bytes) => events.push(bytes),
     usage: () => result.usage,
+    generatedBound: () => generated * 3,
     finish() {
       events.end()
       if (stray !== '') {

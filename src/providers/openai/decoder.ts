@@ -40,6 +40,7 @@ const FINISH: Record<string, FinishReason> = {
 export function openaiDecoder(model: string, sink: PartSink, maxEventSize: number): AnswerDecoder {
   const result: AnswerResult = { provider: 'openai', model, finish: 'stop', rawFinish: '' }
   let refused = false
+  let generated = 0
   /** Tool calls started and not yet ended, by index. */
   const open = new Set<number>()
   const endCalls = (): void => {
@@ -68,20 +69,29 @@ export function openaiDecoder(model: string, sink: PartSink, maxEventSize: numbe
       const choice = chunk.choices?.[0]
       if (choice !== undefined && (choice.index ?? 0) === 0) {
         const delta = choice.delta as Delta | undefined
-        if (delta?.content) sink.text(delta.content)
-        else if (delta?.refusal) {
+        if (delta?.content) {
+          generated += delta.content.length
+          sink.text(delta.content)
+        } else if (delta?.refusal) {
           refused = true
+          generated += delta.refusal.length
           sink.text(delta.refusal)
         }
         const reasoning = delta?.reasoning_content ?? delta?.reasoning
-        if (typeof reasoning === 'string' && reasoning) sink.reasoning(reasoning)
+        if (typeof reasoning === 'string' && reasoning) {
+          generated += reasoning.length
+          sink.reasoning(reasoning)
+        }
         if (delta?.tool_calls) {
           for (const call of delta.tool_calls) {
             if (!open.has(call.index) && call.id) {
               open.add(call.index)
               sink.toolCallStart({ index: call.index, id: call.id, name: call.function?.name ?? '' })
             }
-            if (call.function?.arguments) sink.toolCallDelta(call.index, call.function.arguments)
+            if (call.function?.arguments) {
+              generated += call.function.arguments.length
+              sink.toolCallDelta(call.index, call.function.arguments)
+            }
           }
         }
         if (choice.finish_reason) {
@@ -96,6 +106,7 @@ export function openaiDecoder(model: string, sink: PartSink, maxEventSize: numbe
   return {
     push: (bytes) => events.push(bytes),
     usage: () => result.usage,
+    generatedBound: () => generated * 3,
     finish() {
       events.end()
       if (!result.rawFinish) throw truncatedError('openai')

@@ -57,7 +57,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Cha
       const passthrough = request.passthrough
       if (!passthrough) return openaiDecoder(model, sink, maxEventBytes)
       return passthrough.body.stream === true
-        ? relayDecoder(passthrough.api, model, sink, maxEventBytes)
+        ? relayDecoder(passthrough.api, model, sink, maxEventBytes, passthrough.usageChunk === 'strip')
         : wholeBodyDecoder(passthrough.api, model, sink, maxEventBytes)
     },
   })

@@ -85,6 +85,7 @@ export function readSummary(api: 'chat' | 'responses', text: string, whole = fal
     const at = text.search(/data: ?\{"type":"response\.(completed|incomplete|failed)"/)
     if (at < 0) return {}
     const line = text.slice(text.indexOf('{', at)).split(/\r?\n/, 1)[0] ?? ''
+    // The terminal event's `response` is the whole answer: its usage is at its end.
     return fromResponse(tryParse(line)?.response as Json | undefined)
   }
   const finish = [...text.matchAll(/"finish_reason"\s*:\s*"([a-z_]+)"/g)].pop()?.[1]

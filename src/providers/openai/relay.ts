@@ -31,6 +31,16 @@ export function boundaryEnd(bytes: Uint8Array): number {
   return 0
 }
 
+const USAGE_CHUNK = /data: ?\{[^\n]*"choices":\[\],[^\n]*"usage":\{[^\n]*\r?\n\r?\n/g
+const encoder = new TextEncoder()
+
+/** The events without the usage-only chunk (`"choices":[]` and `"usage"`), which the client did not ask for. */
+function withoutUsageChunk(chunk: Uint8Array, text: TextDecoder): Uint8Array {
+  const events = text.decode(chunk)
+  if (!events.includes('"choices":[]')) return chunk
+  return encoder.encode(events.replace(USAGE_CHUNK, ''))
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const joined = new Uint8Array(a.length + b.length)
   joined.set(a)
@@ -39,23 +49,44 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 const CHAT_END = /data: ?\[DONE\]\s*$/
-const RESPONSES_END = /"type"\s*:\s*"response\.(completed|incomplete|failed)"/
+const RESPONSES_END =
+  /^(event: ?response\.(completed|incomplete|failed)|data: ?\{"type":"response\.(completed|incomplete|failed)")/
+const CLOSE_BRACKET = 0x5d
+
+/** The start of the last event of an event-aligned chunk. */
+function lastEventStart(chunk: Uint8Array): number {
+  for (let i = chunk.length - 3; i > 0; i--) {
+    if (chunk[i] === LF && (chunk[i - 1] === LF || (chunk[i - 1] === CR && chunk[i - 2] === LF))) return i + 1
+  }
+  return 0
+}
 
 export function relayDecoder(
   api: 'chat' | 'responses',
   model: string,
   sink: PartSink,
   maxEventBytes: number,
+  stripUsageChunk = false,
 ): AnswerDecoder {
   const text = new TextDecoder()
   let held: Uint8Array | undefined
   const tail: Uint8Array[] = []
   let complete = false
+  let passed = 0
+  /** The Responses stream's terminal event, kept whole: its `response` carries the usage. */
+  let terminal: Uint8Array | undefined
+  /** A look at the chunk's last bytes only: `[DONE]`, or a terminal event's first line. */
   const ends = (chunk: Uint8Array): boolean => {
-    const end = text.decode(chunk.subarray(-TAIL_BYTES))
-    return api === 'chat' ? CHAT_END.test(end) : RESPONSES_END.test(end)
+    if (api === 'chat') {
+      return chunk.subarray(-8).includes(CLOSE_BRACKET) && CHAT_END.test(text.decode(chunk.subarray(-32)))
+    }
+    const start = lastEventStart(chunk)
+    if (!RESPONSES_END.test(text.decode(chunk.subarray(start, start + 64)))) return false
+    terminal = chunk.subarray(start)
+    return true
   }
   const summary = (): ReturnType<typeof readSummary> => {
+    if (terminal) return readSummary(api, text.decode(terminal))
     const joined = tail.map((chunk) => text.decode(chunk.subarray(-TAIL_BYTES))).join('')
     return readSummary(api, joined.slice(-TAIL_BYTES * 2))
   }
@@ -73,8 +104,10 @@ export function relayDecoder(
         chunk = chunk.subarray(0, end)
       }
       if (chunk.length > 0) {
+        passed += chunk.length
         if (tail.push(chunk) > 3) tail.shift()
-        sink.raw(chunk)
+        const out = stripUsageChunk ? withoutUsageChunk(chunk, text) : chunk
+        if (out.length > 0) sink.raw(out)
         // A terminal event is at a read's end; the look is only at the last bytes.
         if (held === undefined && ends(chunk)) complete = true
       }
@@ -83,6 +116,7 @@ export function relayDecoder(
     },
     isComplete: () => complete,
     usage: () => summary().usage,
+    generatedBound: () => passed,
     finish(): AnswerResult {
       if (!complete) throw truncatedError('openai')
       const found = summary()
@@ -114,6 +148,7 @@ export function wholeBodyDecoder(
       reads.push(read)
     },
     usage: () => found.usage,
+    generatedBound: () => size,
     finish(): AnswerResult {
       const body = new Uint8Array(size)
       let offset = 0

@@ -59,6 +59,9 @@ function toolChoice(choice: ToolChoice): unknown {
 /** The client's own body with the gateway's model, and its output limit set to the granted one in the field it used. */
 function passthroughBody(body: Json, model: string, request: CanonicalRequest): Json {
   const out: Json = { ...body, model }
+  if (request.passthrough?.usageChunk === 'strip') {
+    out.stream_options = { ...(body.stream_options as Json | undefined), include_usage: true }
+  }
   const limit = request.maxOutputTokens
   if (limit === undefined) return out
   if (request.passthrough?.api === 'responses') out.max_output_tokens = limit
