@@ -5,7 +5,7 @@ import { runAskWorkflow } from '../flows/ask-flow'
 import { ProviderError } from '../providers/errors'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
 import { planChat } from './chat-plan'
-import { jsonBody } from './json-body'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 
 const ask = createRoute({
   method: 'post',
@@ -20,6 +20,7 @@ const ask = createRoute({
       content: { 'application/json': { schema: ErrorSchema } },
       description: 'Invalid input; the message names the field.',
     },
+    413: bodyTooLargeResponse,
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
     502: {
       content: { 'application/json': { schema: ErrorSchema } },

@@ -13,7 +13,7 @@ import {
 } from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
 import { planChat } from './chat-plan'
-import { jsonBody } from './json-body'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 import { resumeFromLastEventId, startResumable } from './streams'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
@@ -38,6 +38,7 @@ const chatPost = createRoute({
     200: { content: sseContent, description: SSE_DESCRIPTION },
     204: resumedNothing,
     400: badRequestResponse,
+    413: bodyTooLargeResponse,
   },
 })
 
