@@ -107,7 +107,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       maxAge: 86_400,
     }),
   )
-  app.use('/api/*', refuseHead, accessControl, rateLimiting)
+  app.use('/api/*', refuseHead(app), accessControl, rateLimiting)
   // The OpenAI-compatible API: the same checks, OpenAI's error bodies.
   app.use('/v1/*', openAIAccessControl, openAIRateLimiting)
 
