@@ -8,6 +8,7 @@ import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
 import { openAIAccessControl, openAIRateLimiting } from './openai/access'
+import { unknownUrl, withRequestId } from './openai/errors'
 import { registerOpenAIRoutes } from './openai/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
@@ -134,8 +135,12 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
   if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)
 
-  app.notFound((c) =>
-    c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404),
-  )
+  app.notFound((c) => {
+    // The OpenAI-compatible API answers in OpenAI's shape, so that the SDKs raise NotFoundError.
+    if (/^\/v1(\/|$)/.test(c.req.path)) {
+      return withRequestId(unknownUrl(c.req.method, c.req.path), c.var.record.requestId)
+    }
+    return c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404)
+  })
   return app
 }
