@@ -9,6 +9,7 @@ import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
 import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
+import { unknownUrl, withRequestId } from './apis/chat/errors'
 import { registerOpenAIRoutes } from './apis/chat/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
@@ -119,7 +120,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       maxAge: 86_400,
     }),
   )
-  app.use('/api/*', refuseHead, accessControl, rateLimiting)
+  app.use('/api/*', refuseHead(app), accessControl, rateLimiting)
   // The OpenAI-compatible API: the same checks, OpenAI's error bodies.
   app.use('/v1/*', openAIAccessControl, openAIRateLimiting)
 
@@ -147,8 +148,12 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
   if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)
 
-  app.notFound((c) =>
-    c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404),
-  )
+  app.notFound((c) => {
+    // The OpenAI-compatible API answers in OpenAI's shape, so that the SDKs raise NotFoundError.
+    if (/^\/v1(\/|$)/.test(c.req.path)) {
+      return withRequestId(unknownUrl(c.req.method, c.req.path), c.var.record.requestId)
+    }
+    return c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404)
+  })
   return app
 }

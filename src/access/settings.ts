@@ -33,7 +33,7 @@ export interface SecuritySettings {
   logPrompts: boolean
   /** PUBLIC_URL without its trailing slash, for the OpenAPI document's server URL. */
   publicUrl: string | undefined
-  /** Masks every configured key, access token and the signing secret by value. */
+  /** Masks every configured key (AI_GATEWAY_TOKEN included), access token and the signing secret by value. */
   mask: Masker
 }
 
@@ -67,7 +67,13 @@ export function readSecurity(
     policy: parseModelPolicy(env.ALLOWED_MODELS, env.MAX_OUTPUT_TOKENS),
     logPrompts: env.LOG_PROMPTS?.trim().toLowerCase() === 'true',
     publicUrl: publicUrl && /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(publicUrl) ? publicUrl : undefined,
-    mask: createMasker([env.OPENAI_API_KEY?.trim(), env.GEMINI_API_KEY?.trim(), signingSecret, ...tokens]),
+    mask: createMasker([
+      env.OPENAI_API_KEY?.trim(),
+      env.GEMINI_API_KEY?.trim(),
+      env.AI_GATEWAY_TOKEN?.trim(),
+      signingSecret,
+      ...tokens,
+    ]),
   }
   cache.set(env, settings)
   return settings

@@ -32,6 +32,7 @@ const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({
 })
 const sse = { content: { 'text/event-stream': { schema: z.string() } }, description: 'Server-Sent Events' }
 const badRequest = jsonOf(ErrorSchema, 'Invalid input')
+const bodyTooLarge = jsonOf(ErrorSchema, 'The body is larger than MAX_BODY_BYTES')
 const resumedNothing = {
   description: 'A Last-Event-ID whose stream finished, is unknown or expired: nothing is started.',
 }
@@ -42,7 +43,7 @@ export const contractRoutes = {
     method: 'post',
     path: '/api/stream/chat',
     request: chatBody,
-    responses: { 200: sse, 204: resumedNothing, 400: badRequest },
+    responses: { 200: sse, 204: resumedNothing, 400: badRequest, 413: bodyTooLarge },
   }),
   chatGet: createRoute({
     method: 'get',
@@ -63,6 +64,7 @@ export const contractRoutes = {
     responses: {
       200: jsonOf(AskResponseSchema, 'The answer'),
       400: badRequest,
+      413: bodyTooLarge,
       429: jsonOf(ErrorSchema, 'Rate limited'),
       502: jsonOf(ErrorSchema, 'Provider failed'),
       503: jsonOf(ErrorSchema, 'Not configured'),

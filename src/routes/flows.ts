@@ -6,7 +6,7 @@ import { createAskRenderer } from '../apis/seed/render-ask'
 import { runToEnd } from '../delivery/direct-body'
 import { Generation } from '../engine/generation'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
-import { jsonBody } from './json-body'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 
 const ask = createRoute({
   method: 'post',
@@ -21,6 +21,7 @@ const ask = createRoute({
       content: { 'application/json': { schema: ErrorSchema } },
       description: 'Invalid input; the message names the field.',
     },
+    413: bodyTooLargeResponse,
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
     502: {
       content: { 'application/json': { schema: ErrorSchema } },

@@ -16,7 +16,7 @@ import {
   StreamEventSchema,
 } from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent, sseResponse } from '../sse'
-import { jsonBody } from './json-body'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 import { resumeFromLastEventId, startResumable } from './streams'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
@@ -41,6 +41,7 @@ const chatPost = createRoute({
     200: { content: sseContent, description: SSE_DESCRIPTION },
     204: resumedNothing,
     400: badRequestResponse,
+    413: bodyTooLargeResponse,
   },
 })
 

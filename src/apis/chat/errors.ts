@@ -54,6 +54,18 @@ export function modelNotFound(model: string): Response {
   })
 }
 
+/**
+ * OpenAI's 404 for a URL it does not serve, e.g. `POST /v1/embeddings` (the SDKs raise
+ * NotFoundError); `code` is `unknown_url`, as OpenAI's own.
+ */
+export function unknownUrl(method: string, path: string): Response {
+  return openAIError(
+    404,
+    `Unknown request URL: ${method} ${path.slice(0, 200)}. Please check the URL for typos, or see this gateway's API at /docs: it serves POST /v1/chat/completions and GET /v1/models.`,
+    { code: 'unknown_url' },
+  )
+}
+
 /** A request parameter the gateway rejects, e.g. `{ param: 'n', message: "'n' must be 1 …" }`. */
 export interface ParamIssue {
   param: string

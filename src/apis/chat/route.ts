@@ -52,6 +52,9 @@ const completions = createRoute({
       'No access token, or not a valid one (`missing_api_key`, `invalid_api_key`), when access control is on.',
     ),
     404: errorResponse('Unknown model (`model_not_found`).'),
+    413: errorResponse(
+      'The body is larger than MAX_BODY_BYTES (`request_too_large`), whether sent with Content-Length or chunked.',
+    ),
     429: errorResponse("Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider's own 429."),
     502: errorResponse(
       'The provider could not be reached or sent something unusable. Provider errors keep their status (401, 429, 503, …).',
@@ -95,7 +98,7 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>): void {
         maxSize: c.var.config.maxBodyBytes,
         onError: () =>
           withRequestId(
-            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes.`, {
+            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, {
               code: 'request_too_large',
               retry: false,
             }),
