@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
+import { resumeFromLastEventId } from '../../routes/streams'
 import { chatCompletions } from './completions'
 import { openAIError, withRequestId } from './errors'
 import { listModels } from './models'
@@ -93,6 +94,7 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(completions)
   app.post(
     completions.path,
+    resumeFromLastEventId,
     (c, next) =>
       bodyLimit({
         maxSize: c.var.config.maxBodyBytes,
