@@ -12,6 +12,7 @@ import type { AnswerDecoder } from '../providers/types'
 import type { AnsweredAttempt, AttemptRecord, GenerationPlan } from './generation-types'
 import { canFallBack, retryDelay } from './retry-policy'
 import { sleep } from './sleep'
+import { Clocks } from './timeouts'
 
 export type { AnsweredAttempt, AttemptRecord, GenerationLimits, GenerationPlan } from './generation-types'
 
@@ -46,16 +47,15 @@ export class Generation {
   private target = 0
   private triesOnTarget = 0
   private attempt: AbortController | undefined
-  private attemptStartedAt = 0
+  attemptStartedAt = 0
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   private decoder: AnswerDecoder | undefined
   /** The current attempt's decoder, once its upstream answered. */
   private attemptDecoder: AnswerDecoder | undefined
   /** When the pending upstream read began (0: none pending): the idle clock runs only while we wait. */
-  private readingSince = 0
+  readingSince = 0
   private timedOut: ProviderError | undefined
-  private timer: ReturnType<typeof setInterval> | undefined
-  private deadline: ReturnType<typeof setTimeout> | undefined
+  private readonly clocks: Clocks
   private ended = false
   private readonly stopped = new AbortController()
   private readonly plan: GenerationPlan
@@ -64,6 +64,7 @@ export class Generation {
   constructor(plan: GenerationPlan, renderer: Renderer) {
     this.plan = plan
     this.renderer = renderer
+    this.clocks = new Clocks(this, plan.limits)
   }
 
   get provider(): ProviderName {
@@ -91,7 +92,7 @@ export class Generation {
   /** Reads the next upstream chunk (opening, retrying or falling back first as needed). False once it ended. */
   async step(): Promise<boolean> {
     if (this.ended) return false
-    if (this.timer === undefined) this.startClocks()
+    if (!this.clocks.started) this.clocks.start()
     try {
       if (!this.reader) await this.open()
       const { value, done } = await this.read()
@@ -233,37 +234,22 @@ export class Generation {
 
   private end(): void {
     this.ended = true
-    clearInterval(this.timer)
-    clearTimeout(this.deadline)
+    this.clocks.stop()
     this.stopped.abort()
   }
 
-  /** The tick and the total-time timer, once, at the first step. */
-  private startClocks(): void {
-    const { firstTextTimeoutMs, idleTimeoutMs } = this.plan.limits
-    this.timer = setInterval(this.checkTime, Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4)))
-    this.deadline = setTimeout(this.onDeadline, this.startedAt + this.plan.limits.maxDurationMs - Date.now())
+  /** An attempt is open and has not timed out (for the clocks). */
+  get running(): boolean {
+    return this.attempt !== undefined && this.timedOut === undefined
   }
 
-  private readonly onDeadline = (): void => {
-    if (this.attempt && !this.timedOut) this.expire(maxDurationError(this.provider, this.plan.limits.maxDurationMs))
-  }
-
-  /** Every tick: no output yet within FIRST_TEXT_TIMEOUT_MS, or an upstream read pending for UPSTREAM_IDLE_TIMEOUT_MS. */
-  private readonly checkTime = (): void => {
-    if (!this.attempt || this.timedOut) return
-    const now = Date.now()
-    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.plan.limits
-    if (now - this.startedAt >= maxDurationMs) this.expire(maxDurationError(this.provider, maxDurationMs))
-    else if (this.renderer.written === 0) {
-      if (now - this.attemptStartedAt >= firstTextTimeoutMs)
-        this.expire(firstTextTimeoutError(this.provider, firstTextTimeoutMs))
-    } else if (this.readingSince !== 0 && now - this.readingSince >= idleTimeoutMs)
-      this.expire(idleTimeoutError(this.provider, idleTimeoutMs))
+  /** Events written to the client so far (for the clocks). */
+  get written(): number {
+    return this.renderer.written
   }
 
   /** Ends the current attempt with a timeout; the pending read fails with it and {@link failed} decides. */
-  private expire(error: ProviderError): void {
+  expire(error: ProviderError): void {
     this.timedOut = error
     this.reader?.cancel(error).catch(() => {})
     this.attempt?.abort(error)
