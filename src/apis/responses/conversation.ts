@@ -36,7 +36,8 @@ export class Conversation {
     const previous = parts.at(-1)
     if (!part.signature && previous?.type === 'reasoning' && previous.signature) {
       part.signature = previous.signature
-      delete previous.signature
+      if (previous.text === '') parts.pop()
+      else delete previous.signature
     }
     parts.push(part)
     this.names.set(part.id, part.name)

@@ -48,11 +48,15 @@ export class ResponseOutput {
   /** Open calls by the answer's call index. */
   private readonly calls = new Map<number, Entry>()
 
-  constructor(
-    private readonly responseId: string,
-    private readonly emit: Emit,
-    private readonly options: OutputOptions,
-  ) {}
+  private readonly responseId: string
+  private readonly emit: Emit
+  private readonly options: OutputOptions
+
+  constructor(responseId: string, emit: Emit, options: OutputOptions) {
+    this.responseId = responseId
+    this.emit = emit
+    this.options = options
+  }
 
   text(delta: string): void {
     if (delta === '') return

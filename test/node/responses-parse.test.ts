@@ -1,0 +1,408 @@
+/**
+ * The Responses request parser: every input item kind to the canonical request, the tools and
+ * parameters, what is dropped (hosted tools), and every refusal as an issue naming the field,
+ * which `invalidParams` turns into OpenAI's 400.
+ */
+import { describe, expect, it } from 'vitest'
+import { parseResponsesRequest, type ParsedResponsesRequest } from '../../src/apis/responses/parse'
+import { invalidParams } from '../../src/openai/errors'
+
+const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=='
+const SIGNATURE = 'CiIBVKhc7vB+vaaq6rA/KC79Ts7iXagIOA4EBOyBFDpl+pxP'
+
+function ok(body: unknown, context?: Parameters<typeof parseResponsesRequest>[1]) {
+  const parsed = parseResponsesRequest(body, context)
+  if (!parsed.ok) throw new Error(`unexpected issues: ${JSON.stringify(parsed.issues)}`)
+  return parsed
+}
+
+/** The untranslatable issues of a body (which must parse). */
+function refusals(body: Record<string, unknown>) {
+  return ok({ model: 'gemini-2.5-flash', input: 'Hi', ...body }).untranslatable
+}
+
+describe('Responses parser: input', () => {
+  it('a string input is one user message; the body rides along as passthrough; defaults', () => {
+    const body = { model: 'gemini-2.5-flash', input: 'Xin chào', instructions: 'Be brief.' }
+    const parsed = ok(body)
+    expect(parsed.request).toEqual({
+      messages: [
+        { role: 'system', parts: [{ type: 'text', text: 'Be brief.' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'Xin chào' }] },
+      ],
+      passthrough: { api: 'responses', body },
+    })
+    expect(parsed.untranslatable).toEqual([])
+    expect(parsed.options).toMatchObject({
+      model: 'gemini-2.5-flash',
+      stream: false,
+      background: false,
+      store: true,
+      include: [],
+      reasoningSummary: false,
+      parallelToolCalls: true,
+      droppedTools: [],
+      skippedItems: [],
+      customTools: [],
+    })
+    expect(parsed.options.echo).toMatchObject({
+      instructions: 'Be brief.',
+      store: true,
+      tool_choice: 'auto',
+      tools: [],
+    })
+  })
+
+  it('messages of every role, text and inline images and files', () => {
+    const parsed = ok({
+      input: [
+        { role: 'developer', content: 'Answer in French.' },
+        { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'Be kind.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What is this?' },
+            { type: 'input_image', image_url: `data:image/png;base64,${IMAGE}`, detail: 'auto' },
+            { type: 'input_file', filename: 'a.pdf', file_data: 'JVBERi0=' },
+          ],
+        },
+        {
+          type: 'message',
+          role: 'assistant',
+          id: 'msg_1',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Un pixel.', annotations: [], logprobs: [] }],
+        },
+      ],
+    })
+    expect(parsed.request.messages).toEqual([
+      { role: 'system', parts: [{ type: 'text', text: 'Answer in French.' }] },
+      { role: 'system', parts: [{ type: 'text', text: 'Be kind.' }] },
+      {
+        role: 'user',
+        parts: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'file', mediaType: 'image/png', data: IMAGE },
+          { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=' },
+        ],
+      },
+      { role: 'assistant', parts: [{ type: 'text', text: 'Un pixel.' }] },
+    ])
+  })
+
+  it('a function call round trip: the call (signature from its call_id) and its output by name', () => {
+    const parsed = ok({
+      input: [
+        { role: 'user', content: 'What is the capital of PotatoLand?' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Look it up.' }] },
+        {
+          type: 'function_call',
+          call_id: `call_abc~${SIGNATURE}`,
+          name: 'get_capital',
+          arguments: '{"country":"PotatoLand"}',
+          status: null,
+        },
+        { type: 'function_call', call_id: 'call_def', name: 'get_capital', arguments: '' },
+        { type: 'function_call_output', call_id: `call_abc~${SIGNATURE}`, output: 'Potato City' },
+        { type: 'function_call_output', call_id: 'call_def', output: [{ type: 'input_text', text: 'Tater Town' }] },
+      ],
+    })
+    expect(parsed.request.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'reasoning', text: 'Look it up.' },
+          {
+            type: 'tool-call',
+            id: `call_abc~${SIGNATURE}`,
+            name: 'get_capital',
+            input: '{"country":"PotatoLand"}',
+            signature: SIGNATURE,
+          },
+          { type: 'tool-call', id: 'call_def', name: 'get_capital', input: '{}' },
+        ],
+      },
+      {
+        role: 'tool',
+        parts: [
+          { type: 'tool-result', id: `call_abc~${SIGNATURE}`, name: 'get_capital', output: 'Potato City' },
+          { type: 'tool-result', id: 'call_def', name: 'get_capital', output: 'Tater Town' },
+        ],
+      },
+    ])
+  })
+
+  it('custom tool calls keep their raw input; their outputs find their name', () => {
+    const parsed = ok({
+      input: [
+        { role: 'user', content: 'List the users' },
+        { type: 'custom_tool_call', call_id: 'call_sql', name: 'execute_sql', input: 'SELECT * FROM users;' },
+        { type: 'custom_tool_call_output', call_id: 'call_sql', output: '[{"id":1}]' },
+      ],
+    })
+    expect(parsed.request.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'tool-call', id: 'call_sql', name: 'execute_sql', input: 'SELECT * FROM users;', custom: true },
+        ],
+      },
+      { role: 'tool', parts: [{ type: 'tool-result', id: 'call_sql', name: 'execute_sql', output: '[{"id":1}]' }] },
+    ])
+  })
+
+  it("reasoning items: a Gemini signature in encrypted_content goes to the call after it; OpenAI's own is not one", () => {
+    const parsed = ok({
+      input: [
+        { role: 'user', content: 'Now?' },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: SIGNATURE },
+        { type: 'function_call', call_id: 'call_1', name: 'now', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: '12:00' },
+        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Done.' }], encrypted_content: 'gAAAAABpPDIU' },
+      ],
+    })
+    expect(parsed.request.messages[1]).toEqual({
+      role: 'assistant',
+      parts: [{ type: 'tool-call', id: 'call_1', name: 'now', input: '{}', signature: SIGNATURE }],
+    })
+    expect(parsed.request.messages[3]).toEqual({ role: 'assistant', parts: [{ type: 'reasoning', text: 'Done.' }] })
+  })
+
+  it('previous turns from the store come first; item_reference reads a stored item', () => {
+    const history = [
+      { role: 'user', content: 'Now?' },
+      { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'now', arguments: '{}' },
+    ]
+    const parsed = ok(
+      {
+        previous_response_id: 'resp_1',
+        input: [
+          { type: 'item_reference', id: 'fc_1' },
+          { type: 'function_call_output', call_id: 'call_1', output: '12:00' },
+        ],
+      },
+      { history: history.slice(0, 1), storedItems: new Map([['fc_1', history[1]]]) },
+    )
+    expect(parsed.options.previousResponseId).toBe('resp_1')
+    expect(parsed.request.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool'])
+    expect(parsed.untranslatable).toEqual([])
+  })
+
+  it("earlier hosted-tool items are skipped and reported, since Gemini can't use them", () => {
+    const parsed = ok({
+      input: [
+        { role: 'user', content: 'Weather?' },
+        { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search' } },
+        { role: 'assistant', content: 'Sunny.' },
+      ],
+    })
+    expect(parsed.options.skippedItems).toEqual(['web_search_call'])
+    expect(parsed.request.messages.map((message) => message.role)).toEqual(['user', 'assistant'])
+  })
+})
+
+describe('Responses parser: tools and parameters', () => {
+  it('function and custom tools; hosted tools dropped and listed; tool_choice forms', () => {
+    const grammar = 'start: "a"+'
+    const parsed = ok({
+      input: 'Hi',
+      tools: [
+        { type: 'function', name: 'now', description: '', parameters: { type: 'object' }, strict: true },
+        {
+          type: 'custom',
+          name: 'apply_patch',
+          description: 'Edit files.',
+          format: { type: 'grammar', syntax: 'lark', definition: grammar },
+        },
+        { type: 'web_search' },
+        { type: 'namespace', name: 'files' },
+        { type: 'web_search' },
+      ],
+      tool_choice: {
+        type: 'allowed_tools',
+        mode: 'required',
+        tools: [{ type: 'function', name: 'now' }, { type: 'web_search' }],
+      },
+      parallel_tool_calls: false,
+    })
+    expect(parsed.request.tools).toEqual([
+      { type: 'function', name: 'now', parameters: { type: 'object' } },
+      {
+        type: 'custom',
+        name: 'apply_patch',
+        description: `Edit files.\n\nThe input must match this Lark grammar:\n${grammar}`,
+      },
+    ])
+    expect(parsed.request.toolChoice).toEqual({ allowed: ['now'], mode: 'required' })
+    expect(parsed.options).toMatchObject({
+      droppedTools: ['web_search', 'namespace'],
+      customTools: ['apply_patch'],
+      parallelToolCalls: false,
+    })
+    expect(parsed.options.echo.tools.map((tool) => tool.type)).toEqual(['function', 'custom'])
+    const choice = (tool_choice: unknown) =>
+      ok({ input: 'Hi', tools: [{ type: 'custom', name: 'x' }], tool_choice }).request.toolChoice
+    expect([choice('auto'), choice('none'), choice('required'), choice({ type: 'custom', name: 'x' })]).toEqual([
+      'auto',
+      'none',
+      'required',
+      { name: 'x' },
+    ])
+  })
+
+  it('text.format, reasoning, sampling and the accepted no-effect parameters', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } } }
+    const parsed = ok({
+      input: 'Hi',
+      text: { format: { type: 'json_schema', name: 'city', schema, strict: true }, verbosity: 'medium' },
+      reasoning: { effort: 'high', summary: 'detailed' },
+      max_output_tokens: 512,
+      temperature: 0.2,
+      top_p: 0.9,
+      metadata: { session: 'a' },
+      store: false,
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'conversation-1',
+      prompt_cache_retention: '24h',
+      safety_identifier: 'u1',
+      user: 'u1',
+      truncation: 'auto',
+      service_tier: 'auto',
+      stream_options: { include_obfuscation: false },
+    })
+    expect(parsed.untranslatable).toEqual([])
+    expect(parsed.request).toMatchObject({
+      responseFormat: { type: 'json', schema, name: 'city' },
+      reasoningEffort: 'high',
+      includeReasoning: true,
+      maxOutputTokens: 512,
+      temperature: 0.2,
+      topP: 0.9,
+    })
+    expect(parsed.options).toMatchObject({
+      stream: true,
+      store: false,
+      reasoningSummary: true,
+      include: ['reasoning.encrypted_content'],
+    })
+    expect(ok({ input: 'Hi', text: { format: { type: 'json_object' } } }).request.responseFormat).toEqual({
+      type: 'json',
+    })
+  })
+})
+
+describe('Responses parser: refusals name the field', () => {
+  const cases: [string, Record<string, unknown>, { param: string; message: RegExp }][] = [
+    [
+      'an image by URL',
+      { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] },
+      { param: 'input[0].content[0].image_url', message: /data: URL/ },
+    ],
+    [
+      'a file by id',
+      { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] },
+      { param: 'input[0].content[0]', message: /file_data/ },
+    ],
+    [
+      'an image in a system message',
+      {
+        input: [
+          { role: 'system', content: [{ type: 'input_image', image_url: `data:image/png;base64,${IMAGE}` }] },
+          'x',
+        ],
+      },
+      { param: 'input[0].content[0]', message: /only text/ },
+    ],
+    ['a bad role', { input: [{ role: 'tool', content: 'x' }] }, { param: 'input[0].role', message: /"tool"/ }],
+    [
+      'an output without its call',
+      { input: [{ type: 'function_call_output', call_id: 'call_x', output: '1' }] },
+      { param: 'input[0].call_id', message: /function_call earlier/ },
+    ],
+    [
+      'arguments that are not a JSON object',
+      { input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '[1]' }] },
+      { param: 'input[0].arguments', message: /JSON object/ },
+    ],
+    [
+      'an unknown item type',
+      { input: [{ type: 'compaction', encrypted_content: 'x' }] },
+      { param: 'input[0].type', message: /unsupported input item type/ },
+    ],
+    [
+      'an item_reference without the store',
+      { input: [{ type: 'item_reference', id: 'msg_1' }] },
+      { param: 'input[0].id', message: /stored/ },
+    ],
+    ['no input at all', { input: [] }, { param: 'input', message: /at least one/ }],
+    [
+      'a hosted tool forced',
+      { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search_preview' } },
+      { param: 'tool_choice', message: /hosted tool/ },
+    ],
+    [
+      'a tool choice naming no declared tool',
+      { tools: [{ type: 'function', name: 'a' }], tool_choice: { type: 'function', name: 'b' } },
+      { param: 'tool_choice', message: /not in tools/ },
+    ],
+    ['required without tools', { tool_choice: 'required' }, { param: 'tool_choice', message: /needs a function/ }],
+    [
+      'a function without a name',
+      { tools: [{ type: 'function', parameters: {} }] },
+      { param: 'tools[0].name', message: /non-empty/ },
+    ],
+    ['verbosity', { text: { verbosity: 'low' } }, { param: 'text.verbosity', message: /verbosity/ }],
+    [
+      'a bad text.format',
+      { text: { format: { type: 'json_schema' } } },
+      { param: 'text.format', message: /json_schema/ },
+    ],
+    ['a bad effort', { reasoning: { effort: 'extreme' } }, { param: 'reasoning.effort', message: /minimal/ }],
+    ['a bad summary', { reasoning: { summary: 'long' } }, { param: 'reasoning.summary', message: /concise/ }],
+    ['max_output_tokens 0', { max_output_tokens: 0 }, { param: 'max_output_tokens', message: /integer from 1/ }],
+    ['temperature 3', { temperature: 3 }, { param: 'temperature', message: /from 0 to 2/ }],
+    ['top_p 2', { top_p: 2 }, { param: 'top_p', message: /from 0 to 1/ }],
+    ['metadata with a number', { metadata: { a: 1 } }, { param: 'metadata', message: /string values/ }],
+    ['logprobs', { include: ['message.output_text.logprobs'] }, { param: 'include', message: /logprobs/ }],
+    ['top_logprobs', { top_logprobs: 5 }, { param: 'top_logprobs', message: /log probabilities/ }],
+    ['max_tool_calls', { max_tool_calls: 3 }, { param: 'max_tool_calls', message: /cannot cap/ }],
+    ['a conversation', { conversation: 'conv_1' }, { param: 'conversation', message: /previous_response_id/ }],
+    ['a stored prompt', { prompt: { id: 'pmpt_1' } }, { param: 'prompt', message: /stored prompts/ }],
+    ['a flex service tier', { service_tier: 'flex' }, { param: 'service_tier', message: /service tiers/ }],
+    ['an unknown parameter', { frobnicate: true }, { param: 'frobnicate', message: /unrecognized/ }],
+  ]
+  for (const [what, body, issue] of cases) {
+    it(what, () => {
+      const issues = refusals(body)
+      expect(issues).toContainEqual({ param: issue.param, message: expect.stringMatching(issue.message) })
+    })
+  }
+
+  it('invalidParams makes them an OpenAI 400 naming the first field', async () => {
+    const reply = invalidParams(refusals({ conversation: 'conv_1', temperature: 3 }))
+    expect(reply.status).toBe(400)
+    expect(await reply.json()).toEqual({
+      error: {
+        message:
+          "conversation: unsupported for Gemini (OpenAI's conversations are not available: use previous_response_id); temperature: must be a number from 0 to 2",
+        type: 'invalid_request_error',
+        param: 'conversation',
+        code: 'invalid_value',
+      },
+    })
+  })
+
+  it('what the gateway itself needs is checked for every target', () => {
+    const fatal = (body: unknown): ParsedResponsesRequest => parseResponsesRequest(body)
+    expect(fatal('Hi')).toEqual({ ok: false, issues: [{ param: 'body', message: 'must be a JSON object' }] })
+    expect(fatal({ input: 'Hi', stream: 'yes', model: 5, previous_response_id: '' })).toEqual({
+      ok: false,
+      issues: [
+        { param: 'stream', message: 'must be a boolean' },
+        { param: 'model', message: 'must be a non-empty string' },
+        { param: 'previous_response_id', message: 'must be a non-empty string' },
+      ],
+    })
+  })
+})
