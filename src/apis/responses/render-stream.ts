@@ -32,7 +32,10 @@ import { responseObject, usageObject, type ResponseState } from './response-obje
 export interface ResponsesStreamRenderer extends Renderer {
   /** The response id (`resp_…`). */
   readonly id: string
-  /** The Response object as it stands (output so far; final once ended), for `GET /v1/responses/{id}`. */
+  /**
+   * The Response object as it stands (output so far; final once ended), for `GET /v1/responses/{id}`
+   * and the conversation store. A relayed OpenAI stream is not tracked: OpenAI keeps its own.
+   */
   snapshot(): Json
 }
 
