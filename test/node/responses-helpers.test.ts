@@ -1,30 +1,14 @@
 /**
- * The helpers the Gemini side of the Responses API shares with the route: custom tools declared as
- * one-string-parameter functions (wrapped and unwrapped), and thought signatures inside call ids.
+ * The helpers the Gemini side of the Responses API shares with the route: custom tools' raw input
+ * unwrapped from the `{"input"}` arguments Gemini calls them with, and which `encrypted_content` is
+ * a Gemini thought signature.
  */
 import { describe, expect, it } from 'vitest'
-import { callIdWithSignature, reasoningSignature, signatureOfCallId } from '../../src/apis/responses/call-id'
-import {
-  customToolAsFunction,
-  customToolNames,
-  unwrapCustomInput,
-  wrapCustomInput,
-} from '../../src/apis/responses/custom-tools'
+import { customToolNames, unwrapCustomInput } from '../../src/apis/responses/custom-tools'
+import { reasoningSignature } from '../../src/apis/responses/signatures'
 
 describe('custom tools on a function-only provider', () => {
-  it('are declared as a function with one required string parameter, input', () => {
-    expect(customToolAsFunction({ type: 'custom', name: 'apply_patch', description: 'Edit files.' })).toEqual({
-      type: 'function',
-      name: 'apply_patch',
-      description: 'Edit files.',
-      parameters: {
-        type: 'object',
-        properties: {
-          input: { type: 'string', description: 'The raw input text of this tool, exactly as the tool expects it.' },
-        },
-        required: ['input'],
-      },
-    })
+  it('are named by the request', () => {
     expect([
       ...customToolNames({
         tools: [
@@ -37,7 +21,7 @@ describe('custom tools on a function-only provider', () => {
 
   it('round-trip their raw input, whatever its characters', () => {
     const patch = '*** Begin Patch\n+"quoted" \\ tab\t 🚀\n*** End Patch'
-    expect(unwrapCustomInput(wrapCustomInput(patch))).toBe(patch)
+    expect(unwrapCustomInput(JSON.stringify({ input: patch }))).toBe(patch)
   })
 
   it('unwrap what a model actually sends: another parameter name, no arguments, raw text, non-strings', () => {
@@ -49,18 +33,8 @@ describe('custom tools on a function-only provider', () => {
   })
 })
 
-describe('thought signatures in call ids', () => {
-  it('ride after a ~, once, on a call_ id', () => {
-    expect(callIdWithSignature('call_1', 'U0lH')).toBe('call_1~U0lH')
-    expect(callIdWithSignature('call_1~U0lH', 'U0lH')).toBe('call_1~U0lH')
-    expect(callIdWithSignature('abc', 'U0lH')).toBe('call_abc~U0lH')
-    expect(callIdWithSignature('call_1')).toBe('call_1')
-    expect(signatureOfCallId('call_1~U0lH')).toBe('U0lH')
-    expect(signatureOfCallId('call_1')).toBeUndefined()
-    expect(signatureOfCallId('other~U0lH')).toBeUndefined()
-  })
-
-  it("a reasoning item's encrypted_content is a signature unless it is OpenAI's Fernet token", () => {
+describe('thought signatures in reasoning items', () => {
+  it("encrypted_content is a signature unless it is OpenAI's Fernet token", () => {
     expect(reasoningSignature('CiIBVKhc')).toBe('CiIBVKhc')
     expect(reasoningSignature('gAAAAABpPDIU')).toBeUndefined()
     expect(reasoningSignature(null)).toBeUndefined()

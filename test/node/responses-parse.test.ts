@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseResponsesRequest, type ParsedResponsesRequest } from '../../src/apis/responses/parse'
-import { invalidParams } from '../../src/openai/errors'
+import { invalidParams } from '../../src/apis/chat/errors'
 
 const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=='
 const SIGNATURE = 'CiIBVKhc7vB+vaaq6rA/KC79Ts7iXagIOA4EBOyBFDpl+pxP'
@@ -114,7 +114,7 @@ describe('Responses parser: input', () => {
           { type: 'reasoning', text: 'Look it up.' },
           {
             type: 'tool-call',
-            id: `call_abc~${SIGNATURE}`,
+            id: 'call_abc',
             name: 'get_capital',
             input: '{"country":"PotatoLand"}',
             signature: SIGNATURE,
@@ -125,7 +125,7 @@ describe('Responses parser: input', () => {
       {
         role: 'tool',
         parts: [
-          { type: 'tool-result', id: `call_abc~${SIGNATURE}`, name: 'get_capital', output: 'Potato City' },
+          { type: 'tool-result', id: 'call_abc', name: 'get_capital', output: 'Potato City' },
           { type: 'tool-result', id: 'call_def', name: 'get_capital', output: 'Tater Town' },
         ],
       },

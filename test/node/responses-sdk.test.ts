@@ -14,8 +14,9 @@ import { createResponsesWholeRenderer } from '../../src/apis/responses/render-wh
 import type { AnswerResult, PartSink } from '../../src/canonical/parts'
 import type { CanonicalRequest } from '../../src/canonical/request'
 import type { Renderer } from '../../src/canonical/renderer'
-import { invalidParams } from '../../src/openai/errors'
+import { invalidParams } from '../../src/apis/chat/errors'
 import { playGeminiFixture } from '../support/gemini-parts'
+import { testRecord } from '../support/responses-expected'
 
 const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+Xin chào 👋\n*** End Patch'
 let server: Server
@@ -58,7 +59,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const prompt = lastUserText(parsed.request)
   const options = { ...parsed.options, model: parsed.options.model ?? 'gemini-2.5-flash' }
   if (!parsed.options.stream) {
-    const whole = createResponsesWholeRenderer(options)
+    const whole = createResponsesWholeRenderer(testRecord(), options)
     try {
       const result = answer(prompt, whole)
       if (result) whole.done(result, 1)
@@ -71,12 +72,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     event(text: string) {
       if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' })
       res.write(text)
+      return Buffer.byteLength(text)
     },
     events(bytes: Uint8Array) {
       res.write(bytes)
     },
   }
-  const stream = createResponsesStreamRenderer(writer, options)
+  const stream = createResponsesStreamRenderer(writer, testRecord(), options)
   try {
     const result = answer(prompt, stream)
     if (result) stream.done(result, 1)
@@ -201,7 +203,7 @@ describe('the openai SDK reads the Responses renderers', () => {
     })
     const error = await stream.finalResponse().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(APIError)
-    expect((error as APIError).message).toContain('This model is currently experiencing high demand')
+    expect((error as APIError).message).toContain('(503, service unavailable or overloaded)')
   })
 
   it('an error before any event: the JSON error with the provider status, streamed or not', async () => {

@@ -13,17 +13,22 @@ import type { AnswerResult } from '../../src/canonical/parts'
 import { ProviderError } from '../../src/providers/errors'
 import { playGeminiFixture } from '../support/gemini-parts'
 import { readResponsesStream, type ResponsesEvent } from '../support/responses-sse'
-import { responseJson, sse, ID, DIGITS, OPTIONS } from '../support/responses-expected'
+import { DIGITS, ID, OPTIONS, responseJson, sse, testRecord } from '../support/responses-expected'
 
 const decoder = new TextDecoder()
 
 function renderer(extra: Partial<ResponsesRenderOptions> = {}) {
   const chunks: string[] = []
   const writer = {
-    event: (text: string) => chunks.push(text),
-    events: (bytes: Uint8Array) => chunks.push(decoder.decode(bytes)),
+    event: (text: string) => {
+      chunks.push(text)
+      return Buffer.byteLength(text)
+    },
+    events: (bytes: Uint8Array) => {
+      chunks.push(decoder.decode(bytes))
+    },
   }
-  const rendered = createResponsesStreamRenderer(writer, { ...OPTIONS, ...extra })
+  const rendered = createResponsesStreamRenderer(writer, testRecord(), { ...OPTIONS, ...extra })
   return { renderer: rendered, raw: () => chunks.join('') }
 }
 
@@ -57,8 +62,8 @@ describe('Responses stream renderer: recorded Gemini answers', () => {
     const at = { item_id: msg, output_index: 0, content_index: 0 }
     expect(raw).toBe(
       sse([
-        ['response.created', { response: responseJson({ status: 'in_progress' }) }],
-        ['response.in_progress', { response: responseJson({ status: 'in_progress' }) }],
+        ['response.created', { response: responseJson({ status: 'in_progress', model: 'gemini-2.0-flash' }) }],
+        ['response.in_progress', { response: responseJson({ status: 'in_progress', model: 'gemini-2.0-flash' }) }],
         ['response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }],
         ['response.content_part.added', { ...at, part: { ...part, text: '' } }],
         ['response.output_text.delta', { ...at, delta: 'The', logprobs: [] }],
@@ -114,7 +119,7 @@ describe('Responses stream renderer: recorded Gemini answers', () => {
       type: 'function_call',
       status: 'completed',
       arguments: '{}',
-      call_id: `call_gemini0~${signature}`,
+      call_id: expect.stringMatching(new RegExp(`^call_[A-Za-z0-9]{24}~${signature.replace(/[+/]/g, '\\$&')}$`)),
       name: 'now',
     }
     expect(events[9]).toEqual({
@@ -208,7 +213,7 @@ describe('Responses stream renderer: recorded Gemini answers', () => {
       'response.failed',
     ])
     const message =
-      'gemini: This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later. (503)'
+      'gemini: the provider reported an error during the answer (503, service unavailable or overloaded). The answer is incomplete. Retry in a few seconds.'
     expect(raw).toContain(
       `event: error\ndata: {"type":"error","sequence_number":6,"error":{"type":"server_error","code":"server_error","message":"${message}","param":null}}\n\n`,
     )

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createResponsesWholeRenderer } from '../../src/apis/responses/render-whole'
 import { playGeminiFixture } from '../support/gemini-parts'
-import { DIGITS, OPTIONS, responseJson } from '../support/responses-expected'
+import { DIGITS, OPTIONS, responseJson, testRecord } from '../support/responses-expected'
 
 function play(fixture: string) {
-  const renderer = createResponsesWholeRenderer(OPTIONS)
+  const renderer = createResponsesWholeRenderer(testRecord(), OPTIONS)
   try {
     renderer.done(playGeminiFixture(fixture, renderer), 1)
   } catch (error) {
@@ -57,7 +57,7 @@ describe('Responses whole renderer', () => {
         type: 'function_call',
         status: 'completed',
         arguments: '{}',
-        call_id: expect.stringMatching(/^call_gemini0~CiIBVKhc/),
+        call_id: expect.stringMatching(/^call_[A-Za-z0-9]{24}~CiIBVKhc/),
         name: 'now',
       },
     ])
@@ -75,7 +75,7 @@ describe('Responses whole renderer', () => {
   })
 
   it('a failure is the OpenAI JSON error with the provider status; written counts the parts received', async () => {
-    const renderer = createResponsesWholeRenderer({ ...OPTIONS, reasoningSummary: true })
+    const renderer = createResponsesWholeRenderer(testRecord(), { ...OPTIONS, reasoningSummary: true })
     expect(() => renderer.response()).toThrow(/has not ended/)
     try {
       playGeminiFixture('gemini-midstream-error-503.constructed.sse', renderer)
@@ -86,14 +86,18 @@ describe('Responses whole renderer', () => {
     const reply = renderer.response()
     expect(reply.status).toBe(503)
     expect(await reply.json()).toMatchObject({
-      error: { type: 'server_error', code: 'upstream_stream_error', message: expect.stringContaining('high demand') },
+      error: {
+        type: 'server_error',
+        code: 'upstream_stream_error',
+        message: expect.stringContaining('(503, service unavailable'),
+      },
     })
     expect(renderer.snapshot()).toMatchObject({ status: 'failed' })
   })
 
   it('a relayed OpenAI body is sent unchanged', async () => {
     const recorded = readFileSync(new URL('../fixtures/openai-responses-text.json', import.meta.url))
-    const renderer = createResponsesWholeRenderer(OPTIONS)
+    const renderer = createResponsesWholeRenderer(testRecord(), OPTIONS)
     renderer.raw(new Uint8Array(recorded))
     renderer.done({ provider: 'openai', model: 'gpt-4o-mini', finish: 'stop', rawFinish: 'stop' }, 1)
     const reply = renderer.response()

@@ -8,8 +8,10 @@
  * sse([['response.created', { response: responseJson({ status: 'in_progress' }) }]])
  * // 'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{…}}\n\n'
  */
-import type { ResponsesRenderOptions } from '../../src/apis/responses/render-options'
 import { DEFAULT_ECHO } from '../../src/apis/responses/echo'
+import type { ResponsesRenderOptions } from '../../src/apis/responses/render-options'
+import { RequestRecord } from '../../src/observability/request-record'
+import { noMask } from '../../src/secrets/masker'
 
 export const DIGITS = '0976c6df58902d6a0068c9ef349f8881968e62cd0dd40b45'
 export const ID = `resp_${DIGITS}`
@@ -68,4 +70,15 @@ export function sse(events: [string, Record<string, unknown>][], from = 0): stri
         `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: from + index, ...data })}\n\n`,
     )
     .join('')
+}
+
+/** A request record whose log line goes to `lines`. */
+export function testRecord(lines: string[] = []): RequestRecord {
+  return new RequestRecord({
+    requestId: 'req_test',
+    method: 'POST',
+    mask: noMask,
+    logPrompts: false,
+    write: (line) => lines.push(line),
+  })
 }

@@ -1,5 +1,5 @@
 import type { ToolCallStart } from '../../canonical/parts'
-import { callIdWithSignature } from './call-id'
+import { wireToolCallId } from '../chat/tool-call-id'
 import { unwrapCustomInput } from './custom-tools'
 import { itemId } from './ids'
 import type { Json } from './json'
@@ -91,7 +91,7 @@ export class ResponseOutput {
     const custom = this.options.customTools.has(call.name)
     const index = this.items.length
     const id = itemId(this.responseId, custom ? 'ctc' : 'fc', index)
-    const callId = callIdWithSignature(call.id, call.signature)
+    const callId = wireToolCallId(call.id, call.signature)
     const item: Json = custom
       ? { id, type: 'custom_tool_call', status: 'in_progress', call_id: callId, input: '', name: call.name }
       : { id, type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name: call.name }

@@ -1,5 +1,5 @@
 import type { FilePart, TextPart } from '../../canonical/request'
-import type { ParamIssue } from '../../openai/errors'
+import type { ParamIssue } from '../chat/errors'
 import { isObject } from './json'
 
 /**

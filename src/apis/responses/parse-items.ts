@@ -1,8 +1,9 @@
-import type { ParamIssue } from '../../openai/errors'
-import { reasoningSignature, signatureOfCallId } from './call-id'
+import type { ParamIssue } from '../chat/errors'
+import { splitToolCallId } from '../chat/tool-call-id'
 import type { Conversation } from './conversation'
-import { contentParts, textOnly } from './parse-content'
 import { isObject, type Json } from './json'
+import { contentParts, textOnly } from './parse-content'
+import { reasoningSignature } from './signatures'
 
 /**
  * Responses input items into a {@link Conversation}: `message` (user, assistant, system,
@@ -69,8 +70,8 @@ function functionCall(item: Json, at: string, { conversation, issues }: ItemCont
   }
   if (!isObject(parsed)) issues.push({ param: `${at}.arguments`, message: 'must be a JSON object in a string' })
   if (callId === undefined || name === undefined || !isObject(parsed)) return
-  const signature = signatureOfCallId(callId)
-  conversation.call({ type: 'tool-call', id: callId, name, input: args, ...(signature ? { signature } : {}) })
+  const { id, signature } = splitToolCallId(callId)
+  conversation.call({ type: 'tool-call', id, name, input: args, ...(signature ? { signature } : {}) })
 }
 
 function customCall(item: Json, at: string, { conversation, issues }: ItemContext): void {
@@ -78,10 +79,10 @@ function customCall(item: Json, at: string, { conversation, issues }: ItemContex
   const name = requireString(item, 'name', at, issues)
   if (typeof item.input !== 'string') issues.push({ param: `${at}.input`, message: 'must be a string' })
   if (callId === undefined || name === undefined || typeof item.input !== 'string') return
-  const signature = signatureOfCallId(callId)
+  const { id, signature } = splitToolCallId(callId)
   conversation.call({
     type: 'tool-call',
-    id: callId,
+    id,
     name,
     input: item.input,
     custom: true,
@@ -93,7 +94,8 @@ function callOutput(item: Json, at: string, { conversation, issues }: ItemContex
   const callId = requireString(item, 'call_id', at, issues)
   const output = textOnly(item.output, `${at}.output`, issues)
   if (callId === undefined) return
-  const name = conversation.nameOf(callId)
+  const { id } = splitToolCallId(callId)
+  const name = conversation.nameOf(id)
   if (name === undefined) {
     issues.push({
       param: `${at}.call_id`,
@@ -101,7 +103,7 @@ function callOutput(item: Json, at: string, { conversation, issues }: ItemContex
     })
     return
   }
-  conversation.result({ type: 'tool-result', id: callId, name, output })
+  conversation.result({ type: 'tool-result', id, name, output })
 }
 
 /** A reasoning item's readable text: its summary parts, or its raw reasoning text. */

@@ -1,5 +1,5 @@
 import type { CanonicalRequest } from '../../canonical/request'
-import type { ParamIssue } from '../../openai/errors'
+import type { ParamIssue } from '../chat/errors'
 import { given, isObject, type Json } from './json'
 
 /**

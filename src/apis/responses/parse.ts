@@ -1,5 +1,5 @@
 import type { CanonicalRequest } from '../../canonical/request'
-import type { ParamIssue } from '../../openai/errors'
+import type { ParamIssue } from '../chat/errors'
 import { Conversation } from './conversation'
 import { customToolNames } from './custom-tools'
 import { echoOf, type ResponseEcho } from './echo'
@@ -24,7 +24,7 @@ import { readTools } from './parse-tools'
  * const parsed = parseResponsesRequest(await c.req.json())
  * if (!parsed.ok) return invalidParams(parsed.issues)
  * if (target.provider !== 'openai' && parsed.untranslatable.length > 0) return invalidParams(parsed.untranslatable)
- * const renderer = createResponsesStreamRenderer(writer, { ...parsed.options, model })
+ * const renderer = createResponsesStreamRenderer(writer, record, { ...parsed.options, model })
  */
 
 export interface ResponsesOptions {

@@ -4,14 +4,15 @@ import type { ResponseFrame } from './response-object'
 
 /**
  * What a Responses renderer needs besides the parts: the response's id and creation time, the
- * model, the request settings it repeats, and how to show reasoning and custom tool calls. The
- * parser's `ResponsesOptions` fit as they are: `{ ...parsed.options, model }`.
+ * model, the request settings it repeats, and how to show reasoning and custom tool calls. Plain
+ * JSON but for the clock, so a resumable stream can carry it; the parser's `ResponsesOptions` fit:
+ * `{ ...parsed.options, model }`.
  *
  * @example
- * const options: ResponsesRenderOptions = { ...parsed.options, model: 'gemini-2.5-flash', id: streamResponseId }
+ * const options: ResponsesRenderOptions = { ...parsed.options, model: 'gemini-2.5-flash', id: responseId }
  */
 export interface ResponsesRenderOptions {
-  /** The model the lifecycle events name until the answer names its own. */
+  /** The model the lifecycle events name until the provider names its own. */
   model: string
   /** The response id (`resp_…`); a new one by default. */
   id?: string
@@ -21,8 +22,8 @@ export interface ResponsesRenderOptions {
   /** Show the model's reasoning as reasoning summary events (`reasoning.summary` was asked). */
   reasoningSummary?: boolean
   /** Names of the custom tools, whose calls arrive as `{"input": …}` function arguments. */
-  customTools?: Iterable<string>
-  /** The clock, in milliseconds (for `created_at` and `completed_at`). */
+  customTools?: readonly string[]
+  /** The clock, in milliseconds (for `created_at` and `completed_at`); tests fix it. */
   now?: () => number
 }
 

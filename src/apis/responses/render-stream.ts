@@ -1,6 +1,7 @@
 import type { AnswerResult, ToolCallStart } from '../../canonical/parts'
 import type { EventWriter, Renderer } from '../../canonical/renderer'
-import { errorEventData, failedResponse, failureOf } from './failure'
+import type { RequestRecord } from '../../observability/request-record'
+import { errorEventData, failedResponse, failureOf, type Failure } from './failure'
 import type { Json } from './json'
 import { ResponseOutput } from './output'
 import { RelayedStream } from './passthrough'
@@ -22,9 +23,10 @@ import { responseObject, usageObject, type ResponseState } from './response-obje
  *
  * Raw frames (an OpenAI stream relayed as it is) are written unchanged and count as written; if
  * the relay breaks off, the error and `response.failed` continue its numbering and response id.
+ * The record counts item events as pieces, gets the closing fields and keeps failures.
  *
  * @example
- * const renderer = createResponsesStreamRenderer(writer, { ...parsed.options, model: 'gemini-2.5-flash' })
+ * const renderer = createResponsesStreamRenderer(writer, record, { ...parsed.options, model: 'gemini-2.5-flash' })
  * renderer.text('Hello')   // response.created, response.in_progress, output_item.added, content_part.added, output_text.delta
  * renderer.done(result, 1) // output_text.done, content_part.done, output_item.done, response.completed
  */
@@ -43,6 +45,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000)
 
 export function createResponsesStreamRenderer(
   writer: EventWriter,
+  record: RequestRecord,
   options: ResponsesRenderOptions,
 ): ResponsesStreamRenderer {
   const { frame, summary, customTools, now } = resolveOptions(options)
@@ -54,10 +57,12 @@ export function createResponsesStreamRenderer(
   let ended = false
   let state: ResponseState = { status: background ? 'queued' : 'in_progress', output: [] }
 
-  const write = (type: string, data: Json) => {
+  const write = (type: string, data: Json): number => {
     const fields = JSON.stringify(data)
-    writer.event(`event: ${type}\ndata: {"type":"${type}","sequence_number":${sequence++},${fields.slice(1)}\n\n`)
     written++
+    return writer.event(
+      `event: ${type}\ndata: {"type":"${type}","sequence_number":${sequence++},${fields.slice(1)}\n\n`,
+    )
   }
   const lifecycle = (type: string, response: Json) => write(type, { response })
   const start = () => {
@@ -73,7 +78,7 @@ export function createResponsesStreamRenderer(
     frame.id,
     (type, data) => {
       start()
-      write(type, data)
+      record.piece(write(type, data))
     },
     { summary, customTools },
   )
@@ -86,7 +91,7 @@ export function createResponsesStreamRenderer(
   const open = () => !ended && !relayed.active
 
   /** Closes a relayed stream that broke off or was cancelled; nothing if it had ended already. */
-  const endRelayed = (status: 'failed' | 'cancelled', failure?: ReturnType<typeof failureOf>) => {
+  const endRelayed = (status: 'failed' | 'cancelled', failure?: Failure) => {
     ended = true
     const ending = relayed.ending()
     if (!ending) return
@@ -122,13 +127,22 @@ export function createResponsesStreamRenderer(
     toolCallEnd(index: number) {
       if (open()) output.toolCallEnd(index)
     },
-    raw(frame: Uint8Array) {
+    begin(_provider: string, model: string) {
+      if (!started) frame.model = model
+    },
+    modelName(name: string) {
+      if (!started) frame.model = name
+    },
+    raw(bytes: Uint8Array) {
       if (ended) return
-      relayed.track(frame)
-      writer.events(frame)
+      relayed.track(bytes)
       written++
+      record.piece(bytes.byteLength)
+      writer.events(bytes)
     },
     done(result: AnswerResult) {
+      const usage = usageObject(result.usage)
+      const safe = record.closing({ model: result.model, finish_reason: result.rawFinish, usage }) as { model: string }
       if (relayed.active) ended = true
       if (ended) return
       const { status, reason } = terminalOf(result.finish)
@@ -137,15 +151,15 @@ export function createResponsesStreamRenderer(
       end(status === 'completed' ? 'response.completed' : 'response.incomplete', {
         status,
         output: output.items,
-        usage: usageObject(result.usage),
+        usage,
         incompleteDetails: reason ? { reason } : null,
         completedAt: status === 'completed' ? seconds(now()) : null,
-        model: result.model || frame.model,
+        model: safe.model || frame.model,
       })
     },
     fail(error: unknown) {
       if (ended) return
-      const failure = failureOf(error)
+      const failure = failureOf(error, record)
       if (relayed.active) return endRelayed('failed', failure)
       start()
       output.closeAll('incomplete', true)
@@ -163,6 +177,6 @@ export function createResponsesStreamRenderer(
       output.closeAll('incomplete', true)
       end('response.incomplete', { status: 'cancelled', output: output.items })
     },
-    failedResponse,
+    failedResponse: (error: unknown) => failedResponse(error, record),
   }
 }

@@ -1,5 +1,6 @@
 import type { AnswerResult, ToolCallStart } from '../../canonical/parts'
-import type { Renderer } from '../../canonical/renderer'
+import type { WholeRenderer } from '../../canonical/renderer'
+import type { RequestRecord } from '../../observability/request-record'
 import { failedResponse } from './failure'
 import type { Json } from './json'
 import { ResponseOutput } from './output'
@@ -17,12 +18,12 @@ import { responseObject, usageObject, type ResponseState } from './response-obje
  * be gathered twice.
  *
  * @example
- * const renderer = createResponsesWholeRenderer({ ...parsed.options, model: 'gemini-2.5-flash' })
+ * const renderer = createResponsesWholeRenderer(record, { ...parsed.options, model: 'gemini-2.5-flash' })
  * await generation.run()            // calls renderer.text(…), renderer.done(…)
  * return renderer.response()        // 200 {"id":"resp_…","object":"response","status":"completed",…}
  */
 
-export interface ResponsesWholeRenderer extends Renderer {
+export interface ResponsesWholeRenderer extends WholeRenderer {
   readonly id: string
   /** The Response object as it stands (output so far; final once ended). */
   snapshot(): Json
@@ -40,7 +41,10 @@ function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return out
 }
 
-export function createResponsesWholeRenderer(options: ResponsesRenderOptions): ResponsesWholeRenderer {
+export function createResponsesWholeRenderer(
+  record: RequestRecord,
+  options: ResponsesRenderOptions,
+): ResponsesWholeRenderer {
   const { frame, summary, customTools, now } = resolveOptions(options)
   const output = new ResponseOutput(frame.id, () => {}, { summary, customTools })
   const relayed: Uint8Array[] = []
@@ -48,8 +52,11 @@ export function createResponsesWholeRenderer(options: ResponsesRenderOptions): R
   let state: ResponseState = { status: frame.echo.background ? 'queued' : 'in_progress', output: output.items }
   let reply: (() => Response) | undefined
 
-  const json = (body: Json) => () =>
-    new Response(JSON.stringify(body, null, 2), { status: 200, headers: { 'content-type': 'application/json' } })
+  /** The 200 JSON reply of `body`, counted once for the log line. */
+  const json = (body: Uint8Array<ArrayBuffer>) => {
+    record.answered(body.byteLength)
+    return () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
+  }
   const part =
     <A extends unknown[]>(handle: (...args: A) => void) =>
     (...args: A) => {
@@ -59,7 +66,9 @@ export function createResponsesWholeRenderer(options: ResponsesRenderOptions): R
     }
   const finish = (next: ResponseState) => {
     state = next
-    reply = json(responseObject(frame, next))
+    reply = json(
+      new TextEncoder().encode(JSON.stringify(responseObject(frame, next), null, 2)) as Uint8Array<ArrayBuffer>,
+    )
   }
 
   return {
@@ -73,14 +82,21 @@ export function createResponsesWholeRenderer(options: ResponsesRenderOptions): R
     toolCallStart: part((call: ToolCallStart) => output.toolCallStart(call)),
     toolCallDelta: part((index: number, delta: string) => output.toolCallDelta(index, delta)),
     toolCallEnd: part((index: number) => output.toolCallEnd(index)),
-    raw: part((frame: Uint8Array) => {
-      relayed.push(frame)
+    raw: part((bytes: Uint8Array) => {
+      relayed.push(bytes)
     }),
+    begin(_provider: string, model: string) {
+      if (received === 0) frame.model = model
+    },
+    modelName(name: string) {
+      if (received === 0) frame.model = name
+    },
     done(result: AnswerResult) {
       if (reply) return
+      const usage = usageObject(result.usage)
+      const safe = record.closing({ model: result.model, finish_reason: result.rawFinish, usage }) as { model: string }
       if (relayed.length > 0) {
-        const body = concat(relayed)
-        reply = () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
+        reply = json(concat(relayed))
         return
       }
       const { status, reason } = terminalOf(result.finish)
@@ -88,24 +104,25 @@ export function createResponsesWholeRenderer(options: ResponsesRenderOptions): R
       finish({
         status,
         output: output.items,
-        usage: usageObject(result.usage),
+        usage,
         incompleteDetails: reason ? { reason } : null,
         completedAt: status === 'completed' ? Math.floor(now() / 1000) : null,
-        model: result.model || frame.model,
+        model: safe.model || frame.model,
       })
     },
     fail(error: unknown) {
       if (reply) return
       output.closeAll('incomplete', true)
       state = { status: 'failed', output: output.items }
-      reply = () => failedResponse(error)
+      const failed = failedResponse(error, record)
+      reply = () => failed
     },
     cancelled() {
       if (reply) return
       output.closeAll('incomplete', true)
       finish({ status: 'cancelled', output: output.items })
     },
-    failedResponse,
+    failedResponse: (error: unknown) => failedResponse(error, record),
     response() {
       if (!reply) throw new Error('the answer has not ended: call response() after done, fail or cancelled')
       return reply()
