@@ -4,15 +4,15 @@
  * which `invalidParams` turns into OpenAI's 400.
  */
 import { describe, expect, it } from 'vitest'
-import { parseResponsesRequest, type ParsedResponsesRequest } from '../../src/apis/responses/parse'
+import { parseResponsesBody } from '../../src/apis/responses/parse'
 import { invalidParams } from '../../src/apis/chat/errors'
 
 const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=='
 const SIGNATURE = 'CiIBVKhc7vB+vaaq6rA/KC79Ts7iXagIOA4EBOyBFDpl+pxP'
 
-function ok(body: unknown, context?: Parameters<typeof parseResponsesRequest>[1]) {
-  const parsed = parseResponsesRequest(body, context)
-  if (!parsed.ok) throw new Error(`unexpected issues: ${JSON.stringify(parsed.issues)}`)
+function ok(body: unknown, context?: Parameters<typeof parseResponsesBody>[1]) {
+  const parsed = parseResponsesBody(body, context)
+  if ('issues' in parsed) throw new Error(`unexpected issues: ${JSON.stringify(parsed.issues)}`)
   return parsed
 }
 
@@ -24,7 +24,7 @@ function refusals(body: Record<string, unknown>) {
 describe('Responses parser: input', () => {
   it('a string input is one user message; the body rides along as passthrough; defaults', () => {
     const body = { model: 'gemini-2.5-flash', input: 'Xin chào', instructions: 'Be brief.' }
-    const parsed = ok(body)
+    const parsed = ok({ ...body, fallback: false })
     expect(parsed.request).toEqual({
       messages: [
         { role: 'system', parts: [{ type: 'text', text: 'Be brief.' }] },
@@ -36,6 +36,7 @@ describe('Responses parser: input', () => {
     expect(parsed.options).toMatchObject({
       model: 'gemini-2.5-flash',
       stream: false,
+      fallback: false,
       background: false,
       store: true,
       include: [],
@@ -394,10 +395,8 @@ describe('Responses parser: refusals name the field', () => {
   })
 
   it('what the gateway itself needs is checked for every target', () => {
-    const fatal = (body: unknown): ParsedResponsesRequest => parseResponsesRequest(body)
-    expect(fatal('Hi')).toEqual({ ok: false, issues: [{ param: 'body', message: 'must be a JSON object' }] })
-    expect(fatal({ input: 'Hi', stream: 'yes', model: 5, previous_response_id: '' })).toEqual({
-      ok: false,
+    expect(parseResponsesBody('Hi')).toEqual({ issues: [{ param: 'body', message: 'must be a JSON object' }] })
+    expect(parseResponsesBody({ input: 'Hi', stream: 'yes', model: 5, previous_response_id: '' })).toEqual({
       issues: [
         { param: 'stream', message: 'must be a boolean' },
         { param: 'model', message: 'must be a non-empty string' },

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import OpenAI, { APIError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseResponsesRequest } from '../../src/apis/responses/parse'
+import { parseResponsesBody } from '../../src/apis/responses/parse'
 import { createResponsesStreamRenderer } from '../../src/apis/responses/render-stream'
 import { createResponsesWholeRenderer } from '../../src/apis/responses/render-whole'
 import type { AnswerResult, PartSink } from '../../src/canonical/parts'
@@ -52,8 +52,8 @@ async function send(res: ServerResponse, reply: Response): Promise<void> {
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
-  const parsed = parseResponsesRequest(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-  if (!parsed.ok) return send(res, invalidParams(parsed.issues))
+  const parsed = parseResponsesBody(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+  if ('issues' in parsed) return send(res, invalidParams(parsed.issues))
   if (parsed.untranslatable.length > 0) return send(res, invalidParams(parsed.untranslatable))
   seen.push(parsed.request)
   const prompt = lastUserText(parsed.request)

@@ -19,10 +19,11 @@ import { readTools } from './parse-tools'
  *
  * For `previous_response_id`, the route passes the stored items of the earlier turns as
  * `history` (input items then output items, as stored); `storedItems` resolves `item_reference`s.
+ * `fallback` is the gateway's own, as on chat completions: no provider gets it.
  *
  * @example
- * const parsed = parseResponsesRequest(await c.req.json())
- * if (!parsed.ok) return invalidParams(parsed.issues)
+ * const parsed = parseResponsesBody(await c.req.json())
+ * if ('issues' in parsed) return invalidParams(parsed.issues)
  * if (target.provider !== 'openai' && parsed.untranslatable.length > 0) return invalidParams(parsed.untranslatable)
  * const renderer = createResponsesStreamRenderer(writer, record, { ...parsed.options, model })
  */
@@ -31,6 +32,8 @@ export interface ResponsesOptions {
   /** The `model` the client named, if any. */
   model?: string
   stream: boolean
+  /** The gateway's own `fallback` (default true): false never answers with a FALLBACK model. */
+  fallback: boolean
   background: boolean
   /** `store` (default true): keep the response for `previous_response_id` and `GET`. */
   store: boolean
@@ -57,14 +60,16 @@ export interface ParseContext {
   storedItems?: ReadonlyMap<string, unknown>
 }
 
-export type ParsedResponsesRequest =
-  | { ok: true; request: CanonicalRequest; options: ResponsesOptions; untranslatable: ParamIssue[] }
-  | { ok: false; issues: ParamIssue[] }
+export interface ParsedResponses {
+  request: CanonicalRequest
+  options: ResponsesOptions
+  untranslatable: ParamIssue[]
+}
 
 /** The fields the gateway itself relies on, whatever the target. */
 function gatewayIssues(body: Record<string, unknown>): ParamIssue[] {
   const issues: ParamIssue[] = []
-  for (const key of ['stream', 'background', 'store']) {
+  for (const key of ['stream', 'background', 'store', 'fallback']) {
     if (given(body[key]) && typeof body[key] !== 'boolean') issues.push({ param: key, message: 'must be a boolean' })
   }
   for (const key of ['model', 'previous_response_id']) {
@@ -91,10 +96,14 @@ function readInput(body: Record<string, unknown>, history: readonly unknown[], c
   }
 }
 
-export function parseResponsesRequest(body: unknown, context: ParseContext = {}): ParsedResponsesRequest {
-  if (!isObject(body)) return { ok: false, issues: [{ param: 'body', message: 'must be a JSON object' }] }
-  const fatal = gatewayIssues(body)
-  if (fatal.length > 0) return { ok: false, issues: fatal }
+export function parseResponsesBody(
+  input: unknown,
+  context: ParseContext = {},
+): ParsedResponses | { issues: ParamIssue[] } {
+  if (!isObject(input)) return { issues: [{ param: 'body', message: 'must be a JSON object' }] }
+  const fatal = gatewayIssues(input)
+  if (fatal.length > 0) return { issues: fatal }
+  const { fallback, ...body } = input
 
   const items: ItemContext = {
     conversation: new Conversation(),
@@ -115,6 +124,7 @@ export function parseResponsesRequest(body: unknown, context: ParseContext = {})
   const options: ResponsesOptions = {
     ...(typeof body.model === 'string' ? { model: body.model } : {}),
     stream: body.stream === true,
+    fallback: fallback !== false,
     background: body.background === true,
     store: body.store !== false,
     ...(typeof body.previous_response_id === 'string' ? { previousResponseId: body.previous_response_id } : {}),
@@ -126,5 +136,5 @@ export function parseResponsesRequest(body: unknown, context: ParseContext = {})
     customTools: [...customToolNames(request)],
     echo: echoOf(body, tools.served),
   }
-  return { ok: true, request, options, untranslatable: [...items.issues, ...tools.issues, ...params.issues] }
+  return { request, options, untranslatable: [...items.issues, ...tools.issues, ...params.issues] }
 }
