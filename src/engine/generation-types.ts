@@ -29,6 +29,8 @@ export interface GenerationPlan {
   /** The requested provider and model first, then the fallbacks in order. */
   targets: Required<ModelTarget>[]
   limits: GenerationLimits
+  /** Where the first upstream request's times go (the request's record): for Server-Timing and the log line. */
+  timing?: { sentAt: number; answeredAt: number }
 }
 
 /** One upstream request and how it ended. */

@@ -144,7 +144,10 @@ export class Generation {
     this.attemptStartedAt = Date.now()
     this.timedOut = undefined
     this.renderer.begin?.(provider, model)
+    const timing = this.plan.timing
+    if (timing && timing.sentAt === 0) timing.sentAt = this.attemptStartedAt
     const answer = await this.plan.providers[provider].open(this.plan.request, model, this.attempt.signal)
+    if (timing && timing.answeredAt === 0) timing.answeredAt = Date.now()
     if (this.ended) {
       answer.body.cancel().catch(() => {})
       return

@@ -47,5 +47,6 @@ export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('record', record)
   await next()
   setResponseHeader(c, 'x-request-id', record.requestId)
+  setResponseHeader(c, 'server-timing', record.serverTiming())
   if (!record.streaming) record.finish(outcomeFor(c.res.status), c.res.status)
 }

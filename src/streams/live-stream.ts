@@ -78,7 +78,10 @@ export class LiveStream {
         log.appendEvents(bytes)
       },
     }
-    this.generation = new Generation(plan, createStreamRenderer(options.render, writer, record))
+    this.generation = new Generation(
+      { ...plan, timing: record.upstream },
+      createStreamRenderer(options.render, writer, record),
+    )
   }
 
   /**

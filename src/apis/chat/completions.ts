@@ -59,6 +59,7 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
     request,
     fallback: options.fallback,
   })
+  plan.timing = record.upstream
   // A fallback must answer the same request: a Gemini one only when the request translates whole.
   if (parsed.untranslatable.length > 0) plan.targets = plan.targets.filter((target) => target.provider !== 'gemini')
   if (!options.stream) return withBudgetHeaders(await whole(c, plan, ticket), ticket)

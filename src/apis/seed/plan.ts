@@ -41,6 +41,7 @@ export async function planChat(c: Context<AppEnv>, input: ChatRequestBody): Prom
     request,
     fallback: input.fallback,
   })
+  plan.timing = record.upstream
   return { plan, ...reserved }
 }
 
