@@ -3,32 +3,66 @@
  * openai SDK as the client; plus routing, parameter errors, /v1/models and the OpenAPI document.
  */
 import OpenAI from 'openai'
-import { describe, expect, it } from 'vitest'
-import { fixtureBytes, gateway, openaiFixtureText, scenario, upstreamRequests, waitFor } from './helpers'
-import { collect, collectUntilError, rejection, sdk } from './openai-api-helpers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { bindings, call, captureLogs, jsonPost } from './app-call'
+import {
+  fixtureBytes,
+  gateway,
+  openaiFixtureText,
+  scenario,
+  upstreamRequests,
+  waitFor,
+  withoutResumeFraming,
+} from './helpers'
+import {
+  collect,
+  collectUntilError,
+  logLineFor,
+  rejection,
+  sdk,
+  sdkWith,
+  withResumeFraming,
+} from './openai-api-helpers'
 
 const openai = sdk()
 const HI = [{ role: 'user' as const, content: 'Hi' }]
-const post = (body: unknown) =>
-  gateway('/v1/chat/completions', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
+const post = (body: unknown) => gateway('/v1/chat/completions', jsonPost(body))
+
+const logs = captureLogs()
+afterEach(() => logs.lines.splice(0))
+
+const PASS_THROUGH = [
+  'openai-chat-basic.sse',
+  'openai-chat-usage.sse',
+  'openai-chat-multibyte.sse',
+  'openai-chat-refusal.sse',
+]
 
 describe('OpenAI through /v1/chat/completions: a pass-through', () => {
-  for (const fixture of [
-    'openai-chat-basic.sse',
-    'openai-chat-usage.sse',
-    'openai-chat-multibyte.sse',
-    'openai-chat-refusal.sse',
-  ]) {
-    it(`${fixture}: the client gets the upstream's bytes as they are`, async () => {
+  for (const fixture of PASS_THROUGH) {
+    it(`${fixture}, RESUMABLE=off: the client gets the upstream's bytes as they are`, async () => {
       const model = await scenario({ fixture, chunking: { bytes: 7 } })
+      const response = await call(
+        bindings({ RESUMABLE: 'off' }),
+        '/v1/chat/completions',
+        jsonPost({ model: `openai/${model}`, messages: HI, stream: true }),
+      )
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+      expect(response.headers.get('x-stream-id')).toBeNull()
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(await fixtureBytes(fixture))
+    })
+
+    it(`${fixture}, resumable: the upstream's events as they are, each under its own id, [DONE] too`, async () => {
+      // The whole answer in one write: the events that arrive in one read still get an id each.
+      const model = await scenario({ fixture, chunking: 'whole' })
       const response = await post({ model: `openai/${model}`, messages: HI, stream: true })
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-      expect(new Uint8Array(await response.arrayBuffer())).toEqual(await fixtureBytes(fixture))
+      const streamId = response.headers.get('x-stream-id')
+      expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
+      const upstream = new TextDecoder().decode(await fixtureBytes(fixture))
+      expect(await response.text()).toBe(withResumeFraming(upstream, streamId!))
     })
   }
 
@@ -39,7 +73,8 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
       messages: [{ role: 'developer', content: 'Be brief.' }, ...HI],
       stream: true,
       stream_options: { include_usage: true },
-      n: 2,
+      n: 1,
+      service_tier: 'auto',
       logprobs: true,
       temperature: 0.4,
       tools: [{ type: 'function', function: { name: 'now' } }],
@@ -112,7 +147,8 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
   it('a connection cut mid-stream: complete events pass, then an error frame (no half event)', async () => {
     const model = await scenario({ fixture: 'openai-chat-basic.sse', chunking: { bytes: 50 }, dropAfterWrites: 9 })
     const response = await post({ model: `openai/${model}`, messages: HI, stream: true })
-    const raw = await response.text()
+    // Each frame (the error frame and [DONE] too) under its id; without those lines, the direct path's bytes.
+    const raw = withoutResumeFraming(await response.text(), response.headers.get('x-stream-id'))
     const fixture = new TextDecoder().decode(await fixtureBytes('openai-chat-basic.sse'))
     const cut = raw.indexOf('data: {"error"')
     expect(cut).toBeGreaterThan(0)
@@ -147,7 +183,7 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
     const response = await post({ model: `openai/${model}`, messages: HI, stream: true })
     expect(response.status).toBe(500)
     const { error } = (await response.json()) as { error: { message: string } }
-    expect(error.message).toBe('openai: server error (500). Retry later.')
+    expect(error.message).toBe('openai: server error (HTTP 500). Retry later.')
     // Each attempt (a 500 is retried) stops reading after 64 KiB: 64 writes of 64 KiB, 20 ms apart,
     // would take over a second per attempt to read to the end.
     // The last attempt's close reaches the fake upstream just after the answer: wait for it.
@@ -177,60 +213,104 @@ describe('OpenAI through /v1/chat/completions: a pass-through', () => {
     }
   })
 
+  /** The client gets the provider, the status, what happened and what to do; never the provider's own words. */
   const errors: [string, number, abstract new (...args: never[]) => Error, string][] = [
-    [
-      'openai-error-401-invalid-api-key.json',
-      401,
-      OpenAI.AuthenticationError,
-      'openai: invalid API key (401: Incorrect API key provided: sk-tes… You can find',
-    ],
     [
       'openai-error-404-model-not-found.json',
       404,
       OpenAI.NotFoundError,
-      'openai: model or endpoint not found (404: The model `gpt-4.1-nano-wrong` does not exist',
+      'openai: model or endpoint not found (HTTP 404). Use a valid model name (request "model" or OPENAI_MODEL) and check OPENAI_BASE_URL.',
     ],
     [
       'openai-error-429-rate-limit.json',
       429,
       OpenAI.RateLimitError,
-      'openai: rate limit or quota exceeded (429: Rate limit reached for gpt-4o-mini',
+      'openai: rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
     ],
     [
       'openai-error-400-unsupported-parameter.json',
       400,
       OpenAI.BadRequestError,
-      "openai: request rejected (400: Unsupported parameter: 'max_tokens'",
+      'openai: request rejected (HTTP 400). Check the model name and the request parameters.',
     ],
     [
       'openai-error-503-overloaded.json',
       503,
       OpenAI.InternalServerError,
-      'openai: service unavailable or overloaded (503',
+      'openai: service unavailable or overloaded (HTTP 503). Retry in a few seconds.',
     ],
   ]
   for (const [fixture, status, ErrorClass, message] of errors) {
-    it(`${fixture} → ${ErrorClass.name} ${status}, OpenAI's fields kept, the key never shown`, async () => {
+    it(`${fixture} → ${ErrorClass.name} ${status}, OpenAI's fields kept, its own text only in the log`, async () => {
       const model = await scenario({ fixture })
       const upstream = JSON.parse(new TextDecoder().decode(await fixtureBytes(fixture))) as {
-        error: Record<string, unknown>
+        error: { message: string; type: string; param: string | null; code: string | null }
       }
       for (const stream of [true, false]) {
         const error = (await rejection(
-          openai.chat.completions.create({ model: `openai/${model}`, messages: HI, stream }),
+          sdkWith(bindings({})).chat.completions.create({ model: `openai/${model}`, messages: HI, stream }),
         )) as InstanceType<typeof OpenAI.APIError>
         expect(error).toBeInstanceOf(ErrorClass)
         expect(error.status).toBe(status)
-        expect(error.message.startsWith(`${status} ${message}`), error.message).toBe(true)
-        expect(error.message).not.toContain('1234')
-        expect(error.error).toMatchObject({
+        expect(error.error).toEqual({
+          message,
           type: upstream.error.type,
           param: upstream.error.param,
           code: upstream.error.code,
         })
+        // The provider's words (the organisation id of the 429 among them) go to the log line only.
+        const logged = logLineFor(logs, error.requestID ?? null).error as { cause: string }
+        expect(logged.cause.startsWith(`HTTP ${status}: ${upstream.error.message.slice(0, 40)}`), logged.cause).toBe(
+          true,
+        )
       }
     })
   }
+
+  it("OpenAI refusing the gateway's own key (401) is a 502 naming OPENAI_API_KEY, not the client's AuthenticationError", async () => {
+    const fixture = 'openai-error-401-invalid-api-key.json'
+    const model = await scenario({ fixture })
+    for (const stream of [true, false]) {
+      const response = await call(
+        bindings({}),
+        '/v1/chat/completions',
+        jsonPost({ model: `openai/${model}`, messages: HI, stream }),
+      )
+      expect(response.status).toBe(502)
+      // The same request would fail the same way: the SDKs are told not to retry it.
+      expect(response.headers.get('x-should-retry')).toBe('false')
+      const body = (await response.json()) as { error: unknown }
+      expect(body.error).toEqual({
+        message: 'openai: invalid API key (HTTP 401). Check the OPENAI_API_KEY secret.',
+        type: 'server_error',
+        param: null,
+        code: 'upstream_status',
+      })
+      const logged = logLineFor(logs, response.headers.get('x-request-id')).error as { cause: string }
+      expect(logged.cause).toMatch(/^HTTP 401: Incorrect API key provided: sk-tes… You can find/)
+      expect(logged.cause).not.toContain('1234')
+    }
+    const error = await rejection(openai.chat.completions.create({ model: `openai/${model}`, messages: HI }))
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+    expect(error).not.toBeInstanceOf(OpenAI.AuthenticationError)
+  })
+
+  it("the 429's organisation id and limits never reach the client, streamed or not", async () => {
+    const model = await scenario({ fixture: 'openai-error-429-rate-limit.json' })
+    for (const stream of [true, false]) {
+      const response = await call(
+        bindings({ RETRIES: '0' }),
+        '/v1/chat/completions',
+        jsonPost({ model: `openai/${model}`, messages: HI, stream }),
+      )
+      expect(response.status).toBe(429)
+      const text = await response.text()
+      expect(text).not.toContain('org-')
+      expect(text).not.toContain('RPM')
+      const logged = logLineFor(logs, response.headers.get('x-request-id')).error as { cause: string }
+      expect(logged.cause).toContain('in organization org-2UNBOwAjq6LkaA8Fl347aXVc')
+    }
+  })
 })
 
 describe('routing, parameters, /v1/models, /openapi.json', () => {
@@ -265,7 +345,6 @@ describe('routing, parameters, /v1/models, /openapi.json', () => {
       openai.chat.completions.create({
         model: `gemini/${model}`,
         messages: HI,
-        n: 2,
         logprobs: true,
         top_logprobs: 3,
         stream: true,
@@ -275,9 +354,9 @@ describe('routing, parameters, /v1/models, /openapi.json', () => {
     expect(error.status).toBe(400)
     expect(error.error).toEqual({
       message:
-        'n: unsupported for Gemini (Gemini returns one choice: n must be 1); logprobs: unsupported for Gemini (Gemini log probabilities are not translated); top_logprobs: unsupported for Gemini (Gemini log probabilities are not translated)',
+        'logprobs: unsupported for Gemini (Gemini log probabilities are not translated); top_logprobs: unsupported for Gemini (Gemini log probabilities are not translated)',
       type: 'invalid_request_error',
-      param: 'n',
+      param: 'logprobs',
       code: 'unsupported_parameter',
     })
     expect(await upstreamRequests(model)).toEqual([])
