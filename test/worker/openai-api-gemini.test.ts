@@ -3,12 +3,28 @@
  * client and recorded Gemini streams replayed by the fake upstream.
  */
 import OpenAI from 'openai'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { bindings, captureLogs } from './app-call'
 import { fixturePayloads, gateway, geminiFixtureText, scenario, upstreamRequests } from './helpers'
-import { collect, collectUntilError, fixtureEvents, framesOf, rejection, sdk } from './openai-api-helpers'
+import {
+  collect,
+  collectUntilError,
+  fixtureEvents,
+  logLineFor,
+  rejection,
+  resumableFrames,
+  sdk,
+  sdkWith,
+} from './openai-api-helpers'
 
 const openai = sdk()
 const HI = [{ role: 'user' as const, content: 'Hi' }]
+
+const logs = captureLogs()
+afterEach(() => logs.lines.splice(0))
+
+/** A whole Gemini answer as the one event of a stream (non-streamed requests go upstream as streams too). */
+const asStream = (reply: unknown): string => `data: ${JSON.stringify(reply)}\r\n\r\n`
 
 interface GeminiFixtureChunk {
   usageMetadata?: Record<string, number>
@@ -43,7 +59,7 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     expect(chunks[0]!.id).toMatch(/^chatcmpl-\w+/)
   })
 
-  it('frames every chunk as one data line and ends with data: [DONE]', async () => {
+  it('frames every chunk as one data line under its id and ends with data: [DONE]', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const response = await gateway('/v1/chat/completions', {
       method: 'POST',
@@ -52,7 +68,7 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-    const frames = framesOf(await response.text())
+    const frames = resumableFrames(await response.text(), response.headers.get('x-stream-id')!)
     expect(frames).toHaveLength(5)
     expect(frames.at(-1)).toBe('[DONE]')
     const first = JSON.parse(frames[0]!) as { id: string; created: number }
@@ -294,8 +310,8 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     )
     expect(text).toBe('The capital of Wyoming')
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect((error as Error).message).toMatch(
-      /^gemini: the provider reported an error during the answer \(503: This model is currently experiencing high demand\)/,
+    expect((error as Error).message).toBe(
+      'gemini: the provider reported an error during the answer (503, service unavailable or overloaded). The answer is incomplete. Retry in a few seconds.',
     )
   })
 
@@ -312,8 +328,8 @@ describe('Gemini through /v1/chat/completions, streamed', () => {
     )
     expect(result.text).toBe('The capital of Wyoming')
     expect(result.error).toBeInstanceOf(OpenAI.APIError)
-    expect((result.error as Error).message).toContain(
-      'gemini: the provider reported an error during the answer (429: Resource exhausted)',
+    expect((result.error as Error).message).toBe(
+      'gemini: the provider reported an error during the answer (429, rate limit or quota exceeded). The answer is incomplete. Wait a little and retry, or check the plan and billing of the account.',
     )
   })
 
@@ -359,13 +375,13 @@ describe('Gemini through /v1/chat/completions, not streamed', () => {
       responseId: 'abc123',
     }
     const model = await scenario({
-      body: `${JSON.stringify(reply, null, 2)}\n`,
+      body: asStream(reply),
       status: 200,
-      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      headers: { 'content-type': 'text/event-stream' },
     })
     const completion = await openai.chat.completions.create({ model: `gemini/${model}`, messages: HI })
     expect(completion).toEqual({
-      id: 'chatcmpl-abc123',
+      id: expect.stringMatching(/^chatcmpl-[0-9a-f]{24}$/),
       object: 'chat.completion',
       created: expect.any(Number),
       model: 'gemini-2.5-flash',
@@ -385,16 +401,17 @@ describe('Gemini through /v1/chat/completions, not streamed', () => {
         completion_tokens_details: { reasoning_tokens: 9 },
       },
     })
+    // One engine path: the whole completion is assembled from Gemini's stream.
     const [request] = await upstreamRequests(model)
-    expect(request!.path).toBe(`/v1beta/models/${model}:generateContent`)
+    expect(request!.path).toBe(`/v1beta/models/${model}:streamGenerateContent?alt=sse`)
   })
 
   it('a function call: tool_calls with null content and finish_reason "tool_calls"', async () => {
     const last = (await fixturePayloads('gemini-thinking-function-call.sse')).at(-1)
     const model = await scenario({
-      body: JSON.stringify(last),
+      body: asStream(last),
       status: 200,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'text/event-stream' },
     })
     const completion = await openai.chat.completions.create({
       model: `gemini/${model}`,
@@ -419,15 +436,46 @@ describe('Gemini through /v1/chat/completions, not streamed', () => {
 })
 
 describe('Gemini errors reach the SDK as its usual error classes', () => {
-  const cases: [string, number, abstract new (...args: never[]) => Error][] = [
-    ['gemini-error-400-api-key-invalid.json', 400, OpenAI.BadRequestError],
-    ['gemini-error-403-no-api-key.json', 403, OpenAI.PermissionDeniedError],
-    ['gemini-error-404-model-not-found.json', 404, OpenAI.NotFoundError],
-    ['gemini-error-429-resource-exhausted.json', 429, OpenAI.RateLimitError],
-    ['gemini-error-500-internal.json', 500, OpenAI.InternalServerError],
-    ['gemini-error-503-overloaded.json', 503, OpenAI.InternalServerError],
+  const cases: [string, number, abstract new (...args: never[]) => Error, string][] = [
+    // Gemini's 400 API_KEY_INVALID and 403 are the gateway's key, not the client's request: 502.
+    [
+      'gemini-error-400-api-key-invalid.json',
+      502,
+      OpenAI.InternalServerError,
+      'gemini: invalid API key (HTTP 400). Check the GEMINI_API_KEY secret.',
+    ],
+    [
+      'gemini-error-403-no-api-key.json',
+      502,
+      OpenAI.InternalServerError,
+      'gemini: access denied (HTTP 403). Check that GEMINI_API_KEY is valid and allowed to use this API and model.',
+    ],
+    [
+      'gemini-error-404-model-not-found.json',
+      404,
+      OpenAI.NotFoundError,
+      'gemini: model or endpoint not found (HTTP 404). Use a valid model name (request "model" or GEMINI_MODEL) and check GEMINI_BASE_URL.',
+    ],
+    [
+      'gemini-error-429-resource-exhausted.json',
+      429,
+      OpenAI.RateLimitError,
+      'gemini: rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
+    ],
+    [
+      'gemini-error-500-internal.json',
+      500,
+      OpenAI.InternalServerError,
+      'gemini: server error (HTTP 500). Retry later.',
+    ],
+    [
+      'gemini-error-503-overloaded.json',
+      503,
+      OpenAI.InternalServerError,
+      'gemini: service unavailable or overloaded (HTTP 503). Retry in a few seconds.',
+    ],
   ]
-  for (const [fixture, status, ErrorClass] of cases) {
+  for (const [fixture, status, ErrorClass, message] of cases) {
     it(`${fixture} → ${ErrorClass.name} ${status}`, async () => {
       const model = await scenario({ fixture })
       for (const stream of [true, false]) {
@@ -436,10 +484,30 @@ describe('Gemini errors reach the SDK as its usual error classes', () => {
         )
         expect(error).toBeInstanceOf(ErrorClass)
         expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(status)
-        expect((error as Error).message).toMatch(new RegExp(`^${status} gemini: `))
+        expect((error as Error).message).toBe(`${status} ${message}`)
       }
     })
   }
+
+  it("a 403 SERVICE_DISABLED: the Google project number stays in the log's cause, not in the client's bytes", async () => {
+    const model = await scenario({ fixture: 'gemini-error-403-service-disabled.json' })
+    for (const stream of [true, false]) {
+      const error = (await rejection(
+        sdkWith(bindings({})).chat.completions.create({ model: `gemini/${model}`, messages: HI, stream }),
+      )) as InstanceType<typeof OpenAI.APIError>
+      expect(error.status).toBe(502)
+      expect(error.error).toEqual({
+        message:
+          'gemini: access denied (HTTP 403). Check that GEMINI_API_KEY is valid and allowed to use this API and model.',
+        type: 'server_error',
+        param: null,
+        code: 'upstream_status',
+      })
+      expect(JSON.stringify(error.error)).not.toContain('12345678')
+      const logged = logLineFor(logs, error.requestID ?? null).error as { cause: string }
+      expect(logged.cause).toMatch(/^HTTP 403: Generative Language API has not been used in project 12345678 before/)
+    }
+  })
 
   it("429 carries retry-after from Gemini's RetryInfo", async () => {
     const model = await scenario({ fixture: 'gemini-error-429-resource-exhausted.json' })
