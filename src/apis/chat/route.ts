@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
+import { resumeFromLastEventId } from '../../routes/streams'
 import { chatCompletions } from './completions'
 import { openAIError, withRequestId } from './errors'
 import { listModels } from './models'
@@ -16,7 +17,7 @@ import {
 /**
  * Registers `POST /v1/chat/completions` and `GET /v1/models`, and describes them in the OpenAPI
  * document. The body is read here rather than by a validator so that every error, malformed JSON
- * included, has OpenAI's shape.
+ * included, has OpenAI's shape. A request with `Last-Event-ID` resumes that stream and starts nothing.
  *
  * @example
  * registerOpenAIRoutes(app)
@@ -90,6 +91,7 @@ export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(completions)
   app.post(
     completions.path,
+    resumeFromLastEventId,
     (c, next) =>
       bodyLimit({
         maxSize: c.var.config.maxBodyBytes,
