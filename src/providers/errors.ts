@@ -223,6 +223,13 @@ export function redirectError(provider: ProviderName, status: number): ProviderE
   )
 }
 
+/** A 2xx answer with nothing in it (no body, or one that ended before its first byte). */
+export function emptyBodyError(provider: ProviderName, status?: number): ProviderError {
+  return new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`, {
+    status,
+  })
+}
+
 export function oversizeError(provider: ProviderName, maxBytes: number): ProviderError {
   return new ProviderError(
     provider,

@@ -17,7 +17,7 @@ import {
 /**
  * Registers `POST /v1/chat/completions` and `GET /v1/models`, and describes them in the OpenAPI
  * document. The body is read here rather than by a validator so that every error, malformed JSON
- * included, has OpenAI's shape.
+ * included, has OpenAI's shape. A request with `Last-Event-ID` resumes that stream and starts nothing.
  *
  * @example
  * registerOpenAIRoutes(app)
