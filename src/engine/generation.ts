@@ -1,13 +1,7 @@
 import type { Renderer } from '../canonical/renderer'
 import type { Usage } from '../canonical/parts'
 import type { ProviderName } from '../env'
-import {
-  ProviderError,
-  firstTextTimeoutError,
-  idleTimeoutError,
-  maxDurationError,
-  truncatedError,
-} from '../providers/errors'
+import { ProviderError, emptyBodyError, truncatedError } from '../providers/errors'
 import type { AnswerDecoder } from '../providers/types'
 import type { AnsweredAttempt, AttemptRecord, GenerationPlan } from './generation-types'
 import { canFallBack, retryDelay } from './retry-policy'
@@ -56,6 +50,8 @@ export class Generation {
   readingSince = 0
   private timedOut: ProviderError | undefined
   private readonly clocks: Clocks
+  /** The current attempt's body brought at least one chunk. */
+  private bodyStarted = false
   private ended = false
   private readonly stopped = new AbortController()
   private readonly plan: GenerationPlan
@@ -99,9 +95,12 @@ export class Generation {
       if (this.ended) return false
       const decoder = this.decoder!
       if (done) {
+        // A 2xx body that ends before its first byte is an empty answer, not a cut or a whole one.
+        if (!this.bodyStarted) throw emptyBodyError(this.provider)
         this.succeed(decoder)
         return false
       }
+      this.bodyStarted = true
       decoder.push(value!)
       if (decoder.isComplete?.()) {
         this.succeed(decoder)
@@ -153,6 +152,7 @@ export class Generation {
       return
     }
     this.reader = answer.body.getReader()
+    this.bodyStarted = false
     this.decoder = answer.decoder(this.renderer)
     this.attemptDecoder = this.decoder
   }

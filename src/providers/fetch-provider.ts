@@ -1,7 +1,7 @@
 import type { PartSink } from '../canonical/parts'
 import type { CanonicalRequest } from '../canonical/request'
 import type { ProviderName } from '../env'
-import { emptyBodyError, missingKeyError } from './errors'
+import { missingKeyError } from './errors'
 import type { AnswerDecoder, ChatProvider, FetchFunction } from './types'
 import { postStream, type UpstreamFailure } from './upstream'
 
@@ -49,24 +49,7 @@ export function createFetchProvider(spec: FetchProviderSpec): ChatProvider {
         signal,
         parseFailure: spec.parseFailure,
       })
-      return { body, decoder: (sink) => notEmpty(spec.name, spec.decoder(model, sink, maxEventBytes, request)) }
+      return { body, decoder: (sink) => spec.decoder(model, sink, maxEventBytes, request) }
     },
-  }
-}
-
-/** A 2xx body that ends before its first byte is an empty answer, not a cut or a whole one. */
-function notEmpty(provider: ProviderName, decoder: AnswerDecoder): AnswerDecoder {
-  let empty = true
-  return {
-    push(bytes) {
-      if (bytes.byteLength > 0) empty = false
-      decoder.push(bytes)
-    },
-    finish() {
-      if (empty) throw emptyBodyError(provider)
-      return decoder.finish()
-    },
-    usage: () => decoder.usage(),
-    ...(decoder.isComplete ? { isComplete: () => decoder.isComplete!() } : {}),
   }
 }
