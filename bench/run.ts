@@ -13,16 +13,12 @@
  *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis api,v1 --rounds 5 --no-memory --no-bundle --readme]
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
-import { ROOT } from '../test/support/gateway.ts'
-import { API_IDS, APIS, answers, type ApiId, type Provider } from './lib/apis.ts'
+import { APIS, answers, type ApiId } from './lib/apis.ts'
 import { measureBundle, type BundleResult } from './lib/bundle.ts'
 import { caseSpecs } from './lib/cases.ts'
 import type { Target } from './lib/client.ts'
 import {
-  CONTENDERS,
   PEERS,
   ensurePeerInstalled,
   startContender,
@@ -31,77 +27,23 @@ import {
   type ContenderId,
 } from './lib/contenders.ts'
 import { measureMemory, type MemoryResult } from './lib/memory.ts'
+import { readOptions, usage } from './lib/options.ts'
 import { startEmulatorProcess, stopAll, type Managed, type Runtime } from './lib/procs.ts'
 import { writeResults } from './lib/report.ts'
 import type { CaseOut, MemoryOut } from './lib/results.ts'
 import { runRounds } from './lib/rounds.ts'
 import { r3, summarizeCase } from './lib/summary.ts'
 
-const { values: opt } = parseArgs({
-  options: {
-    runtimes: { type: 'string', default: 'workers,bun' },
-    providers: { type: 'string', default: 'openai,gemini' },
-    apis: { type: 'string', default: API_IDS.join(',') },
-    contenders: { type: 'string', default: CONTENDERS.join(',') },
-    rounds: { type: 'string', default: '5' },
-    'memory-runtimes': { type: 'string', default: 'bun,node' },
-    'memory-streams': { type: 'string', default: '1000' },
-    'memory-rounds': { type: 'string', default: '2' },
-    'no-memory': { type: 'boolean', default: false },
-    'no-bundle': { type: 'boolean', default: false },
-    budget: { type: 'string', default: '780' },
-    out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
-    readme: { type: 'boolean', default: false },
-    'report-only': { type: 'boolean', default: false },
-    'gateway-vars': { type: 'string', default: '' },
-    quick: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-})
+const { opt, cfg, gatewayVars } = readOptions()
+const { quick, rounds } = cfg
 if (opt.help) {
-  console.log(`usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis ${API_IDS.join(',')}
-                        --contenders ${CONTENDERS.join(',')} --rounds 5
-                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
-                        --budget 780 --out bench/results/latest --readme
-                        --gateway-vars RESUMABLE=off,… (bindings for the gateway)
-                        --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`)
+  console.log(usage)
   process.exit(0)
 }
 if (opt['report-only']) {
   const saved = JSON.parse(readFileSync(`${opt.out}.json`, 'utf8')) as Parameters<typeof writeResults>[1]
   console.log(`rewrote ${writeResults(opt.out, saved, opt.readme).join(', ')}`)
   process.exit(0)
-}
-/** `--gateway-vars A=1,B=2`: bindings the gateway is started with (e.g. RESUMABLE=off: the direct path). */
-const gatewayVars: Record<string, string> = Object.fromEntries(
-  opt['gateway-vars']
-    .split(',')
-    .map((pair) => pair.trim())
-    .filter(Boolean)
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-)
-const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
-  const xs = s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)
-  for (const x of xs)
-    if (!allowed.includes(x as T)) console.error(`unknown ${what} ${x} (${allowed.join(', ')})`), process.exit(2)
-  return xs as T[]
-}
-const quick = opt.quick
-const rounds = quick ? 2 : Math.max(1, Number(opt.rounds) || 5)
-const cfg = {
-  runtimes: list<Runtime>(opt.runtimes, ['workers', 'bun', 'node'], 'runtime'),
-  providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
-  apis: list<ApiId>(opt.apis, API_IDS, 'API'),
-  contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
-  memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
-  memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
-  memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),
-  bundle: !opt['no-bundle'],
-  budgetMs: Number(opt.budget) * 1000,
-  rounds,
 }
 
 // ---------------------------------------------------------------------------------------------
