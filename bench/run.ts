@@ -4,22 +4,21 @@
  * contender (direct, bare pass-through, lean Hono pass-through, the gateway, Hono + AI SDK, Portkey),
  * and streams the same answers through each, in rounds with the targets interleaved: steady
  * (one chunk per read) at 1 and 50 concurrent streams, burst (CPU per chunk), saturation (chunks/s).
+ * Each case runs on every API selected (`--apis`: the gateway's POST /api/stream/chat and its
+ * POST /v1/chat/completions, each against the contenders that answer it, see lib/apis.ts).
  * Then memory per open stream with 1,000 streams on Bun and Node, and the Worker bundle. Every
  * stream is checked byte for byte. Writes bench/results/latest.json and latest.md (and the README's
  * Performance section with --readme). Stops every process it started, also on failure and Ctrl-C.
  *
- *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --rounds 5 --no-memory --no-bundle --readme]
+ *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis api,v1 --rounds 5 --no-memory --no-bundle --readme]
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
-import { expectedAnswer } from '../emulator/answer.ts'
-import { ROOT } from '../test/support/gateway.ts'
+import { APIS, answers, type ApiId } from './lib/apis.ts'
 import { measureBundle, type BundleResult } from './lib/bundle.ts'
-import type { Provider, Target } from './lib/client.ts'
+import { caseSpecs } from './lib/cases.ts'
+import type { Target } from './lib/client.ts'
 import {
-  CONTENDERS,
   PEERS,
   ensurePeerInstalled,
   startContender,
@@ -28,119 +27,23 @@ import {
   type ContenderId,
 } from './lib/contenders.ts'
 import { measureMemory, type MemoryResult } from './lib/memory.ts'
+import { readOptions, usage } from './lib/options.ts'
 import { startEmulatorProcess, stopAll, type Managed, type Runtime } from './lib/procs.ts'
-import { writeResults, type CaseOut, type MemoryOut } from './lib/report.ts'
-import { runRounds, type RoundSpec } from './lib/rounds.ts'
+import { writeResults } from './lib/report.ts'
+import type { CaseOut, MemoryOut } from './lib/results.ts'
+import { runRounds } from './lib/rounds.ts'
 import { r3, summarizeCase } from './lib/summary.ts'
 
-const { values: opt } = parseArgs({
-  options: {
-    runtimes: { type: 'string', default: 'workers,bun' },
-    providers: { type: 'string', default: 'openai,gemini' },
-    contenders: { type: 'string', default: CONTENDERS.join(',') },
-    rounds: { type: 'string', default: '5' },
-    'memory-runtimes': { type: 'string', default: 'bun,node' },
-    'memory-streams': { type: 'string', default: '1000' },
-    'memory-rounds': { type: 'string', default: '2' },
-    'no-memory': { type: 'boolean', default: false },
-    'no-bundle': { type: 'boolean', default: false },
-    budget: { type: 'string', default: '780' },
-    out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
-    readme: { type: 'boolean', default: false },
-    'report-only': { type: 'boolean', default: false },
-    'gateway-vars': { type: 'string', default: '' },
-    quick: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-})
+const { opt, cfg, gatewayVars } = readOptions()
+const { quick, rounds } = cfg
 if (opt.help) {
-  console.log(`usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini
-                        --contenders ${CONTENDERS.join(',')} --rounds 5
-                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
-                        --budget 780 --out bench/results/latest --readme
-                        --gateway-vars RESUMABLE=off,… (bindings for the gateway)
-                        --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`)
+  console.log(usage)
   process.exit(0)
 }
 if (opt['report-only']) {
   const saved = JSON.parse(readFileSync(`${opt.out}.json`, 'utf8')) as Parameters<typeof writeResults>[1]
   console.log(`rewrote ${writeResults(opt.out, saved, opt.readme).join(', ')}`)
   process.exit(0)
-}
-/** `--gateway-vars A=1,B=2`: bindings the gateway is started with (e.g. RESUMABLE=off: the direct path). */
-const gatewayVars: Record<string, string> = Object.fromEntries(
-  opt['gateway-vars']
-    .split(',')
-    .map((pair) => pair.trim())
-    .filter(Boolean)
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-)
-const list = <T extends string>(s: string, allowed: readonly T[], what: string): T[] => {
-  const xs = s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)
-  for (const x of xs)
-    if (!allowed.includes(x as T)) console.error(`unknown ${what} ${x} (${allowed.join(', ')})`), process.exit(2)
-  return xs as T[]
-}
-const quick = opt.quick
-const rounds = quick ? 2 : Math.max(1, Number(opt.rounds) || 5)
-const cfg = {
-  runtimes: list<Runtime>(opt.runtimes, ['workers', 'bun', 'node'], 'runtime'),
-  providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
-  contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
-  memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
-  memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
-  memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),
-  bundle: !opt['no-bundle'],
-  budgetMs: Number(opt.budget) * 1000,
-  rounds,
-}
-
-function sentencesFor(chunks: number, provider: Provider): number {
-  // `chunks=N` yields at most one piece per code point: make the answer long enough.
-  for (let s = 5; s < 2000; s += 5)
-    if (Array.from(expectedAnswer('Bench #0', { provider, sentences: s })).length >= chunks + 40) return s
-  return 2000
-}
-/** The cases, each with the emulator's pacing and the number of chunks per stream. */
-function specs(provider: Provider): (RoundSpec & { chunks: number })[] {
-  const burst = (chunks: number) => `[emu ttft=0 delay=0 chunks=${chunks} sentences=${sentencesFor(chunks, provider)}]`
-  return [
-    {
-      name: 'steady',
-      chunks: 50,
-      tag: '[emu ttft=0 delay=2 chunks=50]',
-      rounds,
-      n: quick ? 2 : 8,
-      concurrency: 1,
-      warmup: 2,
-      provider,
-    },
-    {
-      name: 'c50',
-      chunks: 20,
-      tag: '[emu ttft=0 delay=2 chunks=20]',
-      rounds: quick ? 1 : rounds,
-      n: quick ? 20 : 50,
-      concurrency: quick ? 20 : 50,
-      warmup: 10,
-      provider,
-    },
-    { name: 'burst', chunks: 2000, tag: burst(2000), rounds, n: quick ? 1 : 2, concurrency: 1, warmup: 1, provider },
-    {
-      name: 'saturation',
-      chunks: 1000,
-      tag: burst(1000),
-      rounds: quick ? 1 : rounds,
-      n: quick ? 4 : 8,
-      concurrency: quick ? 4 : 8,
-      warmup: 0,
-      provider,
-      timeoutMs: 60_000,
-    },
-  ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,54 +98,64 @@ async function stopOne(m: Managed | undefined): Promise<void> {
 
 async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
   const t0 = performance.now()
-  const servers = await Promise.all(cfg.contenders.map((id) => start(id, runtime, emulator!.url)))
-  const live = cfg.contenders
+  // One server per contender answers every API it has rows for.
+  const ids = cfg.contenders.filter((id) => cfg.apis.some((api) => answers(api, id)))
+  const servers = await Promise.all(ids.map((id) => start(id, runtime, emulator!.url)))
+  const live = ids
     .map((id, i) => [id, servers[i]] as const)
     .filter((e): e is readonly [ContenderId, Managed] => e[1] !== undefined)
   say(
     `\n=== ${runtime}: ${live.map(([id, m]) => `${id} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   )
-  const tgs = [
-    targetFor('direct', emulator!.url, emulator!.url),
-    ...live.map(([id, m]) => targetFor(id, m.url, emulator!.url)),
-  ]
-  targets.push(...tgs)
+  const byApi = new Map<ApiId, Target[]>()
+  for (const api of cfg.apis) {
+    const tgs = [
+      ...(answers(api, 'direct') ? [targetFor('direct', emulator!.url, emulator!.url, api)] : []),
+      ...live.filter(([id]) => answers(api, id)).map(([id, m]) => targetFor(id, m.url, emulator!.url, api)),
+    ]
+    byApi.set(api, tgs)
+    targets.push(...tgs)
+  }
   const pgids = Object.fromEntries(live.map(([id, m]) => [id, m.pid]))
   for (const provider of cfg.providers) {
-    for (const spec of specs(provider)) {
-      if (stop()) {
-        problems.push(`${runtime} ${provider} ${spec.name}: skipped (time budget spent or interrupted)`)
-        continue
-      }
-      const began = performance.now()
-      const res = await runRounds(tgs, spec, pgids, stop)
-      const warm = Object.fromEntries(
-        Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]),
-      )
-      const figures = summarizeCase(res.rounds, { chunks: spec.chunks }, warm)
-      const c: CaseOut = {
-        runtime,
-        provider,
-        case: spec.name,
-        tag: spec.tag,
-        chunks: spec.chunks,
-        rounds: spec.rounds,
-        n: spec.n,
-        concurrency: spec.concurrency,
-        seconds: r3((performance.now() - began) / 1000),
-        targets: figures,
-      }
-      out.push(c)
-      const line = Object.entries(figures)
-        .map(
-          ([k, f]) =>
-            `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
+    for (const [api, tgs] of byApi) {
+      const at = `${runtime} ${provider}${api === 'api' ? '' : ` ${APIS[api].route}`}`
+      for (const spec of caseSpecs(provider, { rounds, quick })) {
+        if (stop()) {
+          problems.push(`${at} ${spec.name}: skipped (time budget spent or interrupted)`)
+          continue
+        }
+        const began = performance.now()
+        const res = await runRounds(tgs, spec, pgids, stop)
+        const warm = Object.fromEntries(
+          Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]),
         )
-        .join(' | ')
-      say(`${runtime} ${provider} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
+        const figures = summarizeCase(res.rounds, { chunks: spec.chunks }, warm)
+        const c: CaseOut = {
+          runtime,
+          provider,
+          api,
+          case: spec.name,
+          tag: spec.tag,
+          chunks: spec.chunks,
+          rounds: spec.rounds,
+          n: spec.n,
+          concurrency: spec.concurrency,
+          seconds: r3((performance.now() - began) / 1000),
+          targets: figures,
+        }
+        out.push(c)
+        const line = Object.entries(figures)
+          .map(
+            ([k, f]) =>
+              `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
+          )
+          .join(' | ')
+        say(`${at} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
+      }
     }
   }
-  for (const t of tgs) t.agent.destroy()
+  for (const tgs of byApi.values()) for (const t of tgs) t.agent.destroy()
   await Promise.all(live.map(([, m]) => stopOne(m)))
 }
 
@@ -252,7 +165,7 @@ async function memoryCase(runtime: Runtime, id: ContenderId): Promise<MemoryOut>
   for (let round = 0; round < cfg.memoryRounds && !stop(); round++) {
     const m = await start(id, runtime, emulator!.url)
     if (!m) return { runtime, contender: id, error: problems.at(-1) }
-    const t = targetFor(id, m.url, emulator!.url, cfg.memoryStreams + 50)
+    const t = targetFor(id, m.url, emulator!.url, 'api', cfg.memoryStreams + 50)
     targets.push(t)
     try {
       results.push(
@@ -289,7 +202,7 @@ let exitCode = 0
 try {
   for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
   say(
-    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
+    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; APIs ${cfg.apis.map((api) => APIS[api].route).join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
   )
   const bundles: (BundleResult & { name: string })[] = []
   // The bundle first: it is quick and does not depend on the servers.

@@ -48,7 +48,7 @@ const KNOWN_PARAMS = new Set([
   'prompt_cache_retention',
 ])
 /** Request model name → the dated snapshot name the real API reports. */
-const SNAPSHOTS: Record<string, string> = {
+export const SNAPSHOTS: Record<string, string> = {
   'gpt-4o-mini': 'gpt-4o-mini-2024-07-18',
   'gpt-4o': 'gpt-4o-2024-08-06',
   'gpt-4.1': 'gpt-4.1-2025-04-14',
@@ -61,7 +61,7 @@ const SNAPSHOTS: Record<string, string> = {
 /** Model names the emulator answers 404 model_not_found for. */
 export const MISSING_MODEL = /not-?found|nonexistent|does-not-exist/i
 
-const SSE_HEADERS = (requestId: string): Record<string, string> => ({
+export const SSE_HEADERS = (requestId: string): Record<string, string> => ({
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   'x-request-id': requestId,
@@ -73,7 +73,7 @@ const SSE_HEADERS = (requestId: string): Record<string, string> => ({
 })
 
 /** The text of a message's content (string, or the `text` parts of an array). */
-function contentText(content: unknown): string {
+export function contentText(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
     return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('')
@@ -81,7 +81,7 @@ function contentText(content: unknown): string {
   return ''
 }
 
-function bearerKey(header: string | undefined): string | undefined {
+export function bearerKey(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S.*)$/i.exec(header?.trim() ?? '')
   return m?.[1]?.trim() || undefined
 }

@@ -1,6 +1,6 @@
 /**
- * The provider emulator: one local HTTP server that answers like the OpenAI Chat Completions API
- * and the Gemini API, plus `/__emulator/*` control endpoints (request log, expected answers).
+ * The provider emulator: one local HTTP server that answers like the OpenAI Chat Completions and
+ * Responses APIs and the Gemini API, plus `/__emulator/*` control endpoints (request log, expected answers).
  *
  * @example
  * const emu = await startEmulator()            // any free port on 127.0.0.1
@@ -16,6 +16,7 @@ import { Exchange } from './exchange.ts'
 import { handleGemini } from './gemini.ts'
 import { RequestLog, type RequestLogEntry } from './log.ts'
 import { handleOpenAI } from './openai.ts'
+import { handleResponses } from './responses.ts'
 import type { Scenario } from './scenario.ts'
 
 export type { RequestLogEntry } from './log.ts'
@@ -91,7 +92,7 @@ function control(req: IncomingMessage, res: ServerResponse, url: URL, log: Reque
   if (path === '/__emulator/health' || path === '/') {
     return json(res, 200, {
       emulator: 'llm-sse-gateway provider emulator',
-      openai: '/v1/chat/completions',
+      openai: ['/v1/chat/completions', '/v1/responses'],
       gemini: ['/v1beta/models/{model}:streamGenerateContent?alt=sse', '/v1/models/{model}:generateContent'],
       log: '/__emulator/requests',
     })
@@ -120,7 +121,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     })
     const ex = new Exchange(req, res, entry, log)
     const gemini = /^\/v1(beta|alpha)?\/models\//.test(url.pathname) || /^\/v1(beta|alpha)\//.test(url.pathname)
-    const handler = gemini ? handleGemini : handleOpenAI
+    const responses = url.pathname.replace(/\/+$/, '') === '/v1/responses'
+    const handler = gemini ? handleGemini : responses ? handleResponses : handleOpenAI
     handler(ex, url, { defaults, attempts }).catch((err: unknown) => {
       // An emulator bug: answer 500 plainly so it is never mistaken for a provider reply.
       console.error('[emulator] handler error:', err)

@@ -1,6 +1,7 @@
 import type { SecuritySettings } from './access/settings'
 import type { Bindings, GatewayConfig } from './env'
 import type { RequestRecord } from './observability/request-record'
+import type { StoreStatus } from './stores/status'
 import type { ProviderRegistry } from './providers/registry'
 import type { StreamHost } from './streams/host'
 
@@ -18,9 +19,13 @@ export interface AppEnv {
     record: RequestRecord
     /** The caller's identity when access control is on (`token:<index>` or `sub:<sub>`). */
     caller: string | undefined
+    /** A signed token's `budget` claim: this caller's limit per TOKEN_BUDGET window. */
+    callerBudget: number | undefined
     /** The client's IP: `cf-connecting-ip` on Workers, the socket's address on Bun and Node. */
     clientIp: string | undefined
     /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */
     streams: StreamHost | undefined
+    /** Where shared state lives and whether it answers (`/health`, the log line's `store`). */
+    store: StoreStatus
   }
 }

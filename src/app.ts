@@ -4,11 +4,13 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { accessControl } from './access/access-control'
 import { rateLimiting } from './access/rate-limiting'
+import type { RateLimiterFactory } from './access/rate-limit'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import { readConfig } from './env'
-import { openAIAccessControl, openAIRateLimiting } from './openai/access'
-import { registerOpenAIRoutes } from './openai/route'
+import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
+import { unknownUrl, withRequestId } from './apis/chat/errors'
+import { registerOpenAIRoutes } from './apis/chat/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
 import { registerDocsRoutes } from './routes/docs'
@@ -18,7 +20,9 @@ import { recordRequests } from './observability/request-middleware'
 import { refuseHead } from './routes/api-methods'
 import { plainStaticPath, securityHeaders } from './routes/security-headers'
 import { registerStreamRoutes } from './routes/stream'
+import { registerUsageRoute } from './routes/usage'
 import { registerResumeRoutes } from './routes/streams'
+import { DURABLE_OBJECT_STORE, MEMORY_STORE, type StoreStatus } from './stores/status'
 import { streamHostFor } from './streams/host-for'
 import type { StreamHost } from './streams/host'
 import { badRequest, validationHook } from './validation'
@@ -41,6 +45,13 @@ export interface AppOptions {
   clientIp?: (request: Request) => string | undefined
   /** Where resumable streams live; by default a Durable Object per stream when the RESUMABLE_STREAMS binding exists, else this process. */
   streams?: StreamHost
+  /** Builds the per-caller limiter for `RATE_LIMIT` (Bun, Node); in-memory by default, Redis with REDIS_URL. */
+  rateLimiter?: RateLimiterFactory
+  /**
+   * The shared store (Redis on Bun and Node with REDIS_URL) for `/health` and the log lines; by
+   * default a Durable Object where the RESUMABLE_STREAMS binding exists, else this process's memory.
+   */
+  store?: StoreStatus
 }
 
 /** What the openai JS SDK sends from a browser (`dangerouslyAllowBrowser`); the last two only when set. */
@@ -73,11 +84,12 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     const bindings = c.env ?? {}
     const config = readConfig(bindings)
     c.set('config', config)
-    c.set('security', readSecurity(bindings))
+    c.set('security', readSecurity(bindings, options.rateLimiter))
     c.set('clientIp', options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip'))
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
     c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
+    c.set('store', options.store ?? (bindings.RESUMABLE_STREAMS ? DURABLE_OBJECT_STORE : MEMORY_STORE))
     await next()
   })
   // Issue 8: request id + one log line per request, security headers, then access and limits.
@@ -102,12 +114,13 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         'X-Request-Id',
         ...OPENAI_SDK_HEADERS,
       ],
-      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off.
-      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After'],
+      // A fetch reader on another origin reads these to resume or stop a stream, quote a request, back off,
+      // and see what is left of its token budget.
+      exposeHeaders: ['X-Stream-Id', 'X-Request-Id', 'Retry-After', 'X-Budget-Remaining', 'X-Budget-Reset'],
       maxAge: 86_400,
     }),
   )
-  app.use('/api/*', refuseHead, accessControl, rateLimiting)
+  app.use('/api/*', refuseHead(app), accessControl, rateLimiting)
   // The OpenAI-compatible API: the same checks, OpenAI's error bodies.
   app.use('/v1/*', openAIAccessControl, openAIRateLimiting)
 
@@ -128,14 +141,19 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerStreamRoutes(app)
   registerResumeRoutes(app)
   registerFlowRoutes(app)
-  registerOpenAIRoutes(app, { fetch: options.fetch })
+  registerOpenAIRoutes(app)
   registerHealthRoute(app)
+  registerUsageRoute(app)
   registerDocsRoutes(app)
   app.get('/', (c) => c.redirect('/test_stream.html', 302))
   if (options.staticFiles) app.get('*', plainStaticPath, options.staticFiles)
 
-  app.notFound((c) =>
-    c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404),
-  )
+  app.notFound((c) => {
+    // The OpenAI-compatible API answers in OpenAI's shape, so that the SDKs raise NotFoundError.
+    if (/^\/v1(\/|$)/.test(c.req.path)) {
+      return withRequestId(unknownUrl(c.req.method, c.req.path), c.var.record.requestId)
+    }
+    return c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404)
+  })
   return app
 }

@@ -6,7 +6,8 @@
  * Bun runs at most `BUN_CONFIG_MAX_HTTP_REQUESTS` outgoing fetches at once (default 256): past that,
  * upstream requests wait in a queue and their streams stall. Bun reads the variable once at start-up
  * (setting it from the script is too late), so when it is missing or below `MIN_FETCH_CAP` the
- * server starts itself again with the variable raised, and says so.
+ * server starts itself again with the variable raised, and says so. An entry that opens connections
+ * at start-up (Redis) calls {@link ensureFetchCap} first, so that only the restarted process opens them.
  *
  * @example
  * serveWithBun((request) => app.fetch(request, Bun.env), { name: 'LLM SSE gateway', port: 8000 })
@@ -27,7 +28,7 @@ export const bunEnv = (): Record<string, string | undefined> => Bun.env
  * Returns when Bun's fetch cap is at least `MIN_FETCH_CAP`. Otherwise it runs this same command again
  * with the cap raised, waits for it and exits with its code (or throws if the raised cap did not hold).
  */
-async function ensureFetchCap(name: string): Promise<void> {
+export async function ensureFetchCap(name: string): Promise<void> {
   const cap = Number(Bun.env.BUN_CONFIG_MAX_HTTP_REQUESTS ?? 256)
   if (Number.isFinite(cap) && cap >= MIN_FETCH_CAP) return
   if (Bun.env.BUN_FETCH_CAP_RESTARTED) {

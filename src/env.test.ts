@@ -28,7 +28,33 @@ describe('readConfig', () => {
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
       maxStreamBytes: 8_388_608,
+      redisUrl: undefined,
+      redisKeyPrefix: 'llm-gw:',
+      tokenBudget: undefined,
+      tokenBudgetError: undefined,
     })
+  })
+
+  it('reads REDIS_URL (blank: unset) and REDIS_KEY_PREFIX (empty allowed)', () => {
+    expect(readConfig({ REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(readConfig({ REDIS_URL: '  ' }).redisUrl).toBeUndefined()
+    expect(readConfig({ REDIS_KEY_PREFIX: 'staging:' }).redisKeyPrefix).toBe('staging:')
+    expect(readConfig({ REDIS_KEY_PREFIX: '' }).redisKeyPrefix).toBe('')
+  })
+
+  it('reads TOKEN_BUDGET: tokens per m, h or d window; off or unset: none; anything else an error naming it', () => {
+    expect(readConfig({ TOKEN_BUDGET: '200000/1d' }).tokenBudget).toEqual({ limit: 200_000, windowMs: 86_400_000 })
+    expect(readConfig({ TOKEN_BUDGET: ' 50k / 12h ' }).tokenBudget).toEqual({ limit: 50_000, windowMs: 43_200_000 })
+    expect(readConfig({ TOKEN_BUDGET: '2M/30m' }).tokenBudget).toEqual({ limit: 2_000_000, windowMs: 1_800_000 })
+    expect(readConfig({ TOKEN_BUDGET: '5000/h' }).tokenBudget).toEqual({ limit: 5000, windowMs: 3_600_000 })
+    for (const off of [undefined, '', ' ', 'off', 'OFF', 'false', '0']) {
+      expect(readConfig({ TOKEN_BUDGET: off })).toMatchObject({ tokenBudget: undefined, tokenBudgetError: undefined })
+    }
+    for (const bad of ['200000', '200000/1s', '0/1d', 'lots/1d', '-5/1d', '100/0d', '100/400d', '1.5/1d']) {
+      const config = readConfig({ TOKEN_BUDGET: bad })
+      expect(config.tokenBudget, bad).toBeUndefined()
+      expect(config.tokenBudgetError, bad).toMatch(/^TOKEN_BUDGET: ".*" is not <tokens>\/<window>/)
+    }
   })
 
   it('reads RESUMABLE, RESUME_TTL_MS, RESUME_GRACE_MS (grace capped at 30 s, 0 allowed) and MAX_STREAM_BYTES', () => {

@@ -11,6 +11,8 @@
  * config.gemini.model // 'gemini-2.5-flash'
  */
 
+import { type BudgetSpec, parseTokenBudget } from './budgets/spec'
+
 export const PROVIDER_NAMES = ['gemini', 'openai'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
 
@@ -54,15 +56,26 @@ export interface Bindings {
   MAX_STREAM_BYTES?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
+  /** Bun and Node: a Redis server (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) that instances share. */
+  REDIS_URL?: string
+  /** Prepended to every Redis key, so several gateways (or apps) can share one server. */
+  REDIS_KEY_PREFIX?: string
+  /** Tokens (input + output) per caller per window, e.g. `200000/1d`; unset or `off`: no budget. */
+  TOKEN_BUDGET?: string
+  /** The Durable Object namespace that keeps each caller's token budget (Workers only; see wrangler.jsonc). */
+  BUDGETS?: DurableObjectNamespaceLike
   /** Static assets (Workers only). */
   ASSETS?: { fetch: (request: Request) => Promise<Response> }
 }
 
 /** What the gateway needs of a Durable Object namespace (typed here so Bun and Node need no Workers types). */
-export interface DurableStreamNamespace {
+export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown
   get(id: never): { fetch(request: Request): Promise<Response> }
 }
+
+/** The RESUMABLE_STREAMS namespace. */
+export type DurableStreamNamespace = DurableObjectNamespaceLike
 
 export const DEFAULTS = {
   OPENAI_BASE_URL: 'https://api.openai.com/v1',
@@ -86,6 +99,7 @@ export const DEFAULTS = {
   MAX_STREAM_BYTES: 8 * 1024 * 1024,
   /** The most RESUME_GRACE_MS may be. */
   MAX_RESUME_GRACE_MS: 30_000,
+  REDIS_KEY_PREFIX: 'llm-gw:',
 } as const
 
 /** One provider and model to answer with (an entry of `FALLBACK`, e.g. `openai:gpt-4.1-mini`). */
@@ -129,6 +143,14 @@ export interface GatewayConfig {
   resumeGraceMs: number
   /** MAX_STREAM_BYTES: the most bytes of events one resumable stream keeps; past it the stream ends with an error. */
   maxStreamBytes: number
+  /** REDIS_URL (Bun and Node): undefined keeps every count and stream in this process. */
+  redisUrl: string | undefined
+  /** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis. */
+  redisKeyPrefix: string
+  /** TOKEN_BUDGET: tokens per caller per window; undefined: no budget (or an invalid value, see below). */
+  tokenBudget: BudgetSpec | undefined
+  /** Why TOKEN_BUDGET could not be read: the budgeted routes then refuse every request (503) rather than spend without limit. */
+  tokenBudgetError: string | undefined
 }
 
 export function isProviderName(value: unknown): value is ProviderName {
@@ -182,6 +204,7 @@ const cache = new WeakMap<object, GatewayConfig>()
 export function readConfig(env: Bindings): GatewayConfig {
   const cached = cache.get(env)
   if (cached) return cached
+  const { budget, error } = parseTokenBudget(env.TOKEN_BUDGET)
   const defaultProvider = text(env.DEFAULT_PROVIDER, DEFAULTS.DEFAULT_PROVIDER).toLowerCase()
   const config: GatewayConfig = {
     openai: {
@@ -214,6 +237,10 @@ export function readConfig(env: Bindings): GatewayConfig {
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
     maxStreamBytes: positiveInt(env.MAX_STREAM_BYTES, DEFAULTS.MAX_STREAM_BYTES),
+    redisUrl: secret(env.REDIS_URL),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() ?? DEFAULTS.REDIS_KEY_PREFIX,
+    tokenBudget: budget,
+    tokenBudgetError: error,
   }
   cache.set(env, config)
   return config

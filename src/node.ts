@@ -2,6 +2,7 @@
  * Node entry: the same app, bindings from the process environment, `static/` from disk.
  *
  *   PORT=8000 OPENAI_API_KEY=… GEMINI_API_KEY=… npm run start:node
+ *   REDIS_URL=redis://127.0.0.1:6379 … npm run start:node   # several instances share limits
  */
 import { serve } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -9,12 +10,18 @@ import { fileURLToPath } from 'node:url'
 import { createApp } from './app'
 import type { AppEnv } from './app-env'
 import type { Bindings } from './env'
+import { connectRedisFromBindings, redisAppOptions } from './stores/redis/from-bindings'
 
 const bindings: Bindings = process.env
 const root = fileURLToPath(new URL('../static', import.meta.url))
 // Issue 8: the socket's address for per-caller rate limits (never a client-sent header).
 const clientIps = new WeakMap<Request, string>()
-const app = createApp({ staticFiles: serveStatic<AppEnv>({ root }), clientIp: (request) => clientIps.get(request) })
+const redis = connectRedisFromBindings(bindings)
+const app = createApp({
+  ...redisAppOptions(redis),
+  staticFiles: serveStatic<AppEnv>({ root }),
+  clientIp: (request) => clientIps.get(request),
+})
 
 const server = serve(
   {

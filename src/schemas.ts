@@ -205,8 +205,20 @@ export const HealthSchema = z
       description:
         '`open`: the API serves everyone (no ACCESS_TOKENS, no TOKEN_SIGNING_SECRET); `token`: it needs an access token.',
     }),
+    store: z.enum(['memory', 'redis', 'durable_object']).openapi({
+      description:
+        'Where resumable streams and rate-limit counts live: `memory` (this process), `redis` (REDIS_URL, shared by every instance), `durable_object` (Workers).',
+    }),
+    ok: z.boolean().openapi({
+      description:
+        "Whether the store answers. `false` only for `redis` while it is unreachable: requests are still served, with this process's state.",
+    }),
     default_provider: z.enum(PROVIDER_NAMES),
     providers: z.object({ openai: ProviderHealthSchema, gemini: ProviderHealthSchema }),
+    budgets: z.enum(['on', 'off', 'misconfigured']).openapi({
+      description:
+        '`on`: TOKEN_BUDGET limits the tokens each caller may spend (`GET /api/usage` shows a caller its own figures); `off`: no budget; `misconfigured`: TOKEN_BUDGET cannot be read and budgeted requests are refused.',
+    }),
   })
   .openapi('Health')
 
@@ -227,11 +239,24 @@ export const StreamDoneEventSchema = z
     done: z.literal(true),
     provider: z.enum(PROVIDER_NAMES).optional().openapi({ description: 'The provider that answered.' }),
     model: z.string().optional().openapi({ description: 'The model that answered.', example: 'gemini-2.5-flash' }),
-    finish_reason: z
-      .string()
-      .optional()
-      .openapi({ description: '`stop`, `length` (cut by max_tokens) or `refusal`.', example: 'stop' }),
+    finish_reason: z.string().optional().openapi({
+      description: '`stop`, `length` (cut by max_tokens), `refusal`, or `cancelled` (DELETE /api/streams/{id}).',
+      example: 'stop',
+    }),
     usage: UsageSchema.optional(),
+    attempts: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Upstream requests the answer took (retries and fallbacks included).', example: 1 }),
+    budget: z
+      .object({
+        reserved: z.number().int().openapi({ description: 'Tokens reserved before the upstream request.' }),
+        spent: z.number().int().openapi({ description: 'Tokens the reservation settled to.' }),
+      })
+      .optional()
+      .openapi({ description: 'With TOKEN_BUDGET: the reservation and what it settled to.' }),
+    request_id: z.string().optional().openapi({ description: 'The response’s X-Request-Id.' }),
     events: z.number().int().optional().openapi({ description: 'The demo stream only: how many events it sent.' }),
   })
   .openapi('StreamDoneEvent', { description: 'The last event of a good answer.' })
@@ -241,9 +266,10 @@ export const StreamErrorEventSchema = z
   .object({
     error: z.string().openapi({
       description: 'Which provider, what happened and what to do.',
-      example: 'openai: invalid API key (401: …). Check the OPENAI_API_KEY secret.',
+      example: 'openai: invalid API key (HTTP 401). Check the OPENAI_API_KEY secret.',
     }),
     done: z.literal(true),
+    request_id: z.string().optional().openapi({ description: 'The response’s X-Request-Id.' }),
   })
   .openapi('StreamErrorEvent', { description: 'A failure after the stream began: the last event.' })
 
@@ -257,8 +283,8 @@ export const StreamEventSchema = z
 
 export const SSE_DESCRIPTION = [
   'A stream of Server-Sent Events, each one `data:` line of JSON:',
-  '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…}}`.',
-  'A failure after the stream began ends it with `data: {"error":"…","done":true}`. `: ping` comments keep quiet streams open.',
+  '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…},"attempts":1,"request_id":…}`.',
+  'A failure after the stream began ends it with `data: {"error":"…","done":true,"request_id":…}`. `: ping` comments keep quiet streams open.',
   'Resumable streams (the default) open with `retry: 1000`, put an `id: <stream id>:<n>` line before each `data:` line and send',
   'the stream id in `X-Stream-Id`; a request with `Last-Event-ID` resumes that stream (204 when it is finished, unknown or expired).',
 ].join(' ')

@@ -67,3 +67,8 @@ export function errorEvent(message: string, details: object = {}): Uint8Array {
 export function withId(id: string, data: string): Uint8Array {
   return encoder.encode(`id: ${id}\ndata: ${data}\n\n`)
 }
+
+/** A 200 SSE response around a stream of events. */
+export function sseResponse(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...headers } })
+}

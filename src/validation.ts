@@ -13,8 +13,13 @@ export interface FieldIssue {
  * return badRequest(c, [{ field: 'user_input', message: 'must be at most 32000 characters' }])
  */
 export function badRequest(c: Context, issues: FieldIssue[]) {
+  return fieldErrors(c, 400, issues)
+}
+
+/** The same reply with another 4xx status, e.g. 413 for `body: must be at most … bytes`. */
+export function fieldErrors(c: Context, status: 400 | 413, issues: FieldIssue[]) {
   const error = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')
-  return c.json({ error, issues }, 400)
+  return c.json({ error, issues }, status)
 }
 
 export function issuesFromZod(error: ZodError): FieldIssue[] {

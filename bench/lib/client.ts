@@ -3,27 +3,22 @@
  * (performance.now()) at the request, at the response headers, at every network read and at
  * the end. The hot path only stores each read and its time; the body is parsed after the
  * stream ended, so parsing never delays the next read nor differs between targets.
+ *
+ * @example
+ * const sample = await measureStream(makeTarget('gateway', 'gateway', url, exchangeFor('v1', 'gateway')), 'gemini', prompt, expected)
  */
 import { Agent, request as httpRequest } from 'node:http'
 import { performance } from 'node:perf_hooks'
-
-export type Provider = 'openai' | 'gemini'
-/**
- * `gateway`, `lean`, `ai-sdk`: POST /api/stream/chat, answered in the gateway's events.
- * `portkey`: its OpenAI-compatible POST /v1/chat/completions (its own request), answered in OpenAI chunks.
- * `passthrough` and `direct`: the provider's own request, answered in the provider's own format.
- */
-export type TargetKind = 'gateway' | 'lean' | 'ai-sdk' | 'portkey' | 'passthrough' | 'direct'
-/** Targets that answer in the gateway's `data: {"chunk":…,"done":…}` events. */
-const EVENT_KINDS: ReadonlySet<TargetKind> = new Set(['gateway', 'lean', 'ai-sdk'])
+import { exchangeFor, type Provider, type TargetKind } from './apis.ts'
+import { parseBody, type Exchange, type Parsed } from './wire.ts'
 
 export interface Target {
   kind: TargetKind
   label: string
   url: string
   agent: Agent
-  /** Overrides the request sent; `kind` still says how to read the answer. */
-  request?: (provider: Provider, prompt: string) => { path: string; headers: Record<string, string>; body: string }
+  /** The request sent for a prompt, and how its answer is read. */
+  exchange: (provider: Provider, prompt: string) => Exchange
 }
 
 export interface StreamSample {
@@ -46,54 +41,15 @@ export interface StreamSample {
   lostBytes: number
 }
 
+/** A target with its own keep-alive pool; by default it is sent `/api/stream/chat` (or, for the floor and `direct`, the provider request the gateway makes for it). */
 export function makeTarget(
   kind: TargetKind,
   label: string,
   url: string,
-  request?: Target['request'],
+  exchange: Target['exchange'] = exchangeFor('api', kind),
   maxSockets = 8,
 ): Target {
-  return { kind, label, url, agent: new Agent({ keepAlive: true, maxSockets }), request }
-}
-
-/** The request each target gets: the gateway's API, or exactly what the gateway's SDKs send upstream. */
-export function requestFor(
-  target: Target,
-  provider: Provider,
-  prompt: string,
-): { path: string; headers: Record<string, string>; body: string } {
-  if (target.request) return target.request(provider, prompt)
-  if (EVENT_KINDS.has(target.kind)) {
-    return {
-      path: '/api/stream/chat',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user_input: prompt, provider }),
-    }
-  }
-  // Direct to the emulator the client must send a key; the pass-through adds it itself, as the gateway does.
-  if (provider === 'openai') {
-    return {
-      path: '/v1/chat/completions',
-      headers: {
-        'content-type': 'application/json',
-        ...(target.kind === 'direct' ? { authorization: 'Bearer emu-key' } : {}),
-      },
-      body: JSON.stringify({
-        model: 'gpt-4.1-mini',
-        messages: [{ role: 'user', content: prompt }],
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    }
-  }
-  return {
-    path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
-    headers: {
-      'content-type': 'application/json',
-      ...(target.kind === 'direct' ? { 'x-goog-api-key': 'emu-key' } : {}),
-    },
-    body: JSON.stringify({ contents: [{ parts: [{ text: prompt }], role: 'user' }], generationConfig: {} }),
-  }
+  return { kind, label, url, agent: new Agent({ keepAlive: true, maxSockets }), exchange }
 }
 
 interface Raw {
@@ -105,14 +61,8 @@ interface Raw {
   times: number[]
 }
 
-function send(
-  target: Target,
-  provider: Provider,
-  prompt: string,
-  timeoutMs: number,
-  onRead?: (chunk: Buffer) => void,
-): Promise<Raw> {
-  const { path, headers, body } = requestFor(target, provider, prompt)
+function send(target: Target, exchange: Exchange, timeoutMs: number, onRead?: (chunk: Buffer) => void): Promise<Raw> {
+  const { path, headers, body } = exchange
   const u = new URL(target.url)
   return new Promise((resolve, reject) => {
     const reads: Buffer[] = []
@@ -158,75 +108,6 @@ function send(
   })
 }
 
-interface Parsed {
-  text: string
-  /** Index (into the joined string) where the first text event ends. */
-  firstTextEnd: number
-  textEvents: number
-  done: boolean
-  error?: string
-}
-
-/** Parses an SSE body (LF or CRLF framing) the way each target frames it. */
-export function parseBody(kind: TargetKind, provider: Provider, body: string): Parsed {
-  const out: Parsed = { text: '', firstTextEnd: -1, textEvents: 0, done: false }
-  const sep = /\r\n\r\n|\n\n/g
-  let start = 0
-  let finish: string | null = null
-  for (let m = sep.exec(body); m; m = sep.exec(body)) {
-    const block = body.slice(start, m.index)
-    const end = m.index + m[0].length
-    start = end
-    const data = block
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith('data:'))
-      .map((l) => l.slice(5).replace(/^ /, ''))
-      .join('\n')
-    if (data === '') continue // a comment (": ping") or an empty block
-    if (out.done) out.error ??= 'an event after the done event'
-    let piece = ''
-    if (EVENT_KINDS.has(kind)) {
-      const ev = JSON.parse(data) as { chunk?: string; done?: boolean; error?: string }
-      if (ev.error !== undefined) {
-        out.error = ev.error
-        out.done = true
-      } else if (ev.done) out.done = true
-      else piece = ev.chunk ?? ''
-    } else if (provider === 'openai' || kind === 'portkey') {
-      if (data === '[DONE]') out.done = true
-      else {
-        const ev = JSON.parse(data) as {
-          choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[]
-          error?: { message?: string }
-        }
-        if (ev.error) out.error = ev.error.message ?? 'upstream error'
-        piece = ev.choices?.[0]?.delta?.content ?? ''
-        finish = ev.choices?.[0]?.finish_reason ?? finish
-      }
-    } else {
-      const ev = JSON.parse(data) as {
-        candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[]
-      }
-      const cand = ev.candidates?.[0]
-      for (const p of cand?.content?.parts ?? []) if (p.text && !p.thought) piece += p.text
-      if (cand?.finishReason) {
-        out.done = true
-        if (cand.finishReason !== 'STOP') out.error = `finishReason ${cand.finishReason}`
-      }
-    }
-    if (piece !== '') {
-      out.text += piece
-      out.textEvents++
-      if (out.firstTextEnd < 0) out.firstTextEnd = end
-    }
-  }
-  // Portkey's Google path ends with `finish_reason: "stop"` and no `data: [DONE]` (its OpenAI path sends it).
-  if (!out.done && kind === 'portkey' && finish === 'stop') out.done = true
-  if (body.slice(start).trim() !== '')
-    out.error ??= `unterminated trailing data: ${JSON.stringify(body.slice(start, start + 80))}`
-  return out
-}
-
 export interface MeasureOptions {
   timeoutMs?: number
   /** Called with every network read of the response body (the memory case watches for the first text). */
@@ -242,9 +123,10 @@ export async function measureStream(
   options: MeasureOptions = {},
 ): Promise<StreamSample> {
   let raw: Raw
+  const exchange = target.exchange(provider, prompt)
   const expectedBytes = Buffer.byteLength(expected)
   try {
-    raw = await send(target, provider, prompt, options.timeoutMs ?? 20_000, options.onRead)
+    raw = await send(target, exchange, options.timeoutMs ?? 20_000, options.onRead)
   } catch (error) {
     return {
       ok: false,
@@ -278,7 +160,7 @@ export async function measureStream(
   }
   let parsed: Parsed
   try {
-    parsed = parseBody(target.kind, provider, body)
+    parsed = parseBody(exchange.wire, body, { doneAtStop: exchange.doneAtStop })
   } catch (error) {
     return {
       ...base,

@@ -13,7 +13,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, freePort, startGateway } from '../../test/support/gateway.ts'
-import { makeTarget, type Target, type TargetKind } from './client.ts'
+import { exchangeFor, type ApiId, type TargetKind } from './apis.ts'
+import { makeTarget, type Target } from './client.ts'
 import { pollReady, spawnManaged, startPassthrough, startWranglerDev, type Managed, type Runtime } from './procs.ts'
 
 export type ContenderId = Exclude<TargetKind, 'direct'>
@@ -99,10 +100,12 @@ export async function startContender(
   return { name: `gateway (${runtime})`, url: gw.url, pid: gw.pid, output: gw.output, stop: gw.stop }
 }
 
-/** The measuring client's target for a running contender (or the emulator for `direct`). */
-export function targetFor(id: TargetKind, url: string, upstream: string, maxSockets = 64): Target {
-  if (id !== 'portkey') return makeTarget(id, id, url, undefined, maxSockets)
-  // Portkey's OpenAI-compatible API, told which provider to call and where (the emulator).
+/**
+ * The measuring client's target for a running contender (or the emulator for `direct`) on `api`.
+ * Portkey is always sent its own OpenAI-compatible request, told which provider to call and where.
+ */
+export function targetFor(id: TargetKind, url: string, upstream: string, api: ApiId, maxSockets = 64): Target {
+  if (id !== 'portkey') return makeTarget(id, id, url, exchangeFor(api, id), maxSockets)
   return makeTarget(
     'portkey',
     'portkey',
@@ -120,6 +123,9 @@ export function targetFor(id: TargetKind, url: string, upstream: string, maxSock
         messages: [{ role: 'user', content: prompt }],
         stream: true,
       }),
+      wire: 'chat',
+      // Its Google path ends with `finish_reason: "stop"` and no `data: [DONE]` (its OpenAI path sends it).
+      doneAtStop: true,
     }),
     maxSockets,
   )

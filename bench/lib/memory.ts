@@ -8,7 +8,8 @@
  * const m = await measureMemory(target, pid, { streams: 1000, provider: 'openai' })
  */
 import { performance } from 'node:perf_hooks'
-import { measureStream, type Provider, type StreamSample, type Target } from './client.ts'
+import type { Provider } from './apis.ts'
+import { measureStream, type StreamSample, type Target } from './client.ts'
 import * as cpu from './cpu.ts'
 import { runBatch, nextPrompt } from './rounds.ts'
 

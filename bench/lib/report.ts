@@ -1,6 +1,6 @@
 /**
  * The results of `npm run bench`: bench/results/latest.json (every figure, per round), latest.md
- * (the tables and the targets of issue 9 with pass/fail) and, with `--readme`, the README's
+ * (the tables, one streaming table per API, and the targets with pass/fail) and, with `--readme`, the README's
  * Performance section between its `<!-- bench:start -->` / `<!-- bench:end -->` markers.
  *
  * @example
@@ -11,56 +11,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ROOT } from '../../test/support/gateway.ts'
-import type { BundleResult } from './bundle.ts'
-import type { MemoryResult } from './memory.ts'
+import { APIS } from './apis.ts'
+import { apiOf, checks, f, sf } from './checks.ts'
+import type { CaseOut, Results } from './results.ts'
 import type { TargetFigures } from './summary.ts'
-
-export interface CaseOut {
-  runtime: string
-  provider: string
-  case: string
-  tag: string
-  chunks: number
-  rounds: number
-  n: number
-  concurrency: number
-  seconds: number
-  targets: Record<string, TargetFigures>
-}
-export type MemoryOut = {
-  runtime: string
-  contender: string
-  error?: string
-  rounds?: number[]
-} & Partial<MemoryResult>
-export interface Results {
-  cases: CaseOut[]
-  memory: MemoryOut[]
-  bundles: (BundleResult & { name: string })[]
-  problems: string[]
-  config: unknown
-  seconds: number
-  /** Set when the results are written (kept when only the markdown is rewritten from the JSON). */
-  date?: string
-  commit?: string
-  machine?: string
-}
-interface Check {
-  target: string
-  value: string
-  pass: boolean
-}
 
 const ORDER = ['direct', 'passthrough', 'lean', 'gateway', 'ai-sdk', 'portkey']
 /** Text for a table cell: no line breaks, no unescaped pipes. */
 const cell = (text: string | undefined, max = 200) =>
   (text ?? '').replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|')
-const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
-const sf = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) && x > 0 ? '+' : '') + f(x, d)
 const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–'
-const find = (r: Results, runtime: string, provider: string, name: string) =>
-  r.cases.find((c) => c.runtime === runtime && c.provider === provider && c.case === name)
+const find = (cases: CaseOut[], runtime: string, provider: string, name: string) =>
+  cases.find((c) => c.runtime === runtime && c.provider === provider && c.case === name)
 
 function tool(file: string, args: string[]): string {
   try {
@@ -87,114 +50,18 @@ function commit(): string {
   }
 }
 
-/** The targets of issue 9, each with the measured value and pass/fail. */
-function checks(r: Results): Check[] {
-  const out: Check[] = []
-  for (const c of r.cases) {
-    const gw = c.targets.gateway
-    const lean = c.targets.lean
-    if (!gw) continue
-    const at = `${c.runtime} ${c.provider}`
-    if ((c.case === 'burst' || c.case === 'steady') && lean) {
-      const limit = c.runtime === 'workers' ? 1 : 1.5
-      const x = gw.cpuUsPerChunk / lean.cpuUsPerChunk
-      out.push({
-        target: `${at}: server CPU per chunk (${c.case === 'burst' ? 'burst' : 'steady, one chunk per read'}) ≤ ${limit}× lean`,
-        value: `${f(gw.cpuUsPerChunk)} vs ${f(lean.cpuUsPerChunk)} µs (${f(x, 2)}×)`,
-        pass: x <= limit,
-      })
-    }
-    if (c.case === 'steady')
-      out.push({
-        target: `${at}: own time to first text p50 ≤ 1 ms`,
-        value: `${sf(gw.ownTtftP50, 2)} ms`,
-        pass: gw.ownTtftP50 <= 1,
-      })
-    if (c.case === 'c50')
-      out.push({
-        target: `${at}: own time to first text p50 at 50 streams ≤ 2 ms`,
-        value: `${sf(gw.ownTtftP50, 2)} ms`,
-        pass: gw.ownTtftP50 <= 2,
-      })
-  }
-  for (const at of [...new Set(r.cases.map((c) => `${c.runtime} ${c.provider}`))]) {
-    const gws = r.cases
-      .filter((c) => `${c.runtime} ${c.provider}` === at)
-      .map((c) => c.targets.gateway)
-      .filter((t): t is TargetFigures => t !== undefined)
-    const lost = gws.reduce((n, t) => n + t.lostBytes, 0)
-    const failed = gws.reduce((n, t) => n + t.failures, 0)
-    const streams = gws.reduce((n, t) => n + t.streams, 0)
-    out.push({
-      target: `${at}: bytes lost or altered = 0 (every case)`,
-      value: `${lost} bytes, ${failed} of ${streams} streams failed`,
-      pass: lost === 0 && failed === 0,
-    })
-  }
-  for (const m of r.memory.filter((x) => x.contender === 'gateway' && x.runtime === 'bun')) {
-    const ok = !m.error && m.failures === 0 && m.openAtSample === m.streams && (m.perStreamKb ?? Infinity) <= 40
-    out.push({
-      target: `bun: ${m.streams ?? '?'} streams open at once, nothing lost, ≤ 40 KB each`,
-      value:
-        m.error ??
-        `${f(m.perStreamKb)} KB, ${m.openAtSample}/${m.streams} open, ${m.failures} failed, ${m.lostBytes} bytes lost`,
-      pass: ok,
-    })
-  }
-  for (const peer of ['ai-sdk', 'portkey']) {
-    const lost: string[] = []
-    let compared = 0
-    const cmp = (what: string, gw: number | undefined, other: number | undefined, higherIsBetter = false) => {
-      if (gw === undefined || other === undefined || !Number.isFinite(gw) || !Number.isFinite(other)) return
-      compared++
-      if (higherIsBetter ? gw < other : gw > other) lost.push(what)
-    }
-    for (const c of r.cases) {
-      const gw = c.targets.gateway
-      const o = c.targets[peer]
-      if (!gw || !o || o.failures > 0) continue
-      const at = `${c.runtime} ${c.provider}`
-      if (c.case === 'steady' || c.case === 'c50') cmp(`${at} first text (${c.case})`, gw.ownTtftP50, o.ownTtftP50)
-      if (c.case === 'steady' || c.case === 'burst')
-        cmp(`${at} CPU/chunk (${c.case})`, gw.cpuUsPerChunk, o.cpuUsPerChunk)
-      if (c.case === 'saturation') cmp(`${at} chunks/s`, gw.chunksPerSec, o.chunksPerSec, true)
-    }
-    for (const m of r.memory.filter((x) => x.contender === peer && !x.error && x.failures === 0)) {
-      cmp(
-        `${m.runtime} memory/stream`,
-        r.memory.find((x) => x.contender === 'gateway' && x.runtime === m.runtime)?.perStreamKb,
-        m.perStreamKb,
-      )
-    }
-    const gwb = r.bundles.find((x) => x.name === 'gateway')
-    const ob = r.bundles.find((x) => x.name === peer)
-    if (gwb?.ok && ob?.ok) cmp('worker gzip size', gwb.gzipKb, ob.gzipKb)
-    if (compared > 0)
-      out.push({
-        target: `the gateway beats ${peer} on every figure it runs (and passes)`,
-        value: lost.length ? `not on ${lost.length}/${compared}: ${lost.join('; ')}` : `${compared}/${compared}`,
-        pass: lost.length === 0,
-      })
-  }
-  const b = r.bundles.find((x) => x.name === 'gateway')
-  if (b)
-    out.push({
-      target: 'worker ≤ 130 KB gzip, minified',
-      value: b.ok ? `${f(b.gzipKb)} KB` : `build failed: ${cell(b.error)}`,
-      pass: b.ok && (b.gzipKb ?? Infinity) <= 130,
-    })
-  return out
-}
-
-function streamingTable(r: Results): string[] {
+/** One API's rows: per runtime and provider, every contender that answered it. */
+function streamingTable(cases: CaseOut[]): string[] {
   const lines = [
     '| runtime · provider | contender | own first text p50 / p95, 1 stream (ms) | own first text p50 / p95, 50 streams (ms) | CPU per chunk, burst: µs (own, ×lean) | CPU per chunk, steady: µs (own, ×lean) | chunks/s at saturation (×floor, ×lean) | bytes lost or altered | failed streams |',
     '|---|---|---|---|---|---|---|---|---|',
   ]
-  const keys = [...new Set(r.cases.map((c) => `${c.runtime}|${c.provider}`))]
+  const keys = [...new Set(cases.map((c) => `${c.runtime}|${c.provider}`))]
   for (const key of keys) {
     const [runtime, provider] = key.split('|') as [string, string]
-    const [steady, c50, burst, sat] = ['steady', 'c50', 'burst', 'saturation'].map((n) => find(r, runtime, provider, n))
+    const [steady, c50, burst, sat] = ['steady', 'c50', 'burst', 'saturation'].map((n) =>
+      find(cases, runtime, provider, n),
+    )
     const labels = ORDER.filter((l) => [steady, c50, burst, sat].some((c) => c?.targets[l]))
     for (const l of labels) {
       const t = (c: CaseOut | undefined) => c?.targets[l]
@@ -234,14 +101,22 @@ export function markdown(r: Results): string {
     `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`,
     '',
   )
-  lines.push('**Targets (issue 9)**', '', '| target | measured | result |', '|---|---|---|')
-  for (const c of checks(r)) lines.push(`| ${c.target} | ${cell(c.value, 400)} | ${c.pass ? 'pass' : '**FAIL**'} |`)
   lines.push(
+    '**Targets** (issue 9 on /api/stream/chat; on every API: no byte lost, the peers)',
     '',
-    '**Streaming** (OpenAI: one token per event; Gemini: as the emulator sends it)',
-    '',
-    ...streamingTable(r),
+    '| target | measured | result |',
+    '|---|---|---|',
   )
+  for (const c of checks(r)) lines.push(`| ${c.target} | ${cell(c.value, 400)} | ${c.pass ? 'pass' : '**FAIL**'} |`)
+  for (const api of [...new Set(r.cases.map(apiOf))]) {
+    const { route, about } = APIS[api]
+    lines.push(
+      '',
+      `**Streaming, \`${route}\`** (${about})`,
+      '',
+      ...streamingTable(r.cases.filter((c) => apiOf(c) === api)),
+    )
+  }
   if (r.memory.length) {
     lines.push(
       '',

@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { expectedAnswer } from '../../emulator/answer.ts'
-import { measureStream, type Provider, type StreamSample, type Target } from './client.ts'
+import type { Provider } from './apis.ts'
+import { measureStream, type StreamSample, type Target } from './client.ts'
 import * as cpu from './cpu.ts'
 
 export interface RoundSpec {

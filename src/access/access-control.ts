@@ -19,7 +19,7 @@ function presentedToken(authorization: string | undefined, query: string | undef
  * TOKEN_SIGNING_SECRET is set; then a request needs a static token (compared in constant time;
  * its identity is `token:<index>`) or a JWT signed with TOKEN_SIGNING_SECRET (identity: its
  * `sub`). Anything else is a 401 JSON saying how to authenticate, in the shape `reply` gives it.
- * Sets `c.var.caller`.
+ * Sets `c.var.caller`, and `c.var.callerBudget` from a signed token's `budget` claim.
  *
  * @example
  * app.use('/api/*', createAccessControl(gatewayRefusal))
@@ -45,8 +45,15 @@ export const createAccessControl =
       if (index >= 0) caller = `token:${index}`
     }
     if (caller === undefined && security.signingSecret) {
-      const sub = await verifySignedToken(token, security.signingSecret)
-      if (sub !== undefined) caller = `sub:${sub}`
+      const signed = await verifySignedToken(token, security.signingSecret)
+      if (signed && 'error' in signed) {
+        c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway", error="invalid_token"')
+        return reply(c, { reason: 'invalid_token', status: 401, message: `access: ${signed.error}.` })
+      }
+      if (signed) {
+        caller = `sub:${signed.sub}`
+        c.set('callerBudget', signed.budget)
+      }
     }
     if (caller === undefined) {
       c.header('WWW-Authenticate', 'Bearer realm="llm-sse-gateway", error="invalid_token"')

@@ -24,6 +24,9 @@ export interface RateLimitSpec {
   periodSeconds: number
 }
 
+/** Builds the limiter for `RATE_LIMIT`: {@link createMemoryRateLimiter} by default, Redis with REDIS_URL. */
+export type RateLimiterFactory = (spec: RateLimitSpec) => RateLimiter
+
 /** The Workers Rate Limiting binding's interface. */
 export interface RateLimitBinding {
   limit(options: { key: string }): Promise<{ success: boolean }>

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
+import { callerKey } from './caller'
 import { gatewayRefusal, type RefusalReply } from './refusal'
 
 /**
@@ -15,9 +16,7 @@ export const createRateLimiting =
   async (c, next) => {
     const limiter = c.var.security.limiter
     if (!limiter || c.req.method === 'OPTIONS') return next()
-    const ip = c.var.clientIp
-    const key = c.var.caller ?? (ip ? `ip:${ip}` : 'anonymous')
-    const { ok, retryAfterSeconds } = await limiter.limit(key)
+    const { ok, retryAfterSeconds } = await limiter.limit(callerKey(c))
     if (ok) return next()
     c.header('Retry-After', String(retryAfterSeconds))
     const message = `rate limit: too many requests from this caller. Retry after ${retryAfterSeconds} s.`

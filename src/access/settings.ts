@@ -7,12 +7,15 @@ import {
   isRateLimitBinding,
   parseRateLimit,
   type RateLimiter,
+  type RateLimiterFactory,
 } from './rate-limit'
 import { createTokenMatcher, parseTokens, type TokenMatcher } from './tokens'
 
 /**
  * The security bindings, read once per bindings object (once per isolate on Workers, once per
  * process on Bun and Node, so the in-memory rate limiter keeps its counts between requests).
+ * `limiterFor` builds the `RATE_LIMIT` limiter where there is no Workers binding (the first call
+ * for a bindings object decides).
  *
  * @example
  * const security = readSecurity({ ACCESS_TOKENS: 'a-long-token', RATE_LIMIT: '30/60s' })
@@ -30,13 +33,16 @@ export interface SecuritySettings {
   logPrompts: boolean
   /** PUBLIC_URL without its trailing slash, for the OpenAPI document's server URL. */
   publicUrl: string | undefined
-  /** Masks every configured key, access token and the signing secret by value. */
+  /** Masks every configured key (AI_GATEWAY_TOKEN included), access token and the signing secret by value. */
   mask: Masker
 }
 
 const cache = new WeakMap<object, SecuritySettings>()
 
-export function readSecurity(env: Bindings): SecuritySettings {
+export function readSecurity(
+  env: Bindings,
+  limiterFor: RateLimiterFactory = createMemoryRateLimiter,
+): SecuritySettings {
   const cached = cache.get(env)
   if (cached) return cached
   const tokens = parseTokens(env.ACCESS_TOKENS)
@@ -49,7 +55,7 @@ export function readSecurity(env: Bindings): SecuritySettings {
     : isRateLimitBinding(env.RATE_LIMITER)
       ? bindingRateLimiter(env.RATE_LIMITER, spec?.periodSeconds)
       : spec
-        ? createMemoryRateLimiter(spec)
+        ? limiterFor(spec)
         : undefined
   const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '')
   const settings: SecuritySettings = {
@@ -61,7 +67,13 @@ export function readSecurity(env: Bindings): SecuritySettings {
     policy: parseModelPolicy(env.ALLOWED_MODELS, env.MAX_OUTPUT_TOKENS),
     logPrompts: env.LOG_PROMPTS?.trim().toLowerCase() === 'true',
     publicUrl: publicUrl && /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(publicUrl) ? publicUrl : undefined,
-    mask: createMasker([env.OPENAI_API_KEY?.trim(), env.GEMINI_API_KEY?.trim(), signingSecret, ...tokens]),
+    mask: createMasker([
+      env.OPENAI_API_KEY?.trim(),
+      env.GEMINI_API_KEY?.trim(),
+      env.AI_GATEWAY_TOKEN?.trim(),
+      signingSecret,
+      ...tokens,
+    ]),
   }
   cache.set(env, settings)
   return settings

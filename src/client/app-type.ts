@@ -16,6 +16,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
 import { streamDelete, streamGet } from '../routes/streams'
+import { usageGet } from '../routes/usage'
 import {
   AskResponseSchema,
   ChatQuerySchema,
@@ -31,6 +32,7 @@ const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({
 })
 const sse = { content: { 'text/event-stream': { schema: z.string() } }, description: 'Server-Sent Events' }
 const badRequest = jsonOf(ErrorSchema, 'Invalid input')
+const bodyTooLarge = jsonOf(ErrorSchema, 'The body is larger than MAX_BODY_BYTES')
 const resumedNothing = {
   description: 'A Last-Event-ID whose stream finished, is unknown or expired: nothing is started.',
 }
@@ -41,7 +43,7 @@ export const contractRoutes = {
     method: 'post',
     path: '/api/stream/chat',
     request: chatBody,
-    responses: { 200: sse, 204: resumedNothing, 400: badRequest },
+    responses: { 200: sse, 204: resumedNothing, 400: badRequest, 413: bodyTooLarge },
   }),
   chatGet: createRoute({
     method: 'get',
@@ -62,6 +64,7 @@ export const contractRoutes = {
     responses: {
       200: jsonOf(AskResponseSchema, 'The answer'),
       400: badRequest,
+      413: bodyTooLarge,
       429: jsonOf(ErrorSchema, 'Rate limited'),
       502: jsonOf(ErrorSchema, 'Provider failed'),
       503: jsonOf(ErrorSchema, 'Not configured'),
@@ -73,9 +76,10 @@ export const contractRoutes = {
     path: '/health',
     responses: { 200: jsonOf(HealthSchema, 'The gateway is up') },
   }),
-  // The resume routes are the app's own definitions (src/routes/streams.ts).
+  // The resume and usage routes are the app's own definitions (src/routes/streams.ts, src/routes/usage.ts).
   streamGet,
   streamDelete,
+  usageGet,
 }
 
 const contractOnly = (): never => {
@@ -93,6 +97,7 @@ export function contractApp() {
     .openapi(r.health, contractOnly)
     .openapi(r.streamGet, contractOnly)
     .openapi(r.streamDelete, contractOnly)
+    .openapi(r.usageGet, contractOnly)
 }
 
 export type AppType = ReturnType<typeof contractApp>

@@ -30,17 +30,23 @@ function outcomeFor(status: number): Outcome {
  */
 export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { mask, logPrompts } = c.var.security
+  const store = c.var.store
+  // A line written while the shared store is unreachable says so, and so does one whose request began then.
+  const unavailable = { store: 'unavailable' }
   const record = new RequestRecord({
     requestId: requestIdFor(c.req.header('x-request-id'), mask),
     method: c.req.method,
     mask,
     logPrompts,
+    fieldsAtFinish: () => (store.ok ? {} : unavailable),
   })
+  if (!store.ok) record.set(unavailable)
   // The route is known before the handlers run (a stream may end, and log, before next() returns).
   const route = matchedRoutes(c).findLast((entry) => !entry.path.endsWith('*'))?.path
   record.set(route ? { route } : { route: '(none)', path: c.req.path.slice(0, 200) })
   c.set('record', record)
   await next()
   setResponseHeader(c, 'x-request-id', record.requestId)
+  setResponseHeader(c, 'server-timing', record.serverTiming())
   if (!record.streaming) record.finish(outcomeFor(c.res.status), c.res.status)
 }

@@ -12,6 +12,12 @@ export interface RecordSnapshot {
   startedAt: number
 }
 
+/** The first upstream request's times, written by the engine. */
+export interface UpstreamTiming {
+  sentAt: number
+  answeredAt: number
+}
+
 export interface RecordInit {
   requestId: string
   method: string
@@ -19,6 +25,8 @@ export interface RecordInit {
   logPrompts: boolean
   /** Where the line goes; `console.log` by default. */
   write?: (line: string) => void
+  /** Fields read when the line is written, e.g. `{ store: 'unavailable' }` while Redis is down. */
+  fieldsAtFinish?: () => Record<string, unknown>
   now?: () => number
 }
 
@@ -62,6 +70,8 @@ export class RequestRecord {
   private finished = false
   /** Set by a stream: it, not the middleware, finishes the record. */
   streaming = false
+  /** When the first upstream request left and when its answer's headers came (epoch ms; 0: not yet). */
+  readonly upstream: UpstreamTiming = { sentAt: 0, answeredAt: 0 }
 
   constructor(init: RecordInit, snapshot?: RecordSnapshot) {
     this.init = init
@@ -135,6 +145,27 @@ export class RequestRecord {
     return this.mask(publicMessage)
   }
 
+  /**
+   * What the gateway added: `gw`, its own time before the first upstream request (until now when
+   * none left), and `upstream`, the wait for that request's answer, in milliseconds.
+   */
+  timing(now = (this.init.now ?? Date.now)()): { gw: number; upstream?: number } {
+    const { sentAt, answeredAt } = this.upstream
+    if (sentAt === 0) return { gw: now - this.startedAt }
+    return { gw: sentAt - this.startedAt, ...(answeredAt !== 0 ? { upstream: answeredAt - sentAt } : {}) }
+  }
+
+  /** The `Server-Timing` header's value for {@link timing}. */
+  serverTiming(): string {
+    const { gw, upstream } = this.timing()
+    return upstream === undefined ? `gw;dur=${gw}` : `gw;dur=${gw}, upstream;dur=${upstream}`
+  }
+
+  private timingFields(): Record<string, number> {
+    const { gw, upstream } = this.timing()
+    return this.upstream.sentAt === 0 ? {} : { gw_ms: gw, ...(upstream !== undefined ? { upstream_ms: upstream } : {}) }
+  }
+
   /** Emits the log line, once; later calls do nothing. */
   finish(outcome: Outcome, status: number): void {
     if (this.finished) return
@@ -145,9 +176,11 @@ export class RequestRecord {
       request_id: this.requestId,
       method: this.init.method,
       ...this.fields,
+      ...this.init.fieldsAtFinish?.(),
       status,
       outcome: this.error && outcome !== 'client_left' ? this.error.kind : outcome,
       ttft_ms: this.firstTextAt === undefined ? null : this.firstTextAt - this.startedAt,
+      ...this.timingFields(),
       duration_ms: now - this.startedAt,
       pieces: this.pieces,
       bytes: this.bytes,

@@ -15,6 +15,8 @@ export type ProviderErrorKind =
   | 'redirect'
   | 'oversize'
   | 'max_stream_bytes'
+  | 'abandoned'
+  | 'cancelled'
 
 /**
  * A provider failure whose `message` is safe to send to clients: it names the
@@ -32,19 +34,38 @@ export class ProviderError extends Error {
   readonly status: number | undefined
   /** How long the provider asked us to wait before retrying (`Retry-After`, Gemini's `RetryInfo`). */
   readonly retryAfterMs: number | undefined
+  /** The provider's own error fields, kept for OpenAI-shaped replies (`type`, `param`, `code`). */
+  readonly reported: ReportedFields | undefined
+  /** The provider refused the gateway's own key (the operator's secret, not the client's request). */
+  readonly keyRejected: boolean
 
   constructor(
     provider: ProviderName,
     kind: ProviderErrorKind,
     message: string,
-    options: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+    options: {
+      status?: number
+      cause?: unknown
+      retryAfterMs?: number
+      reported?: ReportedFields
+      keyRejected?: boolean
+    } = {},
   ) {
     super(message, { cause: options.cause })
+    this.keyRejected = options.keyRejected ?? false
     this.provider = provider
     this.kind = kind
     this.status = options.status
     this.retryAfterMs = options.retryAfterMs
+    this.reported = options.reported
   }
+}
+
+/** What a provider's error body says besides its message, in OpenAI's terms. */
+export interface ReportedFields {
+  type?: string
+  param?: string | null
+  code?: string | null
 }
 
 const KEY_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' }
@@ -73,16 +94,20 @@ export function sanitizeUpstreamMessage(message: string): string {
 }
 
 /** What to do about an upstream HTTP status, in words a user can act on. */
-function advice(provider: ProviderName, status: number, message: string): { what: string; todo: string } {
+function advice(provider: ProviderName, status: number, message: string): { what: string; todo: string; key?: true } {
   const key = KEY_BINDINGS[provider]
   if (status === 401 || /api key not valid|api_key_invalid|incorrect api key/i.test(message)) {
-    return { what: 'invalid API key', todo: `Check the ${key} secret.` }
+    return { what: 'invalid API key', todo: `Check the ${key} secret.`, key: true }
   }
   switch (status) {
     case 400:
       return { what: 'request rejected', todo: 'Check the model name and the request parameters.' }
     case 403:
-      return { what: 'access denied', todo: `Check that ${key} is valid and allowed to use this API and model.` }
+      return {
+        what: 'access denied',
+        todo: `Check that ${key} is valid and allowed to use this API and model.`,
+        key: true,
+      }
     case 404:
       return {
         what: 'model or endpoint not found',
@@ -107,25 +132,29 @@ function advice(provider: ProviderName, status: number, message: string): { what
 }
 
 /**
- * The error for a non-2xx upstream reply, or for an error object sent inside a
- * 200 stream (`midStream`, where the status may be unknown).
+ * The error for a non-2xx upstream reply, or for an error object sent inside a 200 stream
+ * (`midStream`, where the status may be unknown). The client's message names the provider, the
+ * status, what happened and what to do; the provider's own words (which may carry the operator's
+ * account details) go to the log line only, as the error's cause.
  */
 export function upstreamStatusError(
   provider: ProviderName,
   status: number | undefined,
   upstreamMessage: string,
-  options: { midStream?: boolean; cause?: unknown; retryAfterMs?: number } = {},
+  options: { midStream?: boolean; cause?: unknown; retryAfterMs?: number; reported?: ReportedFields } = {},
 ): ProviderError {
   const clean = sanitizeUpstreamMessage(upstreamMessage)
-  const { what, todo } = advice(provider, status ?? 500, clean)
-  const detail = [status, clean].filter(Boolean).join(': ')
+  const { what, todo, key } = advice(provider, status ?? 500, clean)
   const message = options.midStream
-    ? `${provider}: the provider reported an error during the answer (${detail || 'no details'}). The answer is incomplete. ${todo}`
-    : `${provider}: ${what} (${detail}). ${todo}`
+    ? `${provider}: the provider reported an error during the answer (${status ? `${status}, ${what}` : 'no status'}). The answer is incomplete. ${todo}`
+    : `${provider}: ${what} (HTTP ${status}). ${todo}`
+  const cause = [options.cause, clean].filter(Boolean).join(': ')
   return new ProviderError(provider, options.midStream ? 'upstream_stream_error' : 'upstream_status', message, {
     status,
-    cause: options.cause,
+    ...(cause ? { cause } : {}),
     retryAfterMs: options.retryAfterMs,
+    reported: options.reported,
+    keyRejected: key === true,
   })
 }
 
@@ -195,11 +224,58 @@ export function redirectError(provider: ProviderName, status: number): ProviderE
   )
 }
 
+/** A 2xx answer with nothing in it (no body, or one that ended before its first byte). */
+export function emptyBodyError(provider: ProviderName, status?: number): ProviderError {
+  return new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`, {
+    status,
+  })
+}
+
 export function oversizeError(provider: ProviderName, maxBytes: number): ProviderError {
   return new ProviderError(
     provider,
     'oversize',
     `${provider}: the provider sent an event larger than ${maxBytes} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
+  )
+}
+
+/** The model stopped in a way that is no normal end (Gemini OTHER, MALFORMED_FUNCTION_CALL, …): retried before any output. */
+export function stoppedError(provider: ProviderName, rawFinish: string): ProviderError {
+  return new ProviderError(
+    provider,
+    'upstream_stream_error',
+    `${provider}: the answer was stopped by the model (finish reason ${rawFinish}). The answer is incomplete; retry or rephrase the request.`,
+  )
+}
+
+/** A blocked prompt or a safety stop, for APIs that report it as an error (the gateway's own events). */
+export function blockedError(provider: ProviderName, rawFinish: string, promptBlocked: boolean): ProviderError {
+  if (promptBlocked) {
+    return new ProviderError(
+      provider,
+      'blocked',
+      `${provider}: the prompt was blocked by ${provider === 'gemini' ? "Gemini's" : "OpenAI's"} safety filters (block reason ${rawFinish}). Rephrase the question.`,
+    )
+  }
+  if (provider === 'openai') {
+    return new ProviderError(
+      provider,
+      'blocked',
+      `openai: the answer was stopped by OpenAI's content filter (finish reason ${rawFinish}). Rephrase the question.`,
+    )
+  }
+  const why =
+    rawFinish === 'SAFETY' || rawFinish === 'IMAGE_SAFETY'
+      ? "was stopped by Gemini's safety filters"
+      : rawFinish === 'RECITATION'
+        ? 'was stopped because it was reciting existing material'
+        : rawFinish === 'PROHIBITED_CONTENT' || rawFinish === 'BLOCKLIST' || rawFinish === 'SPII'
+          ? 'was stopped by Gemini because of prohibited or sensitive content'
+          : 'was stopped by Gemini'
+  return new ProviderError(
+    provider,
+    'blocked',
+    `${provider}: the answer ${why} (finish reason ${rawFinish}). The answer is incomplete; rephrase the question.`,
   )
 }
 

@@ -1,58 +1,33 @@
+import type { AnswerResult, PartSink, Usage } from '../canonical/parts'
+import type { CanonicalRequest } from '../canonical/request'
 import type { ProviderName } from '../env'
 
-/** One earlier turn of the conversation. */
-export interface ChatMessage {
-  role: 'user' | 'assistant'
-  content: string
-}
-
-/** What a client asks for, in provider-neutral terms. */
-export interface ChatRequest {
-  /** The new user message (the API's `user_input`). */
-  prompt: string
-  system?: string
-  messages?: ChatMessage[]
-  /** Overrides the provider's configured default model. */
-  model?: string
-  temperature?: number
-  maxTokens?: number
-}
-
-/** Token counts, normalised across providers. */
-export interface Usage {
-  prompt_tokens?: number
-  completion_tokens?: number
-  total_tokens?: number
-  reasoning_tokens?: number
-}
-
-/** How the answer ended, normalised: provider-specific reasons are lower-cased (e.g. `max_tokens`). */
-export type FinishReason = 'stop' | 'length' | 'refusal' | (string & {})
-
-/** What a finished answer reports once its last text piece is out. */
-export interface StreamResult {
-  provider: ProviderName
-  model: string
-  finishReason: FinishReason
-  usage?: Usage
-}
-
 /**
- * Turns one answer's raw SSE bytes into text pieces, in one pass and with no extra stream stage:
- * {@link push} calls `onText` for every piece as soon as its event is complete.
- * Both throw a {@link import('./errors').ProviderError} when the provider reports a failure.
+ * Turns one answer's raw upstream bytes into canonical parts, in one pass and with no extra stream
+ * stage: {@link push} calls the sink for every part as soon as its event is complete. Both throw a
+ * {@link import('./errors').ProviderError} when the provider reports a failure.
  */
 export interface AnswerDecoder {
   push(bytes: Uint8Array): void
   /** The upstream body ended: how the answer ended, or the error it ended with. */
-  finish(): StreamResult
+  finish(): AnswerResult
+  /** The usage the provider reported so far (an answer that fails midway may have some). */
+  usage(): Usage | undefined
+  /**
+   * An upper bound of the tokens generated so far that showed (text, reasoning, tool input): their
+   * UTF-16 length times 3 (every token is at least one UTF-8 byte; a UTF-16 unit is at most 3), or
+   * the bytes of the frames passed through.
+   */
+  generatedBound(): number
+  /** True once the answer's last event was read, before the upstream closed (`[DONE]`). */
+  isComplete?(): boolean
 }
 
 /** One request sent upstream, its body not read yet. */
 export interface UpstreamAnswer {
   body: ReadableStream<Uint8Array>
-  /** A decoder for this answer's bytes. */
-  decoder(onText: (text: string) => void): AnswerDecoder
+  /** A decoder for this answer's bytes, writing to `sink`. */
+  decoder(sink: PartSink): AnswerDecoder
 }
 
 export interface ChatProvider {
@@ -61,11 +36,11 @@ export interface ChatProvider {
   /** False when the provider's API key binding is not set. */
   readonly configured: boolean
   /**
-   * Sends the request. Resolves once the upstream answered 2xx; rejects with a
+   * Sends the request for `model`. Resolves once the upstream answered 2xx; rejects with a
    * {@link import('./errors').ProviderError} otherwise (its `status` and `retryAfterMs` say whether
    * to retry). Aborting `signal` closes the upstream connection at once.
    */
-  open(request: ChatRequest, signal: AbortSignal): Promise<UpstreamAnswer>
+  open(request: CanonicalRequest, model: string, signal: AbortSignal): Promise<UpstreamAnswer>
 }
 
 /** The runtime's `fetch`, injectable for tests and other runtimes. */

@@ -1,5 +1,5 @@
 import type { ProviderName } from '../env'
-import { networkError, redirectError, upstreamStatusError, ProviderError } from './errors'
+import { emptyBodyError, networkError, redirectError, upstreamStatusError, type ReportedFields } from './errors'
 import type { FetchFunction } from './types'
 
 /** What a provider makes of a non-2xx body: the provider's own words, and how long it asks us to wait. */
@@ -7,6 +7,8 @@ export interface UpstreamFailure {
   message: string
   code?: number
   retryAfterMs?: number
+  /** The provider's own `type`, `param` and `code`, kept for OpenAI-shaped replies. */
+  reported?: ReportedFields
 }
 
 export interface PostOptions {
@@ -51,8 +53,7 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
     await response.body?.cancel()
     throw redirectError(provider, response.status)
   }
-  if (response.ok)
-    throw new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`)
+  if (response.ok) throw emptyBodyError(provider, response.status)
   const text = await readCapped(response, signal, provider)
   const failure = options.parseFailure(text)
   const retryAfterMs = retryAfterHeader(response.headers) ?? failure.retryAfterMs
@@ -60,6 +61,7 @@ export async function postStream(options: PostOptions): Promise<ReadableStream<U
     upstreamStatusError(provider, failure.code ?? response.status, failure.message, {
       cause: `HTTP ${response.status}`,
       retryAfterMs,
+      reported: failure.reported,
     }),
   )
 }

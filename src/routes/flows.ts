@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env'
-import { publicErrorMessage } from '../answer-stream'
-import { runAskWorkflow } from '../flows/ask-flow'
-import { ProviderError } from '../providers/errors'
+import { settleWhenDone, withBudgetHeaders } from '../apis/budget'
+import { planChat } from '../apis/seed/plan'
+import { createAskRenderer } from '../apis/seed/render-ask'
+import { runToEnd } from '../delivery/direct-body'
+import { Generation } from '../engine/generation'
 import { AskResponseSchema, ChatRequestSchema, ErrorSchema } from '../schemas'
-import { planChat } from './chat-plan'
-import { jsonBody } from './json-body'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 
 const ask = createRoute({
   method: 'post',
@@ -20,6 +21,7 @@ const ask = createRoute({
       content: { 'application/json': { schema: ErrorSchema } },
       description: 'Invalid input; the message names the field.',
     },
+    413: bodyTooLargeResponse,
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'The provider is rate limited.' },
     502: {
       content: { 'application/json': { schema: ErrorSchema } },
@@ -37,31 +39,16 @@ const ask = createRoute({
   },
 })
 
-/** The HTTP status for a failed answer: the client's fault never, the provider's or the setup's. */
-function statusFor(error: unknown): 429 | 502 | 503 | 504 {
-  if (!(error instanceof ProviderError)) return 502
-  if (error.kind === 'not_configured') return 503
-  if (error.kind === 'timeout' || error.kind === 'first_text_timeout' || error.kind === 'max_duration') return 504
-  return error.status === 429 ? 429 : 502
-}
-
 export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ask, async (c) => {
-    const plan = planChat(c, c.req.valid('json'))
-    if (plan instanceof Response) return plan as never
+    const planned = await planChat(c, c.req.valid('json'))
+    if (planned instanceof Response) return planned as never
     const { record } = c.var
-    try {
-      const result = await runAskWorkflow(plan, c.req.raw.signal, (generation) =>
-        record.set({ attempts: generation.attempts }),
-      )
-      // The checked model name, masked fields and the record's bytes and usage.
-      const { response, ...meta } = result
-      const { request_id: _id, ...safe } = record.closing(meta) as typeof meta & { request_id: string }
-      record.answered(new TextEncoder().encode(response).byteLength)
-      return c.json({ response, ...safe }, 200)
-    } catch (error) {
-      const message = record.fail(error, publicErrorMessage(error))
-      return c.json({ error: message, request_id: record.requestId }, statusFor(error))
-    }
+    const renderer = createAskRenderer(record)
+    const generation = new Generation(planned.plan, renderer)
+    if (planned.ticket) settleWhenDone(c, generation, planned.ticket)
+    await runToEnd(generation, c.req.raw.signal)
+    record.set({ attempts: generation.attempts })
+    return withBudgetHeaders(renderer.response(), planned.ticket) as never
   })
 }

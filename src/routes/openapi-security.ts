@@ -16,7 +16,8 @@ const ANSWERS: Record<string, { description: string; content: typeof errorConten
   },
   405: { description: 'HEAD is not supported on the API.', content: errorContent },
   429: {
-    description: 'Too many requests from this caller (rate limit); see the Retry-After header.',
+    description:
+      'Too many requests from this caller (rate limit), or its token budget (TOKEN_BUDGET) cannot cover the request; see the Retry-After header.',
     content: errorContent,
   },
 }

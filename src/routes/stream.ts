@@ -1,7 +1,11 @@
 import { type OpenAPIHono, createRoute, type z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { answerStream, sseResponse } from '../answer-stream'
+import { settleWhenDone, withBudgetHeaders } from '../apis/budget'
+import { planChat } from '../apis/seed/plan'
+import { createSeedRenderer } from '../apis/seed/render-stream'
 import type { AppEnv } from '../app-env'
+import { DirectWriter, directBody } from '../delivery/direct-body'
+import { Generation } from '../engine/generation'
 import type { RequestRecord } from '../observability/request-record'
 import {
   ChatQuerySchema,
@@ -11,9 +15,8 @@ import {
   SSE_DESCRIPTION,
   StreamEventSchema,
 } from '../schemas'
-import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent } from '../sse'
-import { planChat } from './chat-plan'
-import { jsonBody } from './json-body'
+import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent, sseResponse } from '../sse'
+import { bodyTooLargeResponse, jsonBody } from './json-body'
 import { resumeFromLastEventId, startResumable } from './streams'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
@@ -43,6 +46,7 @@ const chatPost = createRoute({
     200: { content: sseContent, description: SSE_DESCRIPTION },
     204: resumedNothing,
     400: badRequestResponse,
+    413: bodyTooLargeResponse,
     503: notStartedResponse,
   },
 })
@@ -77,19 +81,27 @@ type ChatInput = z.infer<typeof ChatRequestSchema>
  * Starts the answer and returns the SSE response at once; provider failures arrive as error events.
  * Resumable (the default): the stream lives in the stream host and this response is its first listener.
  */
-function streamChat(c: Context<AppEnv>, input: ChatInput): Response | Promise<Response> {
-  const plan = planChat(c, input)
-  if (plan instanceof Response) return plan
-  if (c.var.streams) return startResumable(c, c.var.streams, plan)
-  const { body, generation } = answerStream(plan, {
+async function streamChat(c: Context<AppEnv>, input: ChatInput): Promise<Response> {
+  const planned = await planChat(c, input)
+  if (planned instanceof Response) return planned
+  const { plan, ticket } = planned
+  if (c.var.streams) {
+    const response = await startResumable(c, c.var.streams, plan, { api: 'seed' }, ticket)
+    return withBudgetHeaders(response, ticket)
+  }
+  const { record } = c.var
+  const writer = new DirectWriter()
+  const generation = new Generation(plan, createSeedRenderer(writer, record))
+  if (ticket) settleWhenDone(c, generation, ticket)
+  const body = directBody(generation, writer, {
     pingIntervalMs: c.var.config.pingIntervalMs,
     open: c.var.flushHeadersEarly,
-    record: c.var.record,
+    record,
   })
   // Workers and Node also report a client that left through the request's signal.
   const clientSignal = c.req.raw.signal
   clientSignal?.addEventListener('abort', () => generation.abort(clientSignal.reason), { once: true })
-  return sseResponse(body)
+  return withBudgetHeaders(sseResponse(body), ticket)
 }
 
 /** `count` events, `intervalMs` apart: checks that streaming reaches a client through every proxy. */

@@ -1,10 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env'
-import type { GenerationPlan } from '../flows/generation'
+import { openAIError } from '../apis/chat/errors'
+import type { RenderSpec } from '../apis/render-spec'
+import { type BudgetTicket, settleBudget } from '../budgets/gate'
+import type { GenerationPlan } from '../engine/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
-import { STORE_FULL_RETRY_SECONDS, type StreamHost } from '../streams/host'
+import { STORE_FULL_RETRY_SECONDS, StoreFullError, type StreamHost } from '../streams/host'
 import { badRequest } from '../validation'
 
 /**
@@ -19,18 +22,25 @@ import { badRequest } from '../validation'
 
 const noContent = (c: Context) => c.body(null, 204)
 
-/** Starts a resumable stream: the response carries `X-Stream-Id` and event ids. */
-export async function startResumable(c: Context<AppEnv>, host: StreamHost, plan: GenerationPlan): Promise<Response> {
+/** Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids. */
+export async function startResumable(
+  c: Context<AppEnv>,
+  host: StreamHost,
+  plan: GenerationPlan,
+  render: RenderSpec,
+  budget?: BudgetTicket,
+): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
   // The generation's host writes this request's log line when the answer ends.
   record.streaming = true
-  let response: Response
   try {
-    response = await host.start(
+    return await host.start(
       {
         streamId: newStreamId(),
         plan: rest,
+        render,
+        ...(budget ? { budget } : {}),
         pingIntervalMs: config.pingIntervalMs,
         graceMs: config.resumeGraceMs,
         ttlMs: config.resumeTtlMs,
@@ -41,31 +51,38 @@ export async function startResumable(c: Context<AppEnv>, host: StreamHost, plan:
       record,
     )
   } catch (error) {
-    return notStarted(c, error)
+    // Nothing was spent: the caller's budget gets the reservation back.
+    if (budget) await settleBudget(c.env ?? {}, budget, 0).catch(() => {})
+    return notStarted(c, error, render)
   }
-  return response.status === 200 ? response : notStarted(c, response)
 }
 
 /**
- * No stream was started (the store is full, or the Durable Object failed or refused): a 503 JSON the
- * client can act on. The request middleware then writes this request's log line (outcome `error`, the
- * cause in its `error` field), since no generation will.
+ * No stream was started (the store is full, or the Durable Object failed): a 503 the client can act
+ * on, with `Retry-After`, in its API's error shape. The request middleware then writes this request's
+ * log line (outcome `error`, the cause in its `error` field), since no generation will.
  */
-function notStarted(c: Context<AppEnv>, failure: unknown): Response {
+function notStarted(c: Context<AppEnv>, failure: unknown, render: RenderSpec): Response {
   const { record } = c.var
   record.streaming = false
-  const full = failure instanceof Response && failure.status === 503 && failure.headers.has('retry-after')
-  const retryAfter = (full && failure.headers.get('retry-after')) || String(STORE_FULL_RETRY_SECONDS)
+  const full = failure instanceof StoreFullError
+  const retryAfter = String(STORE_FULL_RETRY_SECONDS)
   const message = full
     ? `gateway: too many answers are running at once (the resumable stream store is full), so this one was not started. Retry in ${retryAfter} s; if it persists, run more instances or set RESUMABLE=off.`
     : `gateway: the answer could not be started (the resumable stream store failed). Retry in ${retryAfter} s; if it persists, check the gateway logs for this request id, or set RESUMABLE=off.`
-  const cause = failure instanceof Response ? `the stream host answered ${failure.status}` : failure
-  const error = Object.assign(new Error(full ? 'the stream store is full' : 'the stream host failed', { cause }), {
-    kind: 'error',
-  })
-  return c.json({ error: record.fail(error, message), request_id: record.requestId }, 503, {
-    'retry-after': retryAfter,
-  })
+  const error = Object.assign(
+    new Error(full ? 'the stream store is full' : 'the stream host failed', { cause: failure }),
+    {
+      kind: 'error',
+    },
+  )
+  const publicMessage = record.fail(error, message)
+  const headers = { 'retry-after': retryAfter }
+  if (render.api === 'chat') {
+    const code = full ? 'stream_store_full' : 'stream_store_failed'
+    return openAIError(503, publicMessage, { code, headers })
+  }
+  return c.json({ error: publicMessage, request_id: record.requestId }, 503, headers)
 }
 
 /**

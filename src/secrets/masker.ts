@@ -1,8 +1,8 @@
 /**
- * Masks configured secrets (API keys, access tokens, the signing secret) by VALUE: the whole
- * value and any run of {@link PART_LENGTH} or more of its characters, wherever it appears, so
- * an upstream that echoes a key inside another word (`apikey_<key>`), truncated or split still
- * cannot publish it. Built once per configuration; used on error messages, closing events,
+ * Masks configured secrets (API keys, the AI Gateway token, access tokens, the signing secret) by
+ * VALUE: the whole value and any run of {@link PART_LENGTH} or more of its characters, wherever it
+ * appears, so an upstream that echoes a key inside another word (`apikey_<key>`), truncated or
+ * split still cannot publish it. Built once per configuration; used on error messages, closing events,
  * headers and every log field, never on the per-chunk path.
  *
  * @example

@@ -16,14 +16,18 @@ const ORIGIN = 'https://resumable-stream.internal'
 export function createDurableStreams(namespace: DurableStreamNamespace): StreamHost {
   const stub = (streamId: string) => namespace.get(namespace.idFromName(streamId) as never)
   return {
-    start: (start) =>
-      stub(start.streamId).fetch(
+    async start(start) {
+      const response = await stub(start.streamId).fetch(
         new Request(`${ORIGIN}/start`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(start),
         }),
-      ),
+      )
+      // The object refuses a second start (stream ids are random, so never expected): nothing was started.
+      if (response.status === 409) throw new Error('the Durable Object already holds a stream with this id')
+      return response
+    },
     resume: (streamId, after, pingIntervalMs) =>
       stub(streamId).fetch(
         new Request(`${ORIGIN}/resume?stream_id=${streamId}&after=${after}&ping_ms=${pingIntervalMs}`),

@@ -1,8 +1,11 @@
-import { describeResult, publicErrorMessage } from '../answer-stream'
-import { Generation, type GenerationPlan } from '../flows/generation'
+import type { EventWriter } from '../canonical/renderer'
+import { createStreamRenderer, type RenderSpec } from '../apis/render-spec'
+import { Generation, type GenerationPlan } from '../engine/generation'
+import type { BudgetTicket } from '../budgets/gate'
 import type { RecordSnapshot, RequestRecord } from '../observability/request-record'
-import { maxStreamBytesError } from '../providers/errors'
-import { chunkData, doneData, errorData } from '../sse'
+import { ProviderError, maxStreamBytesError } from '../providers/errors'
+import { failureStatus } from '../providers/failure-status'
+import { listenerResponse } from './listener-body'
 import { StreamLog } from './stream-log'
 
 /** How a resumable stream ended, for the log line. */
@@ -13,6 +16,8 @@ export interface StreamStart {
   streamId: string
   /** The generation's plan without the providers (those come from where it runs). */
   plan: Omit<GenerationPlan, 'providers'>
+  /** The public API the stream speaks. */
+  render: RenderSpec
   pingIntervalMs: number
   /** RESUME_GRACE_MS */
   graceMs: number
@@ -22,10 +27,13 @@ export interface StreamStart {
   maxStreamBytes: number
   /** The starting request's record so far: where the generation runs, it writes that request's log line. */
   record: RecordSnapshot
+  /** The token budget's reservation: where the generation runs, it settles it. */
+  budget?: BudgetTicket
 }
 
 export interface LiveStreamOptions {
   streamId: string
+  render: RenderSpec
   graceMs: number
   /** MAX_STREAM_BYTES: past it the stream ends with an error event and the upstream request is closed. */
   maxBytes: number
@@ -41,18 +49,21 @@ export interface LiveStreamOptions {
 }
 
 /**
- * A generation writing into a {@link StreamLog}: it reads the upstream as fast as it answers, whoever
- * listens, so no client can slow it down and a reconnecting one finds every event. DELETE ends it with a
- * closing event whose `finish_reason` is `cancelled`; with no listener for the grace it is aborted.
+ * A generation writing into a {@link StreamLog}, in its API's own events: it reads the upstream as fast
+ * as it answers, whoever listens, so no client can slow it down and a reconnecting one finds every
+ * event. DELETE ends it with its API's cancelled ending; with no listener for the grace it is aborted.
  *
  * @example
- * const live = new LiveStream(plan, { streamId, graceMs: 10_000 })
+ * const live = new LiveStream(plan, { streamId, render: { api: 'seed' }, graceMs: 10_000, record })
  * void live.run()
  * return listenerResponse(live.log, 0, { pingIntervalMs: 15_000 })
  */
 export class LiveStream {
   readonly log: StreamLog
   readonly generation: Generation
+  /** Settles once the first event is in the log or the stream ended (whichever comes first). */
+  readonly firstOutput: Promise<void>
+  private announce: (() => void) | undefined
   private readonly options: LiveStreamOptions
 
   constructor(plan: GenerationPlan, options: LiveStreamOptions) {
@@ -64,74 +75,102 @@ export class LiveStream {
       onOverflow: this.overflow,
       onGrow: options.onGrow,
     })
+    this.firstOutput = new Promise((resolve) => (this.announce = resolve))
     const { log } = this
     const { record } = options
     record.streaming = true
     record.set({ stream_id: options.streamId })
-    this.generation = new Generation(plan, {
-      text: (piece) => record.piece(log.append(chunkData(piece))),
-      done: (result, attempts) => this.end('done', doneData(record.closing(describeResult(result, attempts)))),
-      fail: (error) => this.end('error', this.failure(error, publicErrorMessage(error))),
-    })
+    const writer: EventWriter = {
+      event: (text) => {
+        if (this.announce) this.announceOutput()
+        return log.appendEvent(text)
+      },
+      events: (bytes) => {
+        if (this.announce) this.announceOutput()
+        log.appendEvents(bytes)
+      },
+    }
+    this.generation = new Generation(
+      { ...plan, timing: record.upstream },
+      createStreamRenderer(options.render, writer, record),
+    )
+  }
+
+  /**
+   * The first listener's response: at once for the gateway's own events, after the first output for
+   * APIs that answer a failure before any output with an HTTP error (chat completions, Responses).
+   */
+  async firstResponse(pingIntervalMs: number): Promise<Response> {
+    if (this.options.render.api !== 'seed') await this.firstOutput
+    const { generation } = this
+    const { renderer } = generation
+    if (generation.failedBeforeOutput && renderer.failedResponse) return renderer.failedResponse(generation.error)
+    return listenerResponse(this.log, 0, { pingIntervalMs })
+  }
+
+  private announceOutput(): void {
+    this.announce?.()
+    this.announce = undefined
   }
 
   /** Reads the upstream to the end (or until stopped). */
   async run(): Promise<void> {
+    const { generation } = this
     try {
-      while (await this.generation.step()) {}
+      while (await generation.step()) {}
     } catch (error) {
-      this.generation.abort(error)
-      this.end('error', this.failure(error, publicErrorMessage(error)))
+      generation.abort(error)
+      generation.renderer.fail(error)
     }
+    if (!this.log.finished) this.end(generation.succeeded ? 'done' : 'error')
   }
 
-  /** DELETE: closes the upstream request now; every listener gets the `cancelled` closing event. */
+  /** DELETE: closes the upstream request now; every listener gets the API's cancelled ending. */
   cancel(): void {
     if (this.log.finished) return
-    const generation = this.generation
+    const { generation } = this
     generation.abort(new DOMException('The stream was cancelled', 'AbortError'))
-    const details = {
+    generation.renderer.cancelled({
       provider: generation.provider,
       model: generation.model,
-      finish_reason: 'cancelled',
       attempts: generation.attempts.length,
-    }
-    this.end('cancelled', doneData(this.options.record.closing(details)))
+    })
+    this.end('cancelled')
   }
 
   /** Nobody listened for the whole grace: stop paying for an answer nobody reads. */
   private readonly desert = (): void => {
     if (this.log.finished) return
-    const generation = this.generation
+    const { generation } = this
     generation.abort(new DOMException('No client was connected', 'AbortError'))
     const grace =
       this.options.graceMs === 0
         ? 'when the client left'
         : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`
     const message = `${generation.provider}: the answer was stopped ${grace}. Send the request again.`
-    this.end('client_left', errorData(message, { request_id: this.options.record.requestId }))
+    generation.renderer.fail(new ProviderError(generation.provider, 'abandoned', message))
+    this.end('client_left')
   }
 
   /** The log reached MAX_STREAM_BYTES (nobody reads, or the answer runs away): stop reading the upstream. */
   private readonly overflow = (): void => {
     if (this.log.finished) return
-    const error = maxStreamBytesError(this.generation.provider, this.options.maxBytes)
-    this.generation.abort(error)
-    this.end('error', this.failure(error, error.message))
+    const { generation } = this
+    const error = maxStreamBytesError(generation.provider, this.options.maxBytes)
+    generation.abort(error)
+    generation.renderer.fail(error)
+    this.end('error')
   }
 
-  /** The error event's JSON: the masked public message and the request id; the details go to the log. */
-  private failure(error: unknown, message: string): string {
-    const { record } = this.options
-    return errorData(record.fail(error, message), { request_id: record.requestId })
-  }
-
-  private end(outcome: LiveOutcome, data: string): void {
+  private end(outcome: LiveOutcome): void {
     if (this.log.finished) return
-    this.log.finish(data)
+    this.log.close()
+    this.announceOutput()
     const { record } = this.options
-    record.set({ attempts: this.generation.attempts })
-    record.finish(outcome, 200)
+    const { generation } = this
+    record.set({ attempts: generation.attempts })
+    const answeredWithStatus = generation.failedBeforeOutput && generation.renderer.failedResponse
+    record.finish(outcome, answeredWithStatus ? failureStatus(generation.error) : 200)
     this.options.onEnd?.(this.generation, outcome, this.log)
   }
 }

@@ -1,6 +1,8 @@
+import { settleBudget } from '../budgets/gate'
+import { holdBudget } from '../budgets/hold'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
-import { finishedResponse, storeFullResponse, unknownResponse, type StreamHost } from './host'
+import { StoreFullError, finishedResponse, unknownResponse, type StreamHost } from './host'
 import { listenerResponse } from './listener-body'
 import { LiveStream, type StreamStart } from './live-stream'
 import type { StreamLog } from './stream-log'
@@ -29,7 +31,7 @@ interface Entry {
  * Resumable streams in this process (Bun, Node). A finished stream is dropped after its TTL, or
  * earlier when the store is over `maxStreams` or `maxBytes`: oldest finished first. Running streams are
  * never dropped but count against both bounds; when they alone fill the store, a new stream is refused
- * (503, see {@link storeFullResponse}) rather than let the store grow. The bookkeeping is a running
+ * ({@link StoreFullError}: the route answers 503) rather than let the store grow. The bookkeeping is a running
  * total, O(1) per event, start and end. Several instances behind a load balancer need sticky routing
  * by stream id.
  *
@@ -79,12 +81,13 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
 
   return {
     async start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord) {
-      if (!makeRoom(1, ENTRY_BYTES)) return storeFullResponse()
+      if (!makeRoom(1, ENTRY_BYTES)) throw new StoreFullError()
       const { streamId, ttlMs } = start
       const live = new LiveStream(
         { ...start.plan, providers },
         {
           streamId,
+          render: start.render,
           graceMs: start.graceMs,
           maxBytes: start.maxStreamBytes,
           record,
@@ -95,11 +98,13 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
           onEnd: () => finish(streamId, ttlMs),
         },
       )
+      const ticket = start.budget
+      if (ticket)
+        holdBudget(live.generation, ticket, record, (spent) => void settleBudget({}, ticket, spent).catch(() => {}))
       entries.set(streamId, { log: live.log, live })
       held += ENTRY_BYTES
-      const response = listenerResponse(live.log, 0, start)
       void live.run()
-      return response
+      return live.firstResponse(start.pingIntervalMs)
     },
 
     async resume(streamId, after, pingIntervalMs) {

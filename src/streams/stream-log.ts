@@ -1,6 +1,20 @@
 import { withId } from '../sse'
 import { eventId } from './event-id'
 
+const encoder = new TextEncoder()
+const LF = 0x0a
+const CR = 0x0d
+
+/** The index just after the first event boundary (a blank line) at or after `from`, 0 if none. */
+function nextEventEnd(bytes: Uint8Array, from: number): number {
+  for (let i = from + 1; i < bytes.length; i++) {
+    if (bytes[i] !== LF) continue
+    if (bytes[i - 1] === LF) return i + 1
+    if (bytes[i - 1] === CR && i >= 3 && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1
+  }
+  return 0
+}
+
 /** Where a log delivers events: one per client connection. */
 export interface LogSink {
   push(bytes: Uint8Array): void
@@ -13,9 +27,12 @@ export interface StreamLogOptions {
   graceMs: number
   /** Nobody listened for the whole grace while the stream was still open. */
   onDeserted?: () => void
-  /** MAX_STREAM_BYTES: the most bytes the events before the closing one may take (unbounded when absent). */
+  /** MAX_STREAM_BYTES: the most bytes the events before the ending may take (unbounded when absent). */
   maxBytes?: number
-  /** An event did not fit in {@link maxBytes}: it was not added, and the stream should end (with {@link StreamLog.finish}). */
+  /**
+   * An event did not fit in {@link maxBytes}: it was not added, and the stream must end now. The bound is
+   * lifted for the call, so that the ending (an error event) can be written before {@link StreamLog.close}.
+   */
   onOverflow?: () => void
   /** Each event's size as it is added, the closing one too: a store keeps its running total with it. */
   onGrow?: (bytes: number) => void
@@ -96,20 +113,39 @@ export class StreamLog {
    */
   append(data: string): number {
     if (this.finished) return 0
-    const bytes = withId(eventId(this.streamId, this.open.length + 1), data)
-    const { maxBytes, onOverflow } = this.options
-    if (maxBytes !== undefined && this.bytes + bytes.byteLength > maxBytes) {
-      onOverflow?.()
-      return 0
-    }
-    this.add(bytes)
-    return bytes.byteLength
+    return this.take(withId(eventId(this.streamId, this.count + 1), data))
   }
 
-  /** Adds the closing event (never refused), closes every listener and packs the events. Once only. */
+  /** Adds one whole event (`data: …\n\n`, or with `event:` lines) under the next id; returns its size in bytes (0: refused, as {@link append}). */
+  appendEvent(text: string): number {
+    if (this.finished) return 0
+    return this.take(encoder.encode(`id: ${eventId(this.streamId, this.count + 1)}\n${text}`))
+  }
+
+  /** Adds whole events given as bytes (a provider's own frames), each under an id of its own, up to `maxBytes` (as {@link append}). */
+  appendEvents(bytes: Uint8Array): void {
+    if (this.finished) return
+    let start = 0
+    for (let end = nextEventEnd(bytes, 0); end > 0; end = nextEventEnd(bytes, start)) {
+      const id = encoder.encode(`id: ${eventId(this.streamId, this.count + 1)}\n`)
+      const event = new Uint8Array(id.byteLength + end - start)
+      event.set(id)
+      event.set(bytes.subarray(start, end), id.byteLength)
+      if (this.take(event) === 0 || this.finished) return
+      start = end
+    }
+  }
+
+  /** Adds the closing event (never refused) and closes the log. Once only. */
   finish(data: string): void {
     if (this.finished) return
-    this.add(withId(eventId(this.streamId, this.open.length + 1), data))
+    this.add(withId(eventId(this.streamId, this.count + 1), data))
+    this.close()
+  }
+
+  /** The closing event is in the log: closes every listener, packs the events and lets the callbacks go. Once only. */
+  close(): void {
+    if (this.finished) return
     this.finishedAt = Date.now()
     this.stopGrace()
     for (const sink of this.sinks) sink.close()
@@ -135,6 +171,20 @@ export class StreamLog {
     const packed = this.packedEvents
     if (!packed) return this.open[i]!
     return packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], packed.ends[i])
+  }
+
+  /** Adds an event within `maxBytes`; past it, refuses it and calls `onOverflow` with the bound lifted. */
+  private take(bytes: Uint8Array): number {
+    const { maxBytes, onOverflow } = this.options
+    if (maxBytes !== undefined && this.bytes + bytes.byteLength > maxBytes) {
+      if (onOverflow) {
+        this.options = { ...this.options, maxBytes: undefined, onOverflow: undefined }
+        onOverflow()
+      }
+      return 0
+    }
+    this.add(bytes)
+    return bytes.byteLength
   }
 
   private add(bytes: Uint8Array): void {

@@ -1,5 +1,7 @@
 import { readConfig, type Bindings } from '../env'
 import { readSecurity } from '../access/settings'
+import { settleBudget } from '../budgets/gate'
+import { holdBudget } from '../budgets/hold'
 import { RequestRecord } from '../observability/request-record'
 import { providersFor } from '../providers/registry'
 import { finishedResponse, unknownResponse } from './host'
@@ -62,8 +64,8 @@ export class ResumableStream {
     await this.ctx.storage.deleteAll()
   }
 
-  private start(start: StreamStart): Response {
-    if (this.log ?? this.live) return new Response(null, { status: 409 })
+  private start(start: StreamStart): Promise<Response> {
+    if (this.log ?? this.live) return Promise.resolve(new Response(null, { status: 409 }))
     const providers = providersFor(readConfig(this.env))
     // The starting request's log line is written here, where the answer's figures are known.
     const { mask, logPrompts } = readSecurity(this.env)
@@ -75,6 +77,7 @@ export class ResumableStream {
       { ...start.plan, providers },
       {
         streamId: start.streamId,
+        render: start.render,
         graceMs: start.graceMs,
         maxBytes: start.maxStreamBytes,
         record,
@@ -83,11 +86,15 @@ export class ResumableStream {
         },
       },
     )
+    const ticket = start.budget
+    if (ticket)
+      holdBudget(live.generation, ticket, record, (spent) =>
+        this.ctx.waitUntil(settleBudget(this.env, ticket, spent).catch(() => {})),
+      )
     this.live = live
     this.log = live.log
-    const response = listenerResponse(live.log, 0, start)
     this.ctx.waitUntil(live.run())
-    return response
+    return live.firstResponse(start.pingIntervalMs)
   }
 
   private async resume(after: number, pingIntervalMs: number): Promise<Response> {

@@ -124,6 +124,7 @@ describe('AppType with hono/client', () => {
       'GET /api/stream/chat-get',
       'GET /api/stream/sse',
       'GET /api/streams/{stream_id}',
+      'GET /api/usage',
       'GET /health',
       'POST /api/flows/ask',
       'POST /api/stream/chat',

@@ -153,6 +153,40 @@ describe('/v1 model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, MAX_INPUT_CHARS)'
     }
   })
 
+  it('both max_tokens and max_completion_tokens sent: each is checked against MAX_OUTPUT_TOKENS', async () => {
+    const open = sdkWith(bindings({ ALLOWED_MODELS: 'openai:*,gemini:*', MAX_OUTPUT_TOKENS: '256' }), 'unused')
+    const cases: [Record<string, number>, string][] = [
+      [
+        { max_tokens: 10, max_completion_tokens: 257 },
+        'max_completion_tokens: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)',
+      ],
+      [
+        { max_completion_tokens: 10, max_tokens: 257 },
+        'max_tokens: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)',
+      ],
+      [
+        { max_completion_tokens: 300, max_tokens: 257 },
+        'max_completion_tokens: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS); max_tokens: must be at most 256 on this gateway (MAX_OUTPUT_TOKENS)',
+      ],
+    ]
+    for (const provider of ['openai', 'gemini'] as const) {
+      const model = await scenario({ fixture: provider === 'openai' ? 'openai-chat-basic.sse' : 'gemini-basic.sse' })
+      for (const [limits, message] of cases) {
+        const error = (await rejection(
+          open.chat.completions.create({ model: `${provider}/${model}`, messages: HI, stream: true, ...limits }),
+        )) as APIError
+        expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+        expect(error.error).toEqual({
+          message,
+          type: 'invalid_request_error',
+          param: message.slice(0, message.indexOf(':')),
+          code: 'invalid_value',
+        })
+      }
+      expect(await upstreamRequests(model)).toEqual([])
+    }
+  })
+
   it('without a limit, the request goes upstream with max_completion_tokens = MAX_OUTPUT_TOKENS (both providers)', async () => {
     const capped = sdkWith(bindings({ ALLOWED_MODELS: 'openai:*,gemini:*', MAX_OUTPUT_TOKENS: '256' }), 'unused')
     const openaiModel = await scenario({ fixture: 'openai-chat-basic.sse' })
@@ -210,5 +244,56 @@ describe('/v1 from a browser (the openai JS SDK with dangerouslyAllowBrowser)', 
     const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/\s*,\s*/)
     for (const header of sent) expect(allowed).toContain(header)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
+  })
+})
+
+describe('/v1 choices and price tier: the operator pays for every choice and chooses the tier', () => {
+  const sdk = sdkWith(bindings({}), 'unused')
+  const N = 'n: must be 1 on this gateway (each choice would be a whole answer more)'
+  const TIER = 'service_tier: must be "auto" or "default" on this gateway (the price tier is the operator\'s choice)'
+
+  it('n other than 1 and service_tier other than auto/default: 400 naming them, for every provider, nothing upstream', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ n: 2 }, 'n', N],
+      [{ service_tier: 'flex' }, 'service_tier', TIER],
+      [{ service_tier: 'priority' }, 'service_tier', TIER],
+      [{ n: 3, service_tier: 'flex' }, 'n', `${N}; ${TIER}`],
+    ]
+    for (const provider of ['openai', 'gemini'] as const) {
+      const model = await scenario({ fixture: provider === 'openai' ? 'openai-chat-basic.sse' : 'gemini-basic.sse' })
+      for (const [extra, param, message] of cases) {
+        for (const stream of [true, false]) {
+          const error = (await rejection(
+            sdk.chat.completions.create({ model: `${provider}/${model}`, messages: HI, stream, ...extra } as never),
+          )) as APIError
+          expect(error, JSON.stringify(extra)).toBeInstanceOf(OpenAI.BadRequestError)
+          expect(error.error).toEqual({ message, type: 'invalid_request_error', param, code: 'invalid_value' })
+        }
+      }
+      expect(await upstreamRequests(model)).toEqual([])
+    }
+  })
+
+  it('n: 1 and service_tier "auto" or "default" are accepted and go to OpenAI as sent', async () => {
+    for (const tier of ['auto', 'default'] as const) {
+      const model = await scenario({ fixture: 'openai-chat-basic.sse' })
+      const { text } = await collect(
+        await sdk.chat.completions.create({
+          model: `openai/${model}`,
+          messages: HI,
+          stream: true,
+          n: 1,
+          service_tier: tier,
+        }),
+      )
+      expect(text).toBe(await openaiFixtureText('openai-chat-basic.sse'))
+      expect((await upstreamRequests(model))[0]!.body).toEqual({
+        model,
+        messages: HI,
+        stream: true,
+        n: 1,
+        service_tier: tier,
+      })
+    }
   })
 })

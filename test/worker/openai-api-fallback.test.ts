@@ -53,9 +53,13 @@ describe('/v1 fallback (FALLBACK)', () => {
 
   it('OpenAI rate limited, not streamed: the Gemini entry answers, translated, and names its model', async () => {
     const limited = await scenario({ fixture: 'openai-error-429-rate-limit.json' })
-    // Gemini's last recorded event as a whole reply: the same fields generateContent answers with.
+    // Gemini's last recorded event as the whole stream (a whole completion is asked for as a stream too).
     const last = JSON.stringify((await fixturePayloads('gemini-basic.sse')).at(-1))
-    const whole = await scenario({ body: last, status: 200, headers: { 'content-type': 'application/json' } })
+    const whole = await scenario({
+      body: `data: ${last}\r\n\r\n`,
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+    })
     const sdk = sdkWith(bindings({ FALLBACK: `gemini:${whole}`, RETRIES: '0' }))
     const completion = await sdk.chat.completions.create({ model: `openai/${limited}`, messages: HI, temperature: 0.2 })
     // The model that answered, as Gemini names it (its modelVersion), not the one asked for.
@@ -67,7 +71,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     )
     expect(await upstreamRequests(limited)).toHaveLength(1)
     const [translated] = await upstreamRequests(whole)
-    expect(translated!.path).toBe(`/v1beta/models/${whole}:generateContent`)
+    expect(translated!.path).toBe(`/v1beta/models/${whole}:streamGenerateContent?alt=sse`)
     expect(translated!.body).toMatchObject({
       contents: [{ role: 'user', parts: [{ text: 'Hi' }] }],
       generationConfig: { temperature: 0.2 },
@@ -83,7 +87,7 @@ describe('/v1 fallback (FALLBACK)', () => {
     )) as APIError
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(503)
-    expect(error.message).toMatch(/^503 gemini: service unavailable or overloaded \(503/)
+    expect(error.message).toBe('503 gemini: service unavailable or overloaded (HTTP 503). Retry in a few seconds.')
     expect(await upstreamRequests(down)).toHaveLength(1)
     expect(await upstreamRequests(backup)).toHaveLength(0)
   })
@@ -116,13 +120,13 @@ describe('/v1 fallback (FALLBACK)', () => {
     expect(await upstreamRequests(backup)).toHaveLength(0)
   })
 
-  it('an entry that cannot honour the request (n: 2 on Gemini) is left out; one without a key is skipped', async () => {
+  it('an entry that cannot honour the request (logprobs on Gemini) is left out; one without a key is skipped', async () => {
     const down = await scenario({ fixture: 'openai-error-503-overloaded.json' })
     const gemini = await scenario({ fixture: 'gemini-basic.sse' })
     const keyless = await scenario({ fixture: 'openai-chat-basic.sse' })
     const sdk = sdkWith(bindings({ FALLBACK: `gemini:${gemini}`, RETRIES: '0' }))
     const error = (await rejection(
-      sdk.chat.completions.create({ model: `openai/${down}`, messages: HI, n: 2, stream: true }),
+      sdk.chat.completions.create({ model: `openai/${down}`, messages: HI, logprobs: true, stream: true }),
     )) as APIError
     expect(error.status).toBe(503)
     expect(await upstreamRequests(gemini)).toHaveLength(0)

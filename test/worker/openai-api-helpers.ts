@@ -79,7 +79,7 @@ export async function fixtureEvents(name: string): Promise<string[]> {
     .map((block) => block.slice(6))
 }
 
-/** Splits our own SSE body into its `data:` payloads, asserting `data: <payload>\n\n` framing. */
+/** Splits our own SSE body into its `data:` payloads, asserting `data: <payload>\n\n` framing (RESUMABLE=off). */
 export function framesOf(raw: string): string[] {
   const blocks = raw.split('\n\n')
   if (blocks.pop() !== '') throw new Error(`the body does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
@@ -88,4 +88,29 @@ export function framesOf(raw: string): string[] {
       throw new Error(`not one data line: ${JSON.stringify(block)}`)
     return block.slice(6)
   })
+}
+
+/**
+ * Splits a resumable stream's body into its `data:` payloads, asserting the exact framing: `retry: 1000`
+ * first, then every frame (`[DONE]` included) as `id: <streamId>:<n>\ndata: <payload>\n\n`, n counting
+ * up from `first` (1 for a new stream, k + 1 for a resume after event k).
+ */
+export function resumableFrames(raw: string, streamId: string, first = 1): string[] {
+  const retry = 'retry: 1000\n\n'
+  if (!raw.startsWith(retry))
+    throw new Error(`a resumable stream opens with "retry: 1000": ${JSON.stringify(raw.slice(0, 80))}`)
+  const blocks = raw.slice(retry.length).split('\n\n')
+  if (blocks.pop() !== '') throw new Error(`the body does not end with a blank line: ${JSON.stringify(raw.slice(-80))}`)
+  return blocks.map((block, i) => {
+    const prefix = `id: ${streamId}:${first + i}\ndata: `
+    if (!block.startsWith(prefix) || block.indexOf('\n', prefix.length) !== -1)
+      throw new Error(`frame ${first + i} is not "${prefix}<payload>": ${JSON.stringify(block.slice(0, 120))}`)
+    return block.slice(prefix.length)
+  })
+}
+
+/** A recorded stream as a resumable stream sends it: `retry: 1000`, then each event under `id: <streamId>:<n>`. */
+export function withResumeFraming(fixture: string, streamId: string): string {
+  const events = fixture.split(/(?<=\n\n)/)
+  return `retry: 1000\n\n${events.map((event, i) => `id: ${streamId}:${i + 1}\n${event}`).join('')}`
 }

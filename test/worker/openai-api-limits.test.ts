@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { bindings } from './app-call'
+import { bindings, call, jsonPost } from './app-call'
 import { scenario, upstreamClosedEarly } from './helpers'
 import { collect, collectUntilError, sdkWith } from './openai-api-helpers'
 
@@ -80,4 +80,34 @@ describe('/v1 and a hostile upstream (MAX_UPSTREAM_EVENT_BYTES)', () => {
       expect(finish).toBe('stop')
     }
   })
+
+  for (const provider of ['openai', 'gemini'] as const) {
+    it(`${provider}, not streamed: a body that never ends is read no further than the limit: 502 naming it; the upstream is closed`, async () => {
+      // 4 times the limit of one JSON value, then the upstream goes quiet with the connection open.
+      const body =
+        provider === 'openai'
+          ? `{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"${'a'.repeat(4 * LIMIT)}`
+          : `data: {"candidates": [{"content": {"parts": [{"text": "${'a'.repeat(4 * LIMIT)}`
+      const model = await scenario({
+        body,
+        status: 200,
+        headers: { 'content-type': provider === 'openai' ? 'application/json' : 'text/event-stream' },
+        chunking: { bytes: 16_384 },
+        stallAfterWrites: 12,
+      })
+      const response = await call(
+        bindings({ MAX_UPSTREAM_EVENT_BYTES: String(LIMIT), RETRIES: '0' }),
+        '/v1/chat/completions',
+        jsonPost({ model: `${provider}/${model}`, messages: HI }),
+      )
+      expect(response.status).toBe(502)
+      expect(((await response.json()) as { error: unknown }).error).toEqual({
+        message: oversize(provider),
+        type: 'server_error',
+        param: null,
+        code: 'oversize',
+      })
+      expect(await upstreamClosedEarly(model), 'the upstream request was still open').toBeDefined()
+    })
+  }
 })

@@ -40,7 +40,7 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
       const { text, chunks } = await collect(data)
       expect(text).toBe(provider === 'openai' ? await openaiFixtureText(fixture) : await geminiFixtureText(fixture))
       expect((await upstreamRequests(model)).map((request) => request.status)).toEqual([503, 200])
-      const usage = chunks.at(-1)!.usage
+      const usage = chunks.at(-1)!.usage!
       expect(usage).toBeTruthy()
       const line = logLineFor(logs, response.headers.get('x-request-id'))
       expect(line).toMatchObject({
@@ -48,11 +48,18 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
         method: 'POST',
         caller: 'token:0',
         provider,
-        // The model the answer names (OpenAI's own), else the one asked for.
-        model: provider === 'openai' ? 'gpt-5-nano-2025-08-07' : model,
+        // The model the answer names: OpenAI's own, Gemini's modelVersion.
+        model: provider === 'openai' ? 'gpt-5-nano-2025-08-07' : 'gemini-2.0-flash',
         status: 200,
         outcome: 'done',
-        usage,
+        // One definition of usage for both providers (OpenAI's audio and prediction counts are not part of it).
+        usage: {
+          prompt_tokens: usage.prompt_tokens,
+          completion_tokens: usage.completion_tokens,
+          total_tokens: usage.total_tokens,
+          prompt_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0 },
+          completion_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
+        },
         attempts: [
           { provider, model, outcome: 'upstream_status', status: 503, ms: expect.any(Number) },
           { provider, model, outcome: 'done', ms: expect.any(Number) },
@@ -128,13 +135,17 @@ describe('/v1 retries before the first frame (RETRIES)', () => {
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(503)
     expect((error.error as { message: string }).message).toBe(
-      'gemini: service unavailable or overloaded (503: The model is overloaded. Please try again later). Retry in a few seconds.',
+      'gemini: service unavailable or overloaded (HTTP 503). Retry in a few seconds.',
     )
     expect(await upstreamRequests(model)).toHaveLength(1)
     expect(logLineFor(logs, error.requestID ?? null)).toMatchObject({
       status: 503,
       outcome: 'upstream_status',
-      error: { kind: 'upstream_status', status: 503 },
+      error: {
+        kind: 'upstream_status',
+        status: 503,
+        cause: 'HTTP 503: The model is overloaded. Please try again later',
+      },
     })
   })
 

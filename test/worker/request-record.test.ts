@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { DOCS_CSP } from '../../src/routes/docs-page'
 import { CLIENT_CSP } from '../../src/routes/security-headers'
-import { gateway, parseEvents, readStream, scenario, upstreamRequests } from './helpers'
+import { gateway, parseEvents, readStream, scenario } from './helpers'
 import { bindings, call, captureLogs, jsonPost } from './app-call'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -248,16 +248,6 @@ describe('headers, documents and odd paths', () => {
     const body = await response.text()
     expect(JSON.parse(body)).toHaveProperty('error')
     expect(body).not.toMatch(/\/(work|home|usr|tmp)\//)
-  })
-
-  it('HEAD on an API route is a 405 and starts no upstream answer', async () => {
-    const model = await scenario({ fixture: 'gemini-basic.sse' })
-    const response = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`, {
-      method: 'HEAD',
-    })
-    expect(response.status).toBe(405)
-    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS')
-    expect(await upstreamRequests(model)).toEqual([])
   })
 
   it('an unsupported method on an API route is a JSON 404, not a 5xx', async () => {

@@ -9,12 +9,15 @@ const OPENAI_KEY = 'sk-proj-Lk7Qz2Wx9Rt4Yu6Io1Pa3Sd5Fg8Hj0Kl'
 const GEMINI_KEY = 'AIzaFAKE-x9Tq2Lm7Np1Rv6Wz3Bk8Hd'
 const ACCESS_TOKEN = 'gw-access-Vb3Nm6Qw9Er2Ty5Ui8Op1As4'
 const SIGNING_SECRET = 'jwt-signing-Zx7Cv4Bn1Mq8Wr5Et2Yu9Io6'
-const SECRETS = [OPENAI_KEY, GEMINI_KEY, ACCESS_TOKEN, SIGNING_SECRET]
+// Sent upstream as `cf-aig-authorization: Bearer <token>` on every provider request.
+const AI_GATEWAY_TOKEN = 'aig-Qw3Er6Ty9Ui2Op5As8Df1Gh4'
+const SECRETS = [OPENAI_KEY, GEMINI_KEY, ACCESS_TOKEN, SIGNING_SECRET, AI_GATEWAY_TOKEN]
 const binds = bindings({
   OPENAI_API_KEY: OPENAI_KEY,
   GEMINI_API_KEY: GEMINI_KEY,
   ACCESS_TOKENS: ACCESS_TOKEN,
   TOKEN_SIGNING_SECRET: SIGNING_SECRET,
+  AI_GATEWAY_TOKEN,
 })
 const AUTH = { authorization: `Bearer ${ACCESS_TOKEN}` }
 
@@ -80,6 +83,7 @@ describe('configured keys and tokens never leave the gateway', () => {
         const [sent] = await upstreamRequests(model)
         const keyHeader = provider === 'openai' ? sent?.headers.authorization : sent?.headers['x-goog-api-key']
         expect(keyHeader).toContain(provider === 'openai' ? OPENAI_KEY : GEMINI_KEY)
+        expect(sent?.headers['cf-aig-authorization']).toBe(`Bearer ${AI_GATEWAY_TOKEN}`)
       }
     }
   })
@@ -110,6 +114,37 @@ describe('configured keys and tokens never leave the gateway', () => {
             code: 400,
             message: `API key not valid: key=${GEMINI_KEY}x and ${GEMINI_KEY.slice(3, 20)} ${SIGNING_SECRET}`,
             status: 'INVALID_ARGUMENT',
+          },
+        }),
+      },
+    ],
+    [
+      'openai',
+      'an AI Gateway error quoting its token',
+      {
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          success: false,
+          result: [],
+          messages: [],
+          error: [
+            { code: 2009, message: `Unauthorized: cf-aig-authorization Bearer ${AI_GATEWAY_TOKEN} is not valid` },
+          ],
+        }),
+      },
+    ],
+    [
+      'gemini',
+      'an AI Gateway error quoting its token',
+      {
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          error: {
+            code: 401,
+            message: `gateway token ${AI_GATEWAY_TOKEN.slice(2)}x rejected`,
+            status: 'UNAUTHENTICATED',
           },
         }),
       },

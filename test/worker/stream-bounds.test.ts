@@ -87,7 +87,11 @@ describe('a start the Durable Object fails', () => {
       () => Promise.reject(new Error('Durable Object reset because its code was updated.')),
       'Error: Durable Object reset because its code was updated.',
     ],
-    ['answers 500', async () => new Response('Internal Server Error', { status: 500 }), 'the stream host answered 500'],
+    [
+      'answers 409 (the object already holds a stream)',
+      async () => new Response(null, { status: 409 }),
+      'Error: the Durable Object already holds a stream with this id',
+    ],
   ]
 
   it.each(cases)(

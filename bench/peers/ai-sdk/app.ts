@@ -3,7 +3,8 @@
  * `@ai-sdk/openai` (chat completions) or `@ai-sdk/google`, the base URL pointed at the upstream
  * (the emulator), and its `textStream` re-framed into the gateway's events
  * (`data: {"chunk":"…","done":false}` per text piece, `data: {"chunk":"","done":true}` last; an
- * error the SDK reports becomes `data: {"error":"…","done":true}`).
+ * error the SDK reports becomes `data: {"error":"…","done":true}`). `POST /v1/chat/completions`
+ * re-frames the same SDK call into OpenAI chunks (chat-completions.ts).
  *
  * @example
  * const app = createAiSdkApp()
@@ -14,6 +15,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google'
 import { createOpenAI } from '@ai-sdk/openai'
 import { streamText, type LanguageModel } from 'ai'
 import { Hono } from 'hono'
+import { chatCompletions } from './chat-completions.ts'
 
 export interface PeerEnv {
   /** The provider emulator's base URL without a version path, e.g. http://127.0.0.1:8787. */
@@ -25,20 +27,23 @@ type Provider = 'openai' | 'gemini'
 const encoder = new TextEncoder()
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
 
-/** The two models, made once per upstream (the settings never change in a process). */
-let models: { upstream: string; openai: LanguageModel; gemini: LanguageModel } | undefined
-function modelFor(env: PeerEnv, provider: Provider): LanguageModel {
+/** The models by name, made once per upstream (the settings never change in a process). */
+let models: { upstream: string; byName: Map<string, LanguageModel> } | undefined
+/** `gemini-…` on `@ai-sdk/google`, any other name on `@ai-sdk/openai`'s chat completions. */
+function modelNamed(env: PeerEnv, name: string): LanguageModel {
   const upstream = (env.UPSTREAM ?? '').replace(/\/+$/, '')
-  if (models?.upstream !== upstream) {
+  if (models?.upstream !== upstream) models = { upstream, byName: new Map() }
+  let model = models.byName.get(name)
+  if (!model) {
     const apiKey = env.API_KEY ?? 'emu-key'
-    models = {
-      upstream,
-      openai: createOpenAI({ baseURL: `${upstream}/v1`, apiKey }).chat('gpt-4.1-mini'),
-      gemini: createGoogleGenerativeAI({ baseURL: `${upstream}/v1beta`, apiKey })('gemini-2.5-flash'),
-    }
+    model = name.startsWith('gemini-')
+      ? createGoogleGenerativeAI({ baseURL: `${upstream}/v1beta`, apiKey })(name)
+      : createOpenAI({ baseURL: `${upstream}/v1`, apiKey }).chat(name)
+    models.byName.set(name, model)
   }
-  return models[provider]
+  return model
 }
+const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
 
 export function createAiSdkApp(): Hono<{ Bindings: PeerEnv }> {
   const app = new Hono<{ Bindings: PeerEnv }>()
@@ -51,7 +56,7 @@ export function createAiSdkApp(): Hono<{ Bindings: PeerEnv }> {
     }
     let failure: string | undefined
     const result = streamText({
-      model: modelFor(c.env, provider),
+      model: modelNamed(c.env, MODEL[provider]),
       prompt: body.user_input,
       maxRetries: 0,
       abortSignal: c.req.raw.signal,
@@ -73,5 +78,6 @@ export function createAiSdkApp(): Hono<{ Bindings: PeerEnv }> {
     )
     return c.body(events, 200, SSE_HEADERS)
   })
+  app.post('/v1/chat/completions', (c) => chatCompletions(c.req.raw, (name) => modelNamed(c.env, name)))
   return app
 }

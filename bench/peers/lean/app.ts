@@ -3,7 +3,8 @@
  * as the gateway sends, a hand-written SSE line parser, and re-framing into the gateway's events
  * (`data: {"chunk":"…","done":false}` per text piece, `data: {"chunk":"","done":true}` last), in
  * one TransformStream with no per-chunk allocation beyond the event itself. No validation library,
- * no SDK, no error mapping beyond a status check.
+ * no SDK, no error mapping beyond a status check. `POST /v1/chat/completions` is the same for the
+ * OpenAI-compatible API (chat-completions.ts).
  *
  * @example
  * const app = createLeanApp()
@@ -11,6 +12,7 @@
  *   { UPSTREAM: 'http://127.0.0.1:8787', API_KEY: 'emu-key' })
  */
 import { Hono } from 'hono'
+import { chatCompletions } from './chat-completions.ts'
 
 export interface PeerEnv {
   /** The provider emulator's base URL without a version path, e.g. http://127.0.0.1:8787. */
@@ -105,5 +107,6 @@ export function createLeanApp(): Hono<{ Bindings: PeerEnv }> {
     }
     return c.body(res.body.pipeThrough(reframe(provider)), 200, SSE_HEADERS)
   })
+  app.post('/v1/chat/completions', (c) => chatCompletions(c.req.raw, c.env))
   return app
 }

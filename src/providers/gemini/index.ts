@@ -34,6 +34,7 @@ export function parseGeminiFailure(text: string): UpstreamFailure {
   return {
     message: found.message,
     code: found.code,
+    reported: { param: null, code: found.status?.toLowerCase() ?? null },
     ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}),
   }
 }
@@ -43,7 +44,7 @@ export function parseGeminiFailure(text: string): UpstreamFailure {
  *
  * @example
  * const gemini = createGeminiProvider({ apiKey: env.GEMINI_API_KEY, model: 'gemini-2.5-flash' })
- * const answer = await gemini.open({ prompt: 'Hi' }, signal)
+ * const answer = await gemini.open(textRequest('Hi'), 'gemini-2.5-flash', signal)
  */
 export function createGeminiProvider(settings: GeminiProviderSettings = {}): ChatProvider {
   const base = `${settings.baseURL ?? 'https://generativelanguage.googleapis.com'}/${settings.apiVersion ?? 'v1beta'}`
@@ -55,7 +56,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings = {}): Cha
     headers: { ...settings.headers, 'x-goog-api-key': settings.apiKey ?? '' },
     maxEventBytes: settings.maxEventBytes,
     url: (model) => `${base}/models/${encodeURIComponent(model)}:streamGenerateContent?alt=sse`,
-    body: (request) => geminiBody(request),
+    body: geminiBody,
     parseFailure: parseGeminiFailure,
     decoder: geminiDecoder,
   })

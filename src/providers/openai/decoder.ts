@@ -1,32 +1,52 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
-import { ProviderError, malformedError, oversizeError, truncatedError, upstreamStatusError } from '../errors'
+import type { CompletionUsage } from 'openai/resources/completions'
+import type { AnswerResult, FinishReason, PartSink, Usage } from '../../canonical/parts'
+import { malformedError, oversizeError, truncatedError, upstreamStatusError } from '../errors'
 import { createEventDecoder } from '../event-decoder'
-import type { AnswerDecoder, StreamResult, Usage } from '../types'
+import type { AnswerDecoder } from '../types'
 
 type ChunkOrError = Partial<ChatCompletionChunk> & { error?: { message?: unknown; code?: unknown } }
+type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: unknown; reasoning?: unknown }
 
-function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens
+/** OpenAI's usage, one definition: reasoning tokens are part of the completion tokens. */
+export function openaiUsage(usage: CompletionUsage): Usage {
   return {
-    prompt_tokens: usage.prompt_tokens,
-    completion_tokens: usage.completion_tokens,
-    total_tokens: usage.total_tokens,
-    ...(reasoning ? { reasoning_tokens: reasoning } : {}),
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    totalTokens: usage.total_tokens,
   }
 }
 
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool-calls',
+  function_call: 'tool-calls',
+  content_filter: 'content-filter',
+}
+
 /**
- * Chat completion chunks to text pieces: `delta.content` (or `delta.refusal`) of choice 0, the
- * finish reason, the usage chunk and `[DONE]`; an `{"error": …}` event is the provider's failure.
+ * Chat completion chunks to canonical parts: `delta.content` (or `delta.refusal`) of choice 0 as
+ * text, `delta.reasoning_content` as reasoning, `delta.tool_calls` as tool calls, the finish reason,
+ * the usage chunk and `[DONE]`; an `{"error": …}` event is the provider's failure.
  *
  * @example
- * const decoder = openaiDecoder('gpt-4.1-mini', (text) => send(text), 1 << 20)
+ * const decoder = openaiDecoder('gpt-4.1-mini', sink, 1 << 20)
  * decoder.push(bytes)
- * const { finishReason, usage } = decoder.finish()
+ * const { finish, usage } = decoder.finish()
  */
-export function openaiDecoder(model: string, onText: (text: string) => void, maxEventSize: number): AnswerDecoder {
-  const result: StreamResult = { provider: 'openai', model, finishReason: '' }
+export function openaiDecoder(model: string, sink: PartSink, maxEventSize: number): AnswerDecoder {
+  const result: AnswerResult = { provider: 'openai', model, finish: 'stop', rawFinish: '' }
   let refused = false
+  let generated = 0
+  /** Tool calls started and not yet ended, by index. */
+  const open = new Set<number>()
+  const endCalls = (): void => {
+    for (const index of open) sink.toolCallEnd(index)
+    open.clear()
+  }
   const events = createEventDecoder({
     maxEventSize,
     onOversize: () => {
@@ -48,31 +68,50 @@ export function openaiDecoder(model: string, onText: (text: string) => void, max
       // With several choices each chunk carries one of them: the answer is choice 0.
       const choice = chunk.choices?.[0]
       if (choice !== undefined && (choice.index ?? 0) === 0) {
-        const delta = choice.delta
-        if (delta?.content) onText(delta.content)
-        else if (delta?.refusal) {
+        const delta = choice.delta as Delta | undefined
+        if (delta?.content) {
+          generated += delta.content.length
+          sink.text(delta.content)
+        } else if (delta?.refusal) {
           refused = true
-          onText(delta.refusal)
+          generated += delta.refusal.length
+          sink.text(delta.refusal)
         }
-        if (choice.finish_reason) result.finishReason = choice.finish_reason
+        const reasoning = delta?.reasoning_content ?? delta?.reasoning
+        if (typeof reasoning === 'string' && reasoning) {
+          generated += reasoning.length
+          sink.reasoning(reasoning)
+        }
+        if (delta?.tool_calls) {
+          for (const call of delta.tool_calls) {
+            if (!open.has(call.index) && call.id) {
+              open.add(call.index)
+              sink.toolCallStart({ index: call.index, id: call.id, name: call.function?.name ?? '' })
+            }
+            if (call.function?.arguments) {
+              generated += call.function.arguments.length
+              sink.toolCallDelta(call.index, call.function.arguments)
+            }
+          }
+        }
+        if (choice.finish_reason) {
+          result.rawFinish = choice.finish_reason
+          endCalls()
+        }
       }
-      if (chunk.usage) result.usage = toUsage(chunk.usage)
+      if (chunk.usage) result.usage = openaiUsage(chunk.usage)
       if (typeof chunk.model === 'string' && chunk.model) result.model = chunk.model
     },
   })
   return {
     push: (bytes) => events.push(bytes),
+    usage: () => result.usage,
+    generatedBound: () => generated * 3,
     finish() {
       events.end()
-      if (!result.finishReason) throw truncatedError('openai')
-      if (result.finishReason === 'content_filter') {
-        throw new ProviderError(
-          'openai',
-          'blocked',
-          "openai: the answer was stopped by OpenAI's content filter (finish reason content_filter). Rephrase the question.",
-        )
-      }
-      if (refused) result.finishReason = 'refusal'
+      if (!result.rawFinish) throw truncatedError('openai')
+      endCalls()
+      result.finish = refused ? 'refusal' : (FINISH[result.rawFinish] ?? 'other')
       return result
     },
   }

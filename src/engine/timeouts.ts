@@ -1,0 +1,77 @@
+import type { ProviderName } from '../env'
+import { type ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/errors'
+import type { GenerationLimits } from './generation-types'
+
+/** What the clocks read of a generation, at each tick. */
+export interface ClockedGeneration {
+  readonly provider: ProviderName
+  /** An attempt is open and not timed out yet. */
+  readonly running: boolean
+  /** When the whole answer started. */
+  readonly startedAt: number
+  /** When the current attempt was sent. */
+  readonly attemptStartedAt: number
+  /** Events written to the client so far. */
+  readonly written: number
+  /** When the pending upstream read began (0: none pending). */
+  readonly readingSince: number
+  /** Ends the current attempt with this timeout. */
+  expire(error: ProviderError): void
+}
+
+/**
+ * A generation's clocks: MAX_DURATION_MS for the whole answer, FIRST_TEXT_TIMEOUT_MS until the first
+ * output of each attempt, UPSTREAM_IDLE_TIMEOUT_MS while an upstream read is pending after it (a
+ * client that reads slowly leaves no read pending, so it is never taken for a silent upstream). One
+ * interval and one timeout per generation; the hot path only stamps the pending read.
+ *
+ * @example
+ * const clocks = new Clocks(generation, limits)
+ * clocks.start()
+ * clocks.stop()
+ */
+export class Clocks {
+  private timer: ReturnType<typeof setInterval> | undefined
+  private deadline: ReturnType<typeof setTimeout> | undefined
+  private readonly generation: ClockedGeneration
+  private readonly limits: GenerationLimits
+
+  constructor(generation: ClockedGeneration, limits: GenerationLimits) {
+    this.generation = generation
+    this.limits = limits
+  }
+
+  get started(): boolean {
+    return this.timer !== undefined
+  }
+
+  start(): void {
+    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.limits
+    this.timer = setInterval(this.check, Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4)))
+    this.deadline = setTimeout(this.onDeadline, this.generation.startedAt + maxDurationMs - Date.now())
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    clearTimeout(this.deadline)
+  }
+
+  private readonly onDeadline = (): void => {
+    const generation = this.generation
+    if (generation.running) generation.expire(maxDurationError(generation.provider, this.limits.maxDurationMs))
+  }
+
+  private readonly check = (): void => {
+    const generation = this.generation
+    if (!generation.running) return
+    const now = Date.now()
+    const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.limits
+    if (now - generation.startedAt >= maxDurationMs)
+      generation.expire(maxDurationError(generation.provider, maxDurationMs))
+    else if (generation.written === 0) {
+      if (now - generation.attemptStartedAt >= firstTextTimeoutMs)
+        generation.expire(firstTextTimeoutError(generation.provider, firstTextTimeoutMs))
+    } else if (generation.readingSince !== 0 && now - generation.readingSince >= idleTimeoutMs)
+      generation.expire(idleTimeoutError(generation.provider, idleTimeoutMs))
+  }
+}

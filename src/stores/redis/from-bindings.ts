@@ -1,0 +1,30 @@
+/**
+ * REDIS_URL and REDIS_KEY_PREFIX for the Bun and Node entries: the connection (none without
+ * REDIS_URL, and then the app keeps everything in this process as before) and the app options
+ * that put the gateway's shared state in it.
+ *
+ * @example
+ * const redis = connectRedisFromBindings(process.env)
+ * const app = createApp({ ...redisAppOptions(redis), staticFiles })
+ */
+import type { AppOptions } from '../../app'
+import { type Bindings, readConfig } from '../../env'
+import { connectRedis, type RedisConnection } from './connection'
+import { createRedisRateLimiter } from './rate-limiter'
+
+/** Undefined without REDIS_URL. Throws at start-up on a URL that is not `redis://` or `rediss://`. */
+export function connectRedisFromBindings(bindings: Bindings): RedisConnection | undefined {
+  const { redisUrl, redisKeyPrefix } = readConfig(bindings)
+  if (!redisUrl) return undefined
+  // The message never repeats the URL: it may hold a password.
+  if (!URL.canParse(redisUrl) || !/^rediss?:$/.test(new URL(redisUrl).protocol)) {
+    throw new Error('REDIS_URL must look like redis://[:password@]host:port[/db] (rediss:// for TLS)')
+  }
+  return connectRedis({ url: redisUrl, prefix: redisKeyPrefix })
+}
+
+/** The app options that keep rate-limit counts (and report the store) in Redis; none without it. */
+export function redisAppOptions(redis: RedisConnection | undefined): Pick<AppOptions, 'rateLimiter' | 'store'> {
+  if (!redis) return {}
+  return { store: redis, rateLimiter: (spec) => createRedisRateLimiter(redis, spec) }
+}
