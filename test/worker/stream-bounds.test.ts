@@ -68,6 +68,35 @@ describe('MAX_STREAM_BYTES', () => {
     ])
   })
 
+  it('on /v1/chat/completions: the relayed frames up to the bound, then an error frame naming it and [DONE]', async () => {
+    const frame = `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${TEXT}"},"finish_reason":null}]}\n\n`
+    const model = await scenario({ body: frame.repeat(11), stallAfterWrites: 10 })
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `bound-${model}` },
+      body: JSON.stringify({ model: `openai/${model}`, messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    })
+    // Two frames (with their id line, 275 bytes each) fit in 700 bytes, a third does not.
+    const response = await inProcessApp().fetch(request, { ...vars, MAX_STREAM_BYTES: '700' })
+    expect(response.status).toBe(200)
+    const streamId = response.headers.get('x-stream-id')!
+    const id = (n: number) => `id: ${streamId}:${n}\n`
+    expect(new TextEncoder().encode(id(1) + frame).byteLength).toBe(275)
+    const error = {
+      error: {
+        message: TOO_LONG.replace('gemini', 'openai').replace('500 bytes', '700 bytes'),
+        type: 'server_error',
+        param: null,
+        code: 'max_stream_bytes',
+      },
+      request_id: `bound-${model}`,
+    }
+    expect(await response.text()).toBe(
+      `retry: 1000\n\n${id(1)}${frame}${id(2)}${frame}${id(3)}data: ${JSON.stringify(error)}\n\n${id(4)}data: [DONE]\n\n`,
+    )
+    expect(await upstreamClosedEarly(model, 5000), 'the upstream request was left open').toBeDefined()
+  })
+
   it('in the Durable Object: the bound travels with the start, the same error event, the upstream closed', async () => {
     const model = await endless()
     const { streamId, wire } = await expectCut(await createApp().fetch(chatGet(model), vars), model)
@@ -121,4 +150,25 @@ describe('a start the Durable Object fails', () => {
       expect(await upstreamRequests(model)).toHaveLength(0)
     },
   )
+
+  it("on /v1/chat/completions: the 503 in OpenAI's error shape", async () => {
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/any', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    })
+    const response = await createApp().fetch(request, failing(cases[0]![1]))
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('5')
+    expect(await response.json()).toEqual({
+      error: {
+        message:
+          'gateway: the answer could not be started (the resumable stream store failed). Retry in 5 s; if it persists, check the gateway logs for this request id, or set RESUMABLE=off.',
+        type: 'server_error',
+        param: null,
+        code: 'stream_store_failed',
+      },
+      request_id: response.headers.get('x-request-id'),
+    })
+  })
 })
