@@ -184,7 +184,9 @@ describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES, MAX_STREAM_BYTES on %s (black
       written = flood.call.written
       await sleep(1000)
     }
-    expect(flood.call.written).toBeLessThan(32 * MiB)
+    // The sockets' buffers on both sides (Linux grows a receive buffer up to 32 MiB) and the runtime's:
+    // 10 to 35 MB measured, where a gateway without backpressure takes all 128 MiB offered.
+    expect(flood.call.written).toBeLessThan(64 * MiB)
     expect(flood.call.closedEarlyAt, 'the gateway gave up on a client that is still connected').toBeUndefined()
     await flood.reader.cancel()
     expect(await until(() => flood.call.closedEarlyAt, 5000), 'the upstream was left open').toBeDefined()
