@@ -27,6 +27,7 @@ describe('readConfig', () => {
       resumable: true,
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
+      responsesTtlMs: 3_600_000,
       redisUrl: undefined,
       redisKeyPrefix: 'llm-gw:',
       tokenBudget: undefined,
@@ -64,6 +65,12 @@ describe('readConfig', () => {
     expect(readConfig({ RESUME_GRACE_MS: '0' }).resumeGraceMs).toBe(0)
     expect(readConfig({ RESUME_GRACE_MS: '90000' }).resumeGraceMs).toBe(30_000)
     expect(readConfig({ RESUME_GRACE_MS: 'soon' }).resumeGraceMs).toBe(10_000)
+  })
+
+  it('reads RESPONSES_TTL_MS (default one hour)', () => {
+    expect(readConfig({ RESPONSES_TTL_MS: '120000' }).responsesTtlMs).toBe(120_000)
+    expect(readConfig({ RESPONSES_TTL_MS: 'never' }).responsesTtlMs).toBe(3_600_000)
+    expect(readConfig({ RESPONSES_TTL_MS: '0' }).responsesTtlMs).toBe(3_600_000)
   })
 
   it('reads retries, timeouts and the fallback list', () => {

@@ -52,6 +52,8 @@ export interface Bindings {
   RESUMABLE?: string
   RESUME_TTL_MS?: string
   RESUME_GRACE_MS?: string
+  /** How long a `/v1/responses` answer stays readable (`GET /v1/responses/{id}`, `previous_response_id`). */
+  RESPONSES_TTL_MS?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
   /** Bun and Node: a Redis server (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) that instances share. */
@@ -93,6 +95,7 @@ export const DEFAULTS = {
   MAX_UPSTREAM_EVENT_BYTES: 1024 * 1024,
   RESUME_TTL_MS: 300_000,
   RESUME_GRACE_MS: 10_000,
+  RESPONSES_TTL_MS: 3_600_000,
   /** The most RESUME_GRACE_MS may be. */
   MAX_RESUME_GRACE_MS: 30_000,
   REDIS_KEY_PREFIX: 'llm-gw:',
@@ -137,6 +140,8 @@ export interface GatewayConfig {
   resumeTtlMs: number
   /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
   resumeGraceMs: number
+  /** How long a `/v1/responses` answer (and its conversation, for `previous_response_id`) stays readable. */
+  responsesTtlMs: number
   /** REDIS_URL (Bun and Node): undefined keeps every count and stream in this process. */
   redisUrl: string | undefined
   /** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis. */
@@ -230,6 +235,7 @@ export function readConfig(env: Bindings): GatewayConfig {
       DEFAULTS.MAX_RESUME_GRACE_MS,
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
+    responsesTtlMs: positiveInt(env.RESPONSES_TTL_MS, DEFAULTS.RESPONSES_TTL_MS),
     redisUrl: secret(env.REDIS_URL),
     redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() ?? DEFAULTS.REDIS_KEY_PREFIX,
     tokenBudget: budget,

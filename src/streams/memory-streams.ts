@@ -5,12 +5,15 @@ import type { ProviderRegistry } from '../providers/registry'
 import { finishedResponse, unknownResponse, type StreamHost } from './host'
 import { listenerResponse } from './listener-body'
 import { LiveStream, type StreamStart } from './live-stream'
+import { MemoryRecords } from './memory-records'
 
 export interface MemoryStreamsSettings {
   /** Most streams held, running and finished (default 10 000). */
   maxStreams?: number
   /** Most event bytes held (default 64 MiB). */
   maxBytes?: number
+  /** Most bytes of kept states (`snapshot`, `keep`; default 32 MiB). */
+  maxStateBytes?: number
 }
 
 interface Entry {
@@ -33,6 +36,8 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
   /** Finished streams in the order they finished. */
   const finished = new Set<string>()
   let finishedBytes = 0
+  /** Final states and kept values, for longer than a stream's events when asked (RESPONSES_TTL_MS). */
+  const records = new MemoryRecords({ maxBytes: settings.maxStateBytes })
 
   const drop = (streamId: string): void => {
     const entry = entries.get(streamId)
@@ -66,9 +71,12 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
           render: start.render,
           graceMs: start.graceMs,
           record,
+          ...(start.background ? { background: true } : {}),
           onEnd(_generation, _outcome, log) {
             const entry = entries.get(start.streamId)
             if (!entry) return
+            const state = live.state()
+            if (state !== null) records.set(start.streamId, state, Math.max(start.ttlMs, start.stateTtlMs ?? 0))
             finished.add(start.streamId)
             finishedBytes += log.bytes
             entry.expiry = setTimeout(() => drop(start.streamId), start.ttlMs)
@@ -99,6 +107,24 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       if (!entry) return unknownResponse()
       entry.live.cancel()
       return finishedResponse()
+    },
+
+    async snapshot(streamId) {
+      const live = entries.get(streamId)?.live
+      if (live) return { finished: live.log.finished, state: live.state() }
+      const state = records.get(streamId)
+      return state === undefined ? undefined : { finished: true, state }
+    },
+
+    async keep(streamId, value, ttlMs) {
+      records.set(streamId, value, ttlMs)
+    },
+
+    async forget(streamId) {
+      const entry = entries.get(streamId)
+      entry?.live.cancel()
+      drop(streamId)
+      return records.delete(streamId) || entry !== undefined
     },
   }
 }
