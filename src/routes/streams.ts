@@ -7,6 +7,7 @@ import type { GenerationPlan } from '../engine/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
 import type { StreamHost } from '../streams/host'
+import type { StreamStart } from '../streams/live-stream'
 import { badRequest } from '../validation'
 
 /**
@@ -21,13 +22,18 @@ import { badRequest } from '../validation'
 
 const noContent = (c: Context) => c.body(null, 204)
 
-/** Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids. */
+/**
+ * Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids.
+ * `options`: a stream id of the API's choosing (a new random one by default), background mode, and
+ * how long the final state stays readable.
+ */
 export function startResumable(
   c: Context<AppEnv>,
   host: StreamHost,
   plan: GenerationPlan,
   render: RenderSpec,
   budget?: BudgetTicket,
+  options: Partial<Pick<StreamStart, 'streamId' | 'background' | 'stateTtlMs'>> = {},
 ): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
@@ -36,6 +42,7 @@ export function startResumable(
   return host.start(
     {
       streamId: newStreamId(),
+      ...options,
       plan: rest,
       render,
       ...(budget ? { budget } : {}),
