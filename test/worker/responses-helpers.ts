@@ -24,6 +24,26 @@ export function unframe(wire: string, streamId: string, first = 1): string {
     })
 }
 
+/**
+ * The events of a stream that starts after `from - 1` (a replay from `starting_after`): each block
+ * `event: <type>\ndata: <json>` with `type` equal and `sequence_number` from `from`, one after the other.
+ */
+export function readTail(raw: string, from: number): ResponsesEvent[] {
+  if (raw === '') return []
+  expect(raw.endsWith('\n\n')).toBe(true)
+  return raw
+    .slice(0, -2)
+    .split('\n\n')
+    .map((block, index) => {
+      const match = /^event: ([^\n]+)\ndata: ([^\n]+)$/.exec(block)
+      expect(match, block.slice(0, 200)).not.toBeNull()
+      const data = JSON.parse(match![2]!) as ResponsesEvent
+      expect(data.type).toBe(match![1])
+      expect(data.sequence_number).toBe(from + index)
+      return data
+    })
+}
+
 /** Reads a resumable Responses stream: its strict events, the unframed bytes and the stream id. */
 export async function readEvents(response: Response, options: { from?: number } = {}) {
   expect(response.status).toBe(200)
@@ -32,7 +52,7 @@ export async function readEvents(response: Response, options: { from?: number } 
   expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
   const wire = await response.text()
   const raw = unframe(wire, streamId!, (options.from ?? 0) + 1)
-  const events = readResponsesStream(raw, options)
+  const events = options.from ? readTail(raw, options.from) : readResponsesStream(raw)
   return { raw, wire, events, streamId: streamId!, types: events.map((event) => event.type) }
 }
 

@@ -117,7 +117,7 @@ export function createResponsesStreamRenderer(
   const snapshot = (): Json =>
     relayed.active
       ? (relayedEnd ?? relayed.response() ?? responseObject(frame, state))
-      : responseObject(frame, { ...state, output: output.items })
+      : responseObject(frame, { ...state, output: output.current() })
   const failed = (error: unknown) => failedResponse(error, record)
 
   return {
