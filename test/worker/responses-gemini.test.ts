@@ -283,3 +283,35 @@ describe('Gemini errors reach the SDK as its usual error classes', () => {
     })
   }
 })
+
+describe('item references to stored items', () => {
+  it('an item_reference to an earlier call is read from the response that made it, signature included', async () => {
+    const fixture = 'gemini-thinking-function-call.sse'
+    const first = await scenario({ fixture })
+    const call = await openai.responses.create({ model: `gemini/${first}`, input: 'Days until New Year?', tools: [NOW_TOOL] })
+    const item = call.output[0] as ResponseFunctionToolCall
+    const second = await scenario({ fixture: 'gemini-basic.sse' })
+    await openai.responses.create({
+      model: `gemini/${second}`,
+      input: [
+        { role: 'user', content: 'Days until New Year?' },
+        { type: 'item_reference', id: item.id! },
+        { type: 'function_call_output', call_id: item.call_id, output: 'soon' },
+      ],
+      tools: [NOW_TOOL],
+    })
+    const [request] = await upstreamRequests(second)
+    expect((request!.body as { contents: unknown[] }).contents[1]).toEqual({
+      role: 'model',
+      parts: [{ functionCall: { name: 'now', args: {} }, thoughtSignature: await signatureOf(fixture) }],
+    })
+    const unknown = await rejection(
+      openai.responses.create({
+        model: `gemini/${second}`,
+        input: [{ type: 'item_reference', id: `fc_${'0'.repeat(52)}` }],
+      }),
+    )
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(unknown).toMatchObject({ error: { param: 'input[0].id' } })
+  })
+})
