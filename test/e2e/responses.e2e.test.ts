@@ -132,7 +132,12 @@ describe.each(RUNTIMES)('/v1/responses on %s (openai SDK, AI SDK, emulator upstr
 
   it('gemini 3: a function call, then its function_call_output on previous_response_id and sent back whole', async () => {
     const call = expectedFunctionCall(WEATHER_PROMPT, 'get_weather')
-    const stream = await client.responses.create({ model: GEMINI_3, input: WEATHER_PROMPT, tools: [WEATHER], stream: true })
+    const stream = await client.responses.create({
+      model: GEMINI_3,
+      input: WEATHER_PROMPT,
+      tools: [WEATHER],
+      stream: true,
+    })
     let done: OpenAIResponse | undefined
     for await (const event of stream) if (event.type === 'response.completed') done = event.response
     const item = done!.output.find((output) => output.type === 'function_call') as ResponseFunctionToolCall
@@ -187,7 +192,8 @@ describe.each(RUNTIMES)('/v1/responses on %s (openai SDK, AI SDK, emulator upstr
     const final = await until(client, queued.id, (response) => response.status === 'completed')
     expect(final.output_text).toBe(expectedAnswer(PROMPT, { provider }))
     const all: number[] = []
-    for await (const event of await client.responses.retrieve(queued.id, { stream: true })) all.push(event.sequence_number)
+    for await (const event of await client.responses.retrieve(queued.id, { stream: true }))
+      all.push(event.sequence_number)
     expect(all).toEqual(all.map((_, index) => index))
     const rest: number[] = []
     for await (const event of await client.responses.retrieve(queued.id, { stream: true, starting_after: 3 })) {

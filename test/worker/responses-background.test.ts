@@ -13,17 +13,29 @@ import { describe, expect, it } from 'vitest'
 import { streamIdOf } from '../../src/apis/responses/stored'
 import { readResponsesStream } from '../support/responses-sse'
 import { bindings } from './app-call'
-import { gateway, geminiFixtureText, inProcessApp, scenario, upstreamClosedEarly, upstreamRequests, waitFor } from './helpers'
+import {
+  gateway,
+  geminiFixtureText,
+  inProcessApp,
+  scenario,
+  upstreamClosedEarly,
+  upstreamRequests,
+  waitFor,
+} from './helpers'
 import { rejection, sdk } from './openai-api-helpers'
 import { deltaText, postResponses, readEvents, terminal, textAnswerTypes, unframe } from './responses-helpers'
 
 const FIXTURE = 'gemini-basic-long-2024.sse'
 
 /** The SDK against one in-process app (its memory store lives as long as the app). */
-function memorySdk(extra: Record<string, unknown> = {}): { client: OpenAI; fetch: (path: string, init?: RequestInit) => Promise<Response> } {
+function memorySdk(extra: Record<string, unknown> = {}): {
+  client: OpenAI
+  fetch: (path: string, init?: RequestInit) => Promise<Response>
+} {
   const app = inProcessApp()
   const binds = bindings(extra)
-  const fetch = (path: string, init?: RequestInit) => Promise.resolve(app.fetch(new Request(`http://gateway.test${path}`, init), binds))
+  const fetch = (path: string, init?: RequestInit) =>
+    Promise.resolve(app.fetch(new Request(`http://gateway.test${path}`, init), binds))
   const client = new OpenAI({
     baseURL: 'http://gateway.test/v1',
     apiKey: 'unused',
@@ -212,7 +224,10 @@ describe('background answers are not deserted', () => {
     const stub = namespace.get(namespace.idFromName(streamId))
     // The events and the state are written once the answer ended, just after its last event.
     const persisted = await waitFor(
-      () => runInDurableObject(stub, async (_object, state) => ((await state.storage.get('state:meta')) ? true : undefined)),
+      () =>
+        runInDurableObject(stub, async (_object, state) =>
+          (await state.storage.get('state:meta')) ? true : undefined,
+        ),
       5000,
     )
     expect(persisted).toBe(true)
@@ -241,7 +256,10 @@ describe('a plain /v1/responses stream is resumable', () => {
 
   it('with Last-Event-ID on a repeated POST: the rest, once, from the same upstream request', async () => {
     const { model, streamId, head } = await startAndDrop(4)
-    const resumed = await postResponses({ model: `gemini/${model}`, input: 'Hi', stream: true }, { 'last-event-id': `${streamId}:4` })
+    const resumed = await postResponses(
+      { model: `gemini/${model}`, input: 'Hi', stream: true },
+      { 'last-event-id': `${streamId}:4` },
+    )
     expect(resumed.headers.get('x-stream-id')).toBe(streamId)
     const rest = unframe(await resumed.text(), streamId, 5)
     const events = readResponsesStream(unframe(head, streamId) + rest)

@@ -60,7 +60,9 @@ describe('Gemini through /v1/responses, streamed', () => {
         id: `msg_${(response.id as string).slice(5)}0000`,
         type: 'message',
         status: 'completed',
-        content: [{ type: 'output_text', annotations: [], logprobs: [], text: 'The capital of Wyoming is **Cheyenne**.\n' }],
+        content: [
+          { type: 'output_text', annotations: [], logprobs: [], text: 'The capital of Wyoming is **Cheyenne**.\n' },
+        ],
         role: 'assistant',
       },
     ])
@@ -83,7 +85,12 @@ describe('Gemini through /v1/responses, streamed', () => {
     const fixture = 'gemini-thinking.sse'
     const model = await scenario({ fixture })
     const { events } = await readEvents(
-      await postResponses({ model: `gemini/${model}`, input: 'Why is the sky blue?', reasoning: { summary: 'auto' }, stream: true }),
+      await postResponses({
+        model: `gemini/${model}`,
+        input: 'Why is the sky blue?',
+        reasoning: { summary: 'auto' },
+        stream: true,
+      }),
     )
     const thoughts = (await fixturePayloads(fixture))
       .flatMap((chunk) => (chunk as GeminiChunk).candidates?.[0]?.content?.parts ?? [])
@@ -103,7 +110,9 @@ describe('Gemini through /v1/responses, streamed', () => {
 
   it('a blocked prompt ends with response.incomplete (content_filter), not streamed still 200', async () => {
     const model = await scenario({ fixture: 'gemini-prompt-blocked.sse' })
-    const { types, events } = await readEvents(await postResponses({ model: `gemini/${model}`, input: 'x', stream: true }))
+    const { types, events } = await readEvents(
+      await postResponses({ model: `gemini/${model}`, input: 'x', stream: true }),
+    )
     expect(types).toEqual(['response.created', 'response.in_progress', 'response.incomplete'])
     expect(terminal(events)).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } })
     const whole = await openai.responses.create({ model: `gemini/${model}`, input: 'x' })
@@ -118,7 +127,9 @@ describe('Gemini through /v1/responses, streamed', () => {
       status: 200,
       chunking: 'whole',
     })
-    const { types, events } = await readEvents(await postResponses({ model: `gemini/${model}`, input: 'Hi', stream: true }))
+    const { types, events } = await readEvents(
+      await postResponses({ model: `gemini/${model}`, input: 'Hi', stream: true }),
+    )
     expect(types.slice(-2)).toEqual(['error', 'response.failed'])
     expect(events.at(-2)).toMatchObject({
       error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null },
@@ -220,7 +231,11 @@ describe('Gemini tool calls through /v1/responses', () => {
     expect(turn2.output_text).toBe(await geminiFixtureText('gemini-3-empty-text-signature.reframed.sse'))
 
     const third = await scenario({ fixture: 'gemini-basic.sse' })
-    const turn3 = await openai.responses.create({ model: `gemini/${third}`, previous_response_id: turn2.id, input: 'Thanks!' })
+    const turn3 = await openai.responses.create({
+      model: `gemini/${third}`,
+      previous_response_id: turn2.id,
+      input: 'Thanks!',
+    })
     expect(turn3.output_text).toBe(await geminiFixtureText('gemini-basic.sse'))
     const signature = await signatureOf(callFixture)
     const [request2] = await upstreamRequests(second)
@@ -245,7 +260,9 @@ describe('Gemini tool calls through /v1/responses', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const unstored = await openai.responses.create({ model: `gemini/${model}`, input: 'Hi', store: false })
     for (const id of [unstored.id, 'resp_0123456789abcdef0123456789abcdef0123456789abcdef']) {
-      const error = await rejection(openai.responses.create({ model: `gemini/${model}`, input: 'And?', previous_response_id: id }))
+      const error = await rejection(
+        openai.responses.create({ model: `gemini/${model}`, input: 'And?', previous_response_id: id }),
+      )
       expect(error).toBeInstanceOf(OpenAI.NotFoundError)
       expect(error).toMatchObject({
         status: 404,
@@ -288,7 +305,11 @@ describe('item references to stored items', () => {
   it('an item_reference to an earlier call is read from the response that made it, signature included', async () => {
     const fixture = 'gemini-thinking-function-call.sse'
     const first = await scenario({ fixture })
-    const call = await openai.responses.create({ model: `gemini/${first}`, input: 'Days until New Year?', tools: [NOW_TOOL] })
+    const call = await openai.responses.create({
+      model: `gemini/${first}`,
+      input: 'Days until New Year?',
+      tools: [NOW_TOOL],
+    })
     const item = call.output[0] as ResponseFunctionToolCall
     const second = await scenario({ fixture: 'gemini-basic.sse' })
     await openai.responses.create({

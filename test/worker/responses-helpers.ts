@@ -19,7 +19,8 @@ export function unframe(wire: string, streamId: string, first = 1): string {
     .slice('retry: 1000\n\n'.length)
     .replace(/(^|\n\n)id: ([^\n]*)\n(?=event: )/g, (_match, before: string, id: string) => {
       n++
-      if (id !== `${streamId}:${n}`) throw new Error(`event ${n} has id ${JSON.stringify(id)}, expected ${streamId}:${n}`)
+      if (id !== `${streamId}:${n}`)
+        throw new Error(`event ${n} has id ${JSON.stringify(id)}, expected ${streamId}:${n}`)
       return before
     })
 }

@@ -75,7 +75,11 @@ describe('OpenAI through /v1/responses', () => {
     expect(raw).toBe(await text(fixture))
     const error = await rejection(
       (async () => {
-        for await (const _event of await openai.responses.create({ model: `openai/${model}`, input: 'x', stream: true })) {
+        for await (const _event of await openai.responses.create({
+          model: `openai/${model}`,
+          input: 'x',
+          stream: true,
+        })) {
         }
       })(),
     )
@@ -134,7 +138,12 @@ describe('OpenAI in background mode (the gateway’s own)', () => {
   it('with stream: true the client reads OpenAI’s events; cancel closes the upstream and ends it cancelled', async () => {
     const fixture = 'openai-responses-text.sse'
     const model = await scenario({ fixture, stallAfterWrites: 4 })
-    const response = await postResponses({ model: `openai/${model}`, input: 'Say hello', background: true, stream: true })
+    const response = await postResponses({
+      model: `openai/${model}`,
+      input: 'Say hello',
+      background: true,
+      stream: true,
+    })
     const streamId = response.headers.get('x-stream-id')!
     const reader = response.body!.getReader()
     const decoder = new TextDecoder()

@@ -43,7 +43,9 @@ describe('policy on /v1/responses', () => {
     await client.responses.create({ model: `openai/${openai}`, input: 'Hi' })
     const [geminiRequest] = await upstreamRequests(gemini)
     const [openaiRequest] = await upstreamRequests(openai)
-    expect((geminiRequest!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ maxOutputTokens: 300 })
+    expect((geminiRequest!.body as { generationConfig: unknown }).generationConfig).toMatchObject({
+      maxOutputTokens: 300,
+    })
     expect(openaiRequest!.body).toEqual({ model: openai, input: 'Hi', max_output_tokens: 300 })
   })
 
@@ -137,7 +139,10 @@ describe('token budgets and RESUMABLE=off', () => {
     const response = await call(
       bindings({ TOKEN_BUDGET: '100000/1d' }),
       '/v1/responses',
-      jsonPost({ model: `gemini/${model}`, input: 'Hi', max_output_tokens: 200 }, { 'cf-connecting-ip': '203.0.113.77' }),
+      jsonPost(
+        { model: `gemini/${model}`, input: 'Hi', max_output_tokens: 200 },
+        { 'cf-connecting-ip': '203.0.113.77' },
+      ),
     )
     expect(response.status).toBe(200)
     expect(Number(response.headers.get('x-budget-remaining'))).toBeLessThan(100_000)
@@ -148,7 +153,11 @@ describe('token budgets and RESUMABLE=off', () => {
   it('RESUMABLE=off: a stream without ids; background and previous_response_id are 400s naming them', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const binds = bindings({ RESUMABLE: 'off' })
-    const response = await call(binds, '/v1/responses', jsonPost({ model: `gemini/${model}`, input: 'Hi', stream: true }))
+    const response = await call(
+      binds,
+      '/v1/responses',
+      jsonPost({ model: `gemini/${model}`, input: 'Hi', stream: true }),
+    )
     expect(response.headers.get('x-stream-id')).toBeNull()
     const events = readResponsesStream(await response.text())
     expect(events.at(-1)!.type).toBe('response.completed')

@@ -102,7 +102,9 @@ export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Re
     echo: options.echo,
     reasoningSummary: options.reasoningSummary,
     customTools: options.customTools,
-    ...(options.store ? { conversation: [...(context.history ?? []), ...inputItems(body.input, context.storedItems)] } : {}),
+    ...(options.store
+      ? { conversation: [...(context.history ?? []), ...inputItems(body.input, context.storedItems)] }
+      : {}),
   }
   const stateTtlMs = options.store ? config.responsesTtlMs : undefined
   if (options.background && host) {

@@ -30,7 +30,8 @@ async function referencedItems(host: StreamHost, ids: string[], known: readonly 
   const wanted = new Set(ids)
   const items = new Map<string, unknown>()
   const take = (list: readonly unknown[] | undefined) => {
-    for (const item of list ?? []) if (isObject(item) && wanted.has(item.id as string)) items.set(item.id as string, item)
+    for (const item of list ?? [])
+      if (isObject(item) && wanted.has(item.id as string)) items.set(item.id as string, item)
   }
   take(known)
   const responses = new Set(ids.filter((id) => !items.has(id)).flatMap((id) => responseIdOfItem(id) ?? []))

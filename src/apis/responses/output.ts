@@ -129,16 +129,10 @@ export class ResponseOutput {
     return this.items.map((item) => {
       const entry = open.get(item)
       if (!entry) return item
-      switch (entry.kind) {
-        case 'message':
-          return { ...item, content: [{ type: 'output_text', annotations: [], logprobs: [], text: entry.text }] }
-        case 'reasoning':
-          return { ...item, summary: [{ type: 'summary_text', text: entry.text }] }
-        case 'function':
-          return { ...item, arguments: entry.text }
-        case 'custom':
-          return item
-      }
+      if (entry.kind === 'message')
+        return { ...item, content: [{ type: 'output_text', annotations: [], logprobs: [], text: entry.text }] }
+      if (entry.kind === 'reasoning') return { ...item, summary: [{ type: 'summary_text', text: entry.text }] }
+      return entry.kind === 'function' ? { ...item, arguments: entry.text } : item
     })
   }
 

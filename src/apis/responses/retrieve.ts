@@ -25,6 +25,7 @@ const SEQUENCE = /^(0|[1-9][0-9]{0,8})$/
 async function find(c: Context<AppEnv>, responseId: string): Promise<FoundResponse | undefined> {
   const host = c.var.streams
   if (!host?.snapshot || !isResponseId(responseId)) return undefined
+  c.var.record.set({ response_id: responseId })
   return findResponse(host, responseId)
 }
 

@@ -44,7 +44,9 @@ const create = createRoute({
     404: errorResponse('Unknown model (`model_not_found`) or `previous_response_id` (`previous_response_not_found`).'),
     413: errorResponse('The body is larger than MAX_BODY_BYTES (`request_too_large`).'),
     429: errorResponse("Over the rate limit (`rate_limit_exceeded`), with `Retry-After`; or the provider's own 429."),
-    502: errorResponse('The provider could not be reached or sent something unusable. Provider errors keep their status.'),
+    502: errorResponse(
+      'The provider could not be reached or sent something unusable. Provider errors keep their status.',
+    ),
   },
 })
 
@@ -72,7 +74,10 @@ const cancel = createRoute({
   tags: ['openai'],
   summary: 'Stop a response: the upstream request is closed, the response ends "cancelled"',
   request: { params },
-  responses: { 200: { content: responseJson, description: 'The cancelled (or already final) response.' }, 404: notFound },
+  responses: {
+    200: { content: responseJson, description: 'The cancelled (or already final) response.' },
+    404: notFound,
+  },
 })
 
 const remove = createRoute({

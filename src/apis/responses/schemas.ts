@@ -32,7 +32,10 @@ export const ResponseCreateSchema = z
     temperature: z.number().optional(),
     top_p: z.number().optional(),
     reasoning: z.object({ effort: z.string().optional(), summary: z.string().optional() }).loose().optional(),
-    text: z.object({ format: z.object({ type: z.string() }).loose().optional() }).loose().optional(),
+    text: z
+      .object({ format: z.object({ type: z.string() }).loose().optional() })
+      .loose()
+      .optional(),
     fallback: z.boolean().optional().openapi({
       description:
         "The gateway's own (not OpenAI's): `false` = only this model answers, never a `FALLBACK` entry (default `true`).",
@@ -51,7 +54,10 @@ export const ResponseObjectSchema = z
     status: z.enum(['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled']),
     model: z.string(),
     output: z.array(z.object({ type: z.string() }).loose()),
-    usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).loose().nullable(),
+    usage: z
+      .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() })
+      .loose()
+      .nullable(),
   })
   .loose()
   .openapi('Response')

@@ -52,7 +52,9 @@ export async function findResponse(host: StreamHost, responseId: string): Promis
   if (typeof pointed === 'string') {
     const target = await host.snapshot(pointed)
     const state = stateOf(target?.state)
-    return target && state.response ? { streamId: pointed, pointer: streamId, finished: target.finished, state } : undefined
+    return target && state.response
+      ? { streamId: pointed, pointer: streamId, finished: target.finished, state }
+      : undefined
   }
   const state = stateOf(found.state)
   return state.response ? { streamId, finished: found.finished, state } : undefined
