@@ -204,7 +204,7 @@ describe('responses the gateway does not know', () => {
 })
 
 describe('background answers are not deserted', () => {
-  it('RESUME_GRACE_MS=0 stops a plain stream when its client leaves, never a background one', async () => {
+  it('RESUME_GRACE_MS=0: a background answer still runs to its end with nobody listening', async () => {
     const { client } = memorySdk({ RESUME_GRACE_MS: '0' })
     const model = await scenario({ fixture: FIXTURE, delayMs: 30 })
     const queued = await client.responses.create({ model: `gemini/${model}`, input: 'Hi', background: true })
