@@ -11,6 +11,7 @@ import { readConfig } from './env'
 import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
 import { unknownUrl, withRequestId } from './apis/chat/errors'
 import { registerOpenAIRoutes } from './apis/chat/route'
+import { registerResponsesRoutes } from './apis/responses/route'
 import { providersFor } from './providers/registry'
 import type { FetchFunction } from './providers/types'
 import { registerDocsRoutes } from './routes/docs'
@@ -142,6 +143,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   registerResumeRoutes(app)
   registerFlowRoutes(app)
   registerOpenAIRoutes(app)
+  registerResponsesRoutes(app)
   registerHealthRoute(app)
   registerUsageRoute(app)
   registerDocsRoutes(app)

@@ -28,6 +28,7 @@ describe('readConfig', () => {
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
       maxStreamBytes: 8_388_608,
+      responsesTtlMs: 3_600_000,
       redisUrl: undefined,
       redisKeyPrefix: 'llm-gw:',
       tokenBudget: undefined,
@@ -67,6 +68,12 @@ describe('readConfig', () => {
     expect(readConfig({ RESUME_GRACE_MS: 'soon' }).resumeGraceMs).toBe(10_000)
     expect(readConfig({ MAX_STREAM_BYTES: '2097152' }).maxStreamBytes).toBe(2_097_152)
     expect(readConfig({ MAX_STREAM_BYTES: '0' }).maxStreamBytes).toBe(8_388_608)
+  })
+
+  it('reads RESPONSES_TTL_MS (default one hour)', () => {
+    expect(readConfig({ RESPONSES_TTL_MS: '120000' }).responsesTtlMs).toBe(120_000)
+    expect(readConfig({ RESPONSES_TTL_MS: 'never' }).responsesTtlMs).toBe(3_600_000)
+    expect(readConfig({ RESPONSES_TTL_MS: '0' }).responsesTtlMs).toBe(3_600_000)
   })
 
   it('reads retries, timeouts and the fallback list', () => {

@@ -54,6 +54,8 @@ export interface Bindings {
   RESUME_GRACE_MS?: string
   /** Most bytes one resumable stream's log holds; past it the stream ends with an error event. */
   MAX_STREAM_BYTES?: string
+  /** How long a `/v1/responses` answer stays readable (`GET /v1/responses/{id}`, `previous_response_id`). */
+  RESPONSES_TTL_MS?: string
   /** The Durable Object namespace that runs resumable streams (Workers only; see wrangler.jsonc). */
   RESUMABLE_STREAMS?: DurableStreamNamespace
   /** Bun and Node: a Redis server (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) that instances share. */
@@ -97,6 +99,7 @@ export const DEFAULTS = {
   RESUME_GRACE_MS: 10_000,
   /** Several times the longest answer a provider sends (a 64k-token answer is about 1 MiB of events). */
   MAX_STREAM_BYTES: 8 * 1024 * 1024,
+  RESPONSES_TTL_MS: 3_600_000,
   /** The most RESUME_GRACE_MS may be. */
   MAX_RESUME_GRACE_MS: 30_000,
   REDIS_KEY_PREFIX: 'llm-gw:',
@@ -143,6 +146,8 @@ export interface GatewayConfig {
   resumeGraceMs: number
   /** MAX_STREAM_BYTES: the most bytes of events one resumable stream keeps; past it the stream ends with an error. */
   maxStreamBytes: number
+  /** How long a `/v1/responses` answer (and its conversation, for `previous_response_id`) stays readable. */
+  responsesTtlMs: number
   /** REDIS_URL (Bun and Node): undefined keeps every count and stream in this process. */
   redisUrl: string | undefined
   /** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis. */
@@ -237,6 +242,7 @@ export function readConfig(env: Bindings): GatewayConfig {
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
     maxStreamBytes: positiveInt(env.MAX_STREAM_BYTES, DEFAULTS.MAX_STREAM_BYTES),
+    responsesTtlMs: positiveInt(env.RESPONSES_TTL_MS, DEFAULTS.RESPONSES_TTL_MS),
     redisUrl: secret(env.REDIS_URL),
     redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() ?? DEFAULTS.REDIS_KEY_PREFIX,
     tokenBudget: budget,

@@ -40,6 +40,11 @@ export interface Renderer extends PartSink {
    * response for a failure while {@link written} is 0. Without it, errors are always events.
    */
   failedResponse?(error: unknown): Response
+  /**
+   * For APIs whose answers can be read back (Responses: `GET /v1/responses/{id}`): the answer as it
+   * stands, as plain JSON, kept by the stream host where the generation runs.
+   */
+  state?(): unknown
 }
 
 /** A renderer for a whole (not streamed) answer: it also makes the response once the answer ended. */

@@ -8,6 +8,7 @@ import type { GenerationPlan } from '../engine/generation'
 import { ErrorSchema, SSE_DESCRIPTION } from '../schemas'
 import { isStreamId, newStreamId, parseEventId, parseSeq } from '../streams/event-id'
 import { STORE_FULL_RETRY_SECONDS, StoreFullError, type StreamHost } from '../streams/host'
+import type { StreamStart } from '../streams/live-stream'
 import { badRequest } from '../validation'
 
 /**
@@ -22,13 +23,18 @@ import { badRequest } from '../validation'
 
 const noContent = (c: Context) => c.body(null, 204)
 
-/** Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids. */
+/**
+ * Starts a resumable stream in its API's events: the response carries `X-Stream-Id` and event ids.
+ * `options`: a stream id of the API's choosing (a new random one by default), background mode, and
+ * how long the final state stays readable.
+ */
 export async function startResumable(
   c: Context<AppEnv>,
   host: StreamHost,
   plan: GenerationPlan,
   render: RenderSpec,
   budget?: BudgetTicket,
+  options: Partial<Pick<StreamStart, 'streamId' | 'background' | 'stateTtlMs'>> = {},
 ): Promise<Response> {
   const { providers, ...rest } = plan
   const { config, record } = c.var
@@ -38,6 +44,7 @@ export async function startResumable(
     return await host.start(
       {
         streamId: newStreamId(),
+        ...options,
         plan: rest,
         render,
         ...(budget ? { budget } : {}),
@@ -78,7 +85,7 @@ function notStarted(c: Context<AppEnv>, failure: unknown, render: RenderSpec): R
   )
   const publicMessage = record.fail(error, message)
   const headers = { 'retry-after': retryAfter }
-  if (render.api === 'chat') {
+  if (render.api !== 'seed') {
     const code = full ? 'stream_store_full' : 'stream_store_failed'
     return openAIError(503, publicMessage, { code, headers })
   }

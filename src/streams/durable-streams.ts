@@ -1,5 +1,5 @@
 import type { DurableStreamNamespace } from '../env'
-import type { StreamHost } from './host'
+import type { StreamHost, StreamSnapshot } from './host'
 
 /** The Durable Object's own paths; the host is not reachable from outside (only through a stub). */
 const ORIGIN = 'https://resumable-stream.internal'
@@ -34,5 +34,23 @@ export function createDurableStreams(namespace: DurableStreamNamespace): StreamH
       ),
     cancel: (streamId) =>
       stub(streamId).fetch(new Request(`${ORIGIN}/cancel?stream_id=${streamId}`, { method: 'DELETE' })),
+    async snapshot(streamId) {
+      const response = await stub(streamId).fetch(new Request(`${ORIGIN}/snapshot`))
+      return response.ok ? ((await response.json()) as StreamSnapshot) : undefined
+    },
+    async keep(streamId, value, ttlMs) {
+      const response = await stub(streamId).fetch(
+        new Request(`${ORIGIN}/keep?ttl_ms=${ttlMs}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(value ?? null),
+        }),
+      )
+      if (!response.ok) throw new Error(`the stream object did not keep the value (HTTP ${response.status})`)
+    },
+    async forget(streamId) {
+      const response = await stub(streamId).fetch(new Request(`${ORIGIN}/forget`, { method: 'DELETE' }))
+      return response.status === 204
+    },
   }
 }

@@ -12,8 +12,14 @@ import type { StreamStart } from './live-stream'
  * for a known stream, 404 for an unknown one. `start` rejects when it started nothing: with
  * {@link StoreFullError} when running streams fill the store, with the cause when the store failed.
  *
+ * The last three methods are optional: the Responses API (`GET /v1/responses/{id}`, background mode,
+ * `previous_response_id`) needs them and answers 400 on a host without them. A stream's state is what
+ * its renderer's `state()` returns, plain JSON; `keep` puts a value where no stream runs (a whole
+ * answer's state, or a pointer to another stream), read back by `snapshot` too.
+ *
  * @example
  * const response = await host.start({ streamId, plan, pingIntervalMs, graceMs, ttlMs, maxStreamBytes, record }, providers, record)
+ * const current = await host.snapshot?.(streamId) // { finished: false, state: { response: {…} } }
  */
 export interface StreamHost {
   /**
@@ -25,6 +31,21 @@ export interface StreamHost {
   /** A listener for the events after `after` (0: from the first). */
   resume(streamId: string, after: number, pingIntervalMs: number): Promise<Response>
   cancel(streamId: string): Promise<Response>
+  /**
+   * The state of a stream (running or finished, until `max(ttlMs, stateTtlMs)` after its end) or of
+   * a kept value; undefined when unknown or expired. `state` is null for a renderer without one.
+   */
+  snapshot?(streamId: string): Promise<StreamSnapshot | undefined>
+  /** Keeps a JSON value under a stream id that runs no stream, for `ttlMs`; a second call replaces it. */
+  keep?(streamId: string, value: unknown, ttlMs: number): Promise<void>
+  /** Stops the stream if it runs and forgets its events and state now; false when unknown. */
+  forget?(streamId: string): Promise<boolean>
+}
+
+export interface StreamSnapshot {
+  /** The closing event is written (always true for a kept value). */
+  finished: boolean
+  state: unknown
 }
 
 export const finishedResponse = (): Response => new Response(null, { status: 204 })

@@ -29,6 +29,13 @@ export interface StreamStart {
   record: RecordSnapshot
   /** The token budget's reservation: where the generation runs, it settles it. */
   budget?: BudgetTicket
+  /**
+   * Runs to the end with nobody listening (the Responses API's background mode): no grace, and the
+   * first response does not wait for the first output.
+   */
+  background?: boolean
+  /** How long the final state (the renderer's `state()`) stays readable after the end, when longer than `ttlMs` (RESPONSES_TTL_MS). */
+  stateTtlMs?: number
 }
 
 export interface LiveStreamOptions {
@@ -44,6 +51,8 @@ export interface LiveStreamOptions {
    * model name, masked, `request_id`), masks error messages, and writes the log line when the stream ends.
    */
   record: RequestRecord
+  /** See {@link StreamStart.background}. */
+  background?: boolean
   /** Called once when the closing event is in the log. */
   onEnd?: (generation: Generation, outcome: LiveOutcome, log: StreamLog) => void
 }
@@ -70,7 +79,7 @@ export class LiveStream {
     this.options = options
     this.log = new StreamLog(options.streamId, {
       graceMs: options.graceMs,
-      onDeserted: this.desert,
+      ...(options.background ? {} : { onDeserted: this.desert }),
       maxBytes: options.maxBytes,
       onOverflow: this.overflow,
       onGrow: options.onGrow,
@@ -97,15 +106,21 @@ export class LiveStream {
   }
 
   /**
-   * The first listener's response: at once for the gateway's own events, after the first output for
-   * APIs that answer a failure before any output with an HTTP error (chat completions, Responses).
+   * The first listener's response: at once for the gateway's own events and in background mode,
+   * after the first output for APIs that answer a failure before any output with an HTTP error
+   * (chat completions, Responses).
    */
   async firstResponse(pingIntervalMs: number): Promise<Response> {
-    if (this.options.render.api !== 'seed') await this.firstOutput
+    if (this.options.render.api !== 'seed' && !this.options.background) await this.firstOutput
     const { generation } = this
     const { renderer } = generation
     if (generation.failedBeforeOutput && renderer.failedResponse) return renderer.failedResponse(generation.error)
     return listenerResponse(this.log, 0, { pingIntervalMs })
+  }
+
+  /** The renderer's state as plain JSON (the Responses API's Response object), null when it keeps none. */
+  state(): unknown {
+    return this.generation.renderer.state?.() ?? null
   }
 
   private announceOutput(): void {
@@ -169,7 +184,8 @@ export class LiveStream {
     const { record } = this.options
     const { generation } = this
     record.set({ attempts: generation.attempts })
-    const answeredWithStatus = generation.failedBeforeOutput && generation.renderer.failedResponse
+    const answeredWithStatus =
+      !this.options.background && generation.failedBeforeOutput && generation.renderer.failedResponse
     record.finish(outcome, answeredWithStatus ? failureStatus(generation.error) : 200)
     this.options.onEnd?.(this.generation, outcome, this.log)
   }

@@ -5,6 +5,7 @@ import type { ProviderRegistry } from '../providers/registry'
 import { StoreFullError, finishedResponse, unknownResponse, type StreamHost } from './host'
 import { listenerResponse } from './listener-body'
 import { LiveStream, type StreamStart } from './live-stream'
+import { MemoryRecords } from './memory-records'
 import type { StreamLog } from './stream-log'
 
 export interface MemoryStreamsSettings {
@@ -12,6 +13,8 @@ export interface MemoryStreamsSettings {
   maxStreams?: number
   /** Most bytes held: every stream's events plus {@link ENTRY_BYTES} per stream, running ones included (default 64 MiB). */
   maxBytes?: number
+  /** Most bytes of kept states (`snapshot`, `keep`; default 32 MiB). */
+  maxStateBytes?: number
 }
 
 /**
@@ -46,6 +49,8 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
   const finished = new Set<string>()
   /** Every log's bytes plus ENTRY_BYTES per entry. */
   let held = 0
+  /** Final states and kept values, for longer than a stream's events when asked (RESPONSES_TTL_MS). */
+  const records = new MemoryRecords({ maxBytes: settings.maxStateBytes })
 
   const drop = (streamId: string): void => {
     const entry = entries.get(streamId)
@@ -91,11 +96,16 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
           graceMs: start.graceMs,
           maxBytes: start.maxStreamBytes,
           record,
+          ...(start.background ? { background: true } : {}),
           onGrow(bytes) {
             held += bytes
             makeRoom(0, 0)
           },
-          onEnd: () => finish(streamId, ttlMs),
+          onEnd: () => {
+            const state = live.state()
+            if (state !== null) records.set(streamId, state, Math.max(ttlMs, start.stateTtlMs ?? 0))
+            finish(streamId, ttlMs)
+          },
         },
       )
       const ticket = start.budget
@@ -120,6 +130,24 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       if (!entry) return unknownResponse()
       entry.live?.cancel()
       return finishedResponse()
+    },
+
+    async snapshot(streamId) {
+      const entry = entries.get(streamId)
+      if (entry?.live) return { finished: entry.log.finished, state: entry.live.state() }
+      const state = records.get(streamId)
+      return state === undefined ? undefined : { finished: true, state }
+    },
+
+    async keep(streamId, value, ttlMs) {
+      records.set(streamId, value, ttlMs)
+    },
+
+    async forget(streamId) {
+      const entry = entries.get(streamId)
+      entry?.live?.cancel()
+      drop(streamId)
+      return records.delete(streamId) || entry !== undefined
     },
   }
 }

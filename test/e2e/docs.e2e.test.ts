@@ -81,6 +81,10 @@ describe.each(availableRuntimes())('/docs on %s', (runtime) => {
           '/health',
           '/v1/chat/completions',
           '/v1/models',
+          '/v1/responses',
+          '/v1/responses/{response_id}', // GET
+          '/v1/responses/{response_id}', // DELETE
+          '/v1/responses/{response_id}/cancel',
         ].sort(),
       )
       // The event schemas are listed with the others.

@@ -9,7 +9,7 @@ import { gateway } from './helpers'
 import { rejection, sdk } from './openai-api-helpers'
 
 const unknownUrl = (request: string) =>
-  `Unknown request URL: ${request}. Please check the URL for typos, or see this gateway's API at /docs: it serves POST /v1/chat/completions and GET /v1/models.`
+  `Unknown request URL: ${request}. Please check the URL for typos, or see this gateway's API at /docs: it serves POST /v1/chat/completions, POST /v1/responses and GET /v1/models.`
 
 describe('unknown /v1 URLs', () => {
   it.each([

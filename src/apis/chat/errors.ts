@@ -61,7 +61,7 @@ export function modelNotFound(model: string): Response {
 export function unknownUrl(method: string, path: string): Response {
   return openAIError(
     404,
-    `Unknown request URL: ${method} ${path.slice(0, 200)}. Please check the URL for typos, or see this gateway's API at /docs: it serves POST /v1/chat/completions and GET /v1/models.`,
+    `Unknown request URL: ${method} ${path.slice(0, 200)}. Please check the URL for typos, or see this gateway's API at /docs: it serves POST /v1/chat/completions, POST /v1/responses and GET /v1/models.`,
     { code: 'unknown_url' },
   )
 }

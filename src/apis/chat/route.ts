@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
-import { bodyLimit } from 'hono/body-limit'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import { resumeFromLastEventId } from '../../routes/streams'
 import { chatCompletions } from './completions'
-import { openAIError, withRequestId } from './errors'
+import { withRequestId } from './errors'
 import { listModels } from './models'
+import { openAIBodyLimit, readOpenAIBody } from './openai-body'
 import {
   CHUNKS_DESCRIPTION,
   ChatCompletionRequestSchema,
@@ -23,7 +23,7 @@ import {
  * registerOpenAIRoutes(app)
  */
 
-const errorResponse = (description: string) => ({
+export const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: OpenAIErrorSchema } },
   description,
 })
@@ -76,38 +76,14 @@ const models = createRoute({
 })
 
 async function completionsReply(c: Context<AppEnv>): Promise<Response> {
-  let body: unknown
-  try {
-    body = await c.req.raw.json()
-  } catch {
-    return openAIError(400, 'We could not parse the JSON body of your request. Send a JSON object.', {
-      code: 'invalid_json',
-    })
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return openAIError(400, 'The request body must be a JSON object.', { code: 'invalid_type' })
-  }
-  return chatCompletions(c, body as Record<string, unknown>)
+  const body = await readOpenAIBody(c)
+  return body instanceof Response ? body : chatCompletions(c, body)
 }
 
 export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(completions)
-  app.post(
-    completions.path,
-    resumeFromLastEventId,
-    (c, next) =>
-      bodyLimit({
-        maxSize: c.var.config.maxBodyBytes,
-        onError: () =>
-          withRequestId(
-            openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, {
-              code: 'request_too_large',
-              retry: false,
-            }),
-            c.var.record.requestId,
-          ),
-      })(c, next),
-    async (c) => withRequestId(await completionsReply(c), c.var.record.requestId),
+  app.post(completions.path, resumeFromLastEventId, openAIBodyLimit, async (c) =>
+    withRequestId(await completionsReply(c), c.var.record.requestId),
   )
   app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.var.config) }, 200))
 }

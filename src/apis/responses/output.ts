@@ -117,6 +117,26 @@ export class ResponseOutput {
   }
 
   /**
+   * The items as they stand, for a snapshot of a running response: the open message or reasoning
+   * item with its text so far, open calls with their input so far (copies; the items themselves
+   * change only when they close).
+   */
+  current(): Json[] {
+    const open = new Map<Json, Entry>()
+    if (this.block) open.set(this.block.item, this.block)
+    for (const entry of this.calls.values()) open.set(entry.item, entry)
+    if (open.size === 0) return this.items
+    return this.items.map((item) => {
+      const entry = open.get(item)
+      if (!entry) return item
+      if (entry.kind === 'message')
+        return { ...item, content: [{ type: 'output_text', annotations: [], logprobs: [], text: entry.text }] }
+      if (entry.kind === 'reasoning') return { ...item, summary: [{ type: 'summary_text', text: entry.text }] }
+      return entry.kind === 'function' ? { ...item, arguments: entry.text } : item
+    })
+  }
+
+  /**
    * Ends every open item. The open message or reasoning item is closed with its events; a call that
    * never ended is announced done only when the answer completed (a client acts on a done call), and
    * otherwise kept in `items` with status `incomplete`. `quiet` closes everything without events.

@@ -11,9 +11,12 @@ import type { Json } from './json'
  * const relayed = new RelayedStream()
  * relayed.track(frame)          // for every raw frame
  * relayed.ending()              // { response: {...}, nextSequence: 17 }, or undefined once the stream already ended
+ * relayed.response()            // the latest Response object it carried, for GET /v1/responses/{id}
  */
 
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete'])
+const responseOf = (data: Json | undefined) =>
+  data && typeof data.response === 'object' && data.response !== null ? (data.response as Json) : undefined
 const decoder = new TextDecoder()
 
 /** The JSON `data` of each event in a chunk of whole SSE events. */
@@ -58,8 +61,16 @@ export class RelayedStream {
     const last = this.last ? eventData(this.last) : []
     if (last.some((data) => TERMINAL.has(String(data.type)))) return undefined
     const numbers = last.map((data) => data.sequence_number).filter((n): n is number => typeof n === 'number')
-    const created = this.first ? eventData(this.first).find((data) => data.type === 'response.created') : undefined
-    const response = created && typeof created.response === 'object' ? (created.response as Json) : undefined
-    return { response, nextSequence: numbers.length > 0 ? Math.max(...numbers) + 1 : 0 }
+    return { response: this.created(), nextSequence: numbers.length > 0 ? Math.max(...numbers) + 1 : 0 }
+  }
+
+  /** The latest Response object relayed: the terminal event's, a lifecycle event's in the last frame, else the created one. */
+  response(): Json | undefined {
+    const last = this.last ? eventData(this.last) : []
+    return responseOf(last.findLast((data) => responseOf(data) !== undefined)) ?? this.created()
+  }
+
+  private created(): Json | undefined {
+    return responseOf(this.first ? eventData(this.first).find((data) => data.type === 'response.created') : undefined)
   }
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_ECHO, type ResponseEcho } from './echo'
 import { newResponseId } from './ids'
+import type { Json } from './json'
 import type { ResponseFrame } from './response-object'
 
 /**
@@ -23,8 +24,22 @@ export interface ResponsesRenderOptions {
   reasoningSummary?: boolean
   /** Names of the custom tools, whose calls arrive as `{"input": …}` function arguments. */
   customTools?: readonly string[]
+  /**
+   * The conversation so far to keep with the answer (`store` not false): the earlier turns' items
+   * and this request's input items. {@link ResponsesStreamRenderer.state} adds the output items
+   * once the answer ended, for the next request's `previous_response_id`.
+   */
+  conversation?: readonly unknown[]
   /** The clock, in milliseconds (for `created_at` and `completed_at`); tests fix it. */
   now?: () => number
+}
+
+/** What the Responses renderers keep where the answer runs (a stream host's `state`). */
+export interface ResponsesState {
+  /** The Response object as it stands. */
+  response: Json
+  /** Input and output items of every turn so far, once the answer ended (when it is kept). */
+  conversation?: unknown[]
 }
 
 export interface ResolvedOptions {

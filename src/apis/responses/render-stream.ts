@@ -5,7 +5,7 @@ import { errorEventData, failedResponse, failureOf, type Failure } from './failu
 import type { Json } from './json'
 import { ResponseOutput } from './output'
 import { RelayedStream } from './passthrough'
-import { resolveOptions, terminalOf, type ResponsesRenderOptions } from './render-options'
+import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './render-options'
 import { responseObject, usageObject, type ResponseState } from './response-object'
 
 /**
@@ -21,6 +21,9 @@ import { responseObject, usageObject, type ResponseState } from './response-obje
  * Open items are left without their done events when a stream fails or is cancelled: clients run
  * a tool call once its `output_item.done` arrives.
  *
+ * In background mode a failure before the first event is a `response.failed` like any other (the
+ * client already has the queued response), never an HTTP error.
+ *
  * Raw frames (an OpenAI stream relayed as it is) are written unchanged and count as written; if
  * the relay breaks off, the error and `response.failed` continue its numbering and response id.
  * The record counts item events as pieces, gets the closing fields and keeps failures.
@@ -35,10 +38,12 @@ export interface ResponsesStreamRenderer extends Renderer {
   /** The response id (`resp_…`). */
   readonly id: string
   /**
-   * The Response object as it stands (output so far; final once ended), for `GET /v1/responses/{id}`
-   * and the conversation store. A relayed OpenAI stream is not tracked: OpenAI keeps its own.
+   * The Response object as it stands (output so far; final once ended), for `GET /v1/responses/{id}`.
+   * Of a relayed OpenAI stream, the latest Response object it carried (output only once it ended).
    */
   snapshot(): Json
+  /** The snapshot and, once ended and when asked for (`conversation`), the conversation to continue. */
+  state(): ResponsesState
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000)
@@ -56,6 +61,8 @@ export function createResponsesStreamRenderer(
   let started = false
   let ended = false
   let state: ResponseState = { status: background ? 'queued' : 'in_progress', output: [] }
+  /** The response a relayed stream ended with when the gateway ended it. */
+  let relayedEnd: Json | undefined
 
   const write = (type: string, data: Json): number => {
     const fields = JSON.stringify(data)
@@ -100,18 +107,29 @@ export function createResponsesStreamRenderer(
     if (failure) {
       write('error', errorEventData(failure))
       const error = { code: failure.code, message: failure.message }
-      lifecycle('response.failed', { ...response, status, error, usage: null })
+      relayedEnd = { ...response, status, error, usage: null }
+      lifecycle('response.failed', relayedEnd)
     } else {
-      lifecycle('response.incomplete', { ...response, status, usage: null })
+      relayedEnd = { ...response, status, usage: null }
+      lifecycle('response.incomplete', relayedEnd)
     }
   }
+  const snapshot = (): Json =>
+    relayed.active
+      ? (relayedEnd ?? relayed.response() ?? responseObject(frame, state))
+      : responseObject(frame, { ...state, output: output.current() })
+  const failed = (error: unknown) => failedResponse(error, record)
 
   return {
     id: frame.id,
     get written() {
       return written
     },
-    snapshot: () => responseObject(frame, { ...state, output: output.items }),
+    snapshot,
+    state() {
+      const kept = options.conversation && ended && !relayed.active
+      return { response: snapshot(), ...(kept ? { conversation: [...options.conversation!, ...output.items] } : {}) }
+    },
     text(delta: string) {
       if (open()) output.text(delta)
     },
@@ -177,6 +195,7 @@ export function createResponsesStreamRenderer(
       output.closeAll('incomplete', true)
       end('response.incomplete', { status: 'cancelled', output: output.items })
     },
-    failedResponse: (error: unknown) => failedResponse(error, record),
+    // In background mode the client has its answer (the queued response) before the first event.
+    ...(background ? {} : { failedResponse: failed }),
   }
 }

@@ -4,7 +4,7 @@ import type { RequestRecord } from '../../observability/request-record'
 import { failedResponse } from './failure'
 import type { Json } from './json'
 import { ResponseOutput } from './output'
-import { resolveOptions, terminalOf, type ResponsesRenderOptions } from './render-options'
+import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './render-options'
 import { responseObject, usageObject, type ResponseState } from './response-object'
 
 /**
@@ -27,6 +27,11 @@ export interface ResponsesWholeRenderer extends WholeRenderer {
   readonly id: string
   /** The Response object as it stands (output so far; final once ended). */
   snapshot(): Json
+  /**
+   * The snapshot and, once the answer ended well or was cancelled and when asked for
+   * (`conversation`), the conversation to continue. Nothing is kept of a relayed OpenAI body.
+   */
+  state(): ResponsesState
   /** The reply once the answer ended (done, fail or cancelled); throws before. */
   response(): Response
 }
@@ -77,6 +82,13 @@ export function createResponsesWholeRenderer(
       return received
     },
     snapshot: () => responseObject(frame, state),
+    state() {
+      const response = responseObject(frame, state)
+      const ended = reply !== undefined && state.status !== 'failed' && relayed.length === 0
+      return options.conversation && ended
+        ? { response, conversation: [...options.conversation, ...output.items] }
+        : { response }
+    },
     text: part((delta: string) => output.text(delta)),
     reasoning: part((delta: string) => output.reasoning(delta)),
     toolCallStart: part((call: ToolCallStart) => output.toolCallStart(call)),
