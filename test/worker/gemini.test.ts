@@ -198,6 +198,21 @@ describe('Gemini: every failure ends with one clear error event', () => {
     expect(raw).toBe(`data: ${JSON.stringify({ error: message, done: true })}\n\n`)
   })
 
+  // Each stray line is read once: 60,000 lines that open an error object and 60,000 that close one cost
+  // linear time (reading them all again at each `}` took minutes), and the real error object after them
+  // is still found. The test timeout bounds it (small network reads: the worker's clock runs between them).
+  it('a real error object after 780 KB of {"error":1 / } line pairs', async () => {
+    const body =
+      'data: {"candidates": [{"content": {"parts": [{"text": "Hi"}],"role": "model"}}]}\r\n\r\n' +
+      '{"error":1\n}\n'.repeat(60_000) +
+      '{\n  "error": {\n    "code": 503,\n    "message": "Overloaded",\n    "status": "UNAVAILABLE"\n  }\n}\n'
+    const { raw } = await streamFixture({ body, status: 200, chunking: { bytes: 4096 } })
+    expect(raw).toBe(
+      'data: {"chunk":"Hi","done":false}\n\n' +
+        `data: ${JSON.stringify({ error: 'gemini: the provider reported an error during the answer (503, service unavailable or overloaded). The answer is incomplete. Retry in a few seconds.', done: true })}\n\n`,
+    )
+  })
+
   it('a connection dropped mid-stream', async () => {
     const fixture = 'gemini-basic-long-2024.sse'
     const { events } = await streamFixture({ fixture, dropAfterWrites: 3 })
