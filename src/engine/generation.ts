@@ -89,6 +89,8 @@ export class Generation {
       if (this.ended) return false
       const decoder = this.decoder!
       if (done) {
+        // A timeout cancels the body, which ends the pending read as if the upstream had closed.
+        if (this.timedOut) throw this.timedOut
         this.succeed(decoder)
         return false
       }
