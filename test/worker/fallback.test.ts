@@ -75,6 +75,20 @@ describe('fallback (FALLBACK) when the requested provider fails before its first
     ])
   })
 
+  it("Gemini's finish reason OTHER every time: its retries, then the fallback answers", async () => {
+    const stopped = await scenario({ body: 'data: {"candidates": [{"finishReason": "OTHER","index": 0}]}\r\n\r\n' })
+    const backup = await scenario({ fixture: 'openai-chat-basic.sse' })
+    const response = await postWith({ FALLBACK: `openai:${backup}`, RETRIES: '1' }, '/api/stream/chat', {
+      user_input: 'Hi',
+      provider: 'gemini',
+      model: stopped,
+    })
+    const { events, text } = await readStream(response)
+    expect(text).toBe(await openaiFixtureText('openai-chat-basic.sse'))
+    expect(events.at(-1)).toEqual(openaiDone(3))
+    expect(await upstreamRequests(stopped)).toHaveLength(2)
+  })
+
   it('"fallback": false opts out: the requested provider\'s error, no other provider asked', async () => {
     const down = await scenario({ fixture: 'gemini-error-503-overloaded.json' })
     const backup = await scenario({ fixture: 'openai-chat-basic.sse' })

@@ -51,6 +51,38 @@ describe('retries before the first text', () => {
     expect(requests.map((request) => request.status)).toEqual([503, 200])
   })
 
+  // One rule on every route: a finish reason that is no normal end (OTHER, MALFORMED_FUNCTION_CALL) is
+  // retried like a 503 while nothing reached the client.
+  for (const reason of ['OTHER', 'MALFORMED_FUNCTION_CALL']) {
+    it(`Gemini's finish reason ${reason} before any text, then the answer: retried, attempts: 2`, async () => {
+      const model = await scenario({
+        fixture: 'gemini-basic.sse',
+        firstRequests: [
+          { body: `data: {"candidates": [{"finishReason": "${reason}","index": 0}]}\r\n\r\n`, status: 200 },
+        ],
+      })
+      const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+      expect(await bodyText(response)).toBe(GEMINI_BASIC + geminiDone(2))
+      expect(await upstreamRequests(model)).toHaveLength(2)
+    })
+  }
+
+  it("Gemini's finish reason OTHER after some text: the error event, no retry", async () => {
+    const model = await scenario({
+      body: 'data: {"candidates": [{"content": {"parts": [{"text": "Par"}],"role": "model"},"finishReason": "OTHER"}]}\r\n\r\n',
+    })
+    const response = await call({}, '/api/stream/chat', { user_input: 'Hi', provider: 'gemini', model })
+    expect(parseEvents(await bodyText(response))).toEqual([
+      { chunk: 'Par', done: false },
+      {
+        error:
+          'gemini: the answer was stopped by the model (finish reason OTHER). The answer is incomplete; retry or rephrase the request.',
+        done: true,
+      },
+    ])
+    expect(await upstreamRequests(model)).toHaveLength(1)
+  })
+
   it('a 429 with Retry-After: 1 waits about a second before the retry', async () => {
     const model = await scenario({
       fixture: 'gemini-basic.sse',
