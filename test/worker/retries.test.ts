@@ -18,7 +18,6 @@ const GEMINI_BASIC =
 const geminiDone = (attempts: number): string =>
   `data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17},"attempts":${attempts}}\n\n`
 
-const GEMINI_503 = 'gemini: service unavailable or overloaded (HTTP 503). Retry in a few seconds.'
 const OPENAI_503 = 'openai: service unavailable or overloaded (HTTP 503). Retry in a few seconds.'
 
 /** The JSON log lines the gateway wrote for answers while `run` ran. */
