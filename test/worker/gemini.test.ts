@@ -21,11 +21,26 @@ describe('Gemini: recorded answers reach the client byte for byte', () => {
     ],
     ['gemini-basic-long-2024.sse', { finish_reason: 'stop' }],
     // modelVersion "models/gemini-2.5-flash-preview-05-20": the prefix is dropped.
-    ['gemini-2.5-flash.sse', { model: 'gemini-2.5-flash-preview-05-20', finish_reason: 'stop' }],
+    [
+      'gemini-2.5-flash.sse',
+      {
+        model: 'gemini-2.5-flash-preview-05-20',
+        finish_reason: 'stop',
+        // Thoughts count as completion tokens (44 + 186) and as reasoning.
+        usage: { prompt_tokens: 5, completion_tokens: 230, total_tokens: 235, reasoning_tokens: 186 },
+      },
+    ],
     // The last chunk holds an empty text part with a thoughtSignature: no empty event.
     ['gemini-3-empty-text-signature.reframed.sse', { model: 'gemini-3-pro-preview', finish_reason: 'stop' }],
-    // executableCode and codeExecutionResult parts are not answer text.
-    ['gemini-code-execution.sse', { finish_reason: 'stop' }],
+    // executableCode and codeExecutionResult parts are not answer text; tool-use prompt tokens count as
+    // prompt tokens (21 + 243).
+    [
+      'gemini-code-execution.sse',
+      {
+        finish_reason: 'stop',
+        usage: { prompt_tokens: 264, completion_tokens: 221, total_tokens: 485, reasoning_tokens: 95 },
+      },
+    ],
     // A chunk with no parts and a last chunk with only inlineData.
     ['gemini-no-parts-chunk.sse', { finish_reason: 'stop' }],
     ['gemini-multibyte.sse', { finish_reason: 'stop' }],
@@ -54,7 +69,16 @@ describe('Gemini: recorded answers reach the client byte for byte', () => {
     expect(text).toBe(await geminiFixtureText('gemini-thinking.sse'))
     expect(text.startsWith('The sky is blue because')).toBe(true)
     expect(text).not.toContain('Exploring Sky Color')
-    expect(events.at(-1)).toMatchObject({ done: true, usage: { reasoning_tokens: expect.any(Number) } })
+    // One definition of usage: the thoughts are output (48 + 540) and also reasoning.
+    expect(events.at(-1)).toEqual({
+      chunk: '',
+      done: true,
+      provider: 'gemini',
+      model: 'gemini-2.5-flash',
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 10, completion_tokens: 588, total_tokens: 598, reasoning_tokens: 540 },
+      attempts: 1,
+    })
   })
 
   it('sends the request the API expects: key header, v1beta path, alt=sse, roles, system instruction', async () => {
