@@ -26,7 +26,7 @@ export class FakeBody {
   private ended = false
 
   /** `onPull` answers each read (or leaves it pending); nothing: every read stays pending. */
-  constructor(onPull?: (body: FakeBody, pull: number) => void | Promise<void>) {
+  constructor(onPull?: (body: FakeBody, pull: number) => unknown) {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {

@@ -22,7 +22,7 @@ export type RecordedPart =
 export function recordingSink(): { sink: PartSink; parts: RecordedPart[] } {
   const parts: RecordedPart[] = []
   // fatal: a raw frame must never end inside a UTF-8 character.
-  const utf8 = new TextDecoder('utf-8', { fatal: true })
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   const sink: PartSink = {
     text: (delta) => parts.push(['text', delta]),
     reasoning: (delta) => parts.push(['reasoning', delta]),

@@ -13,7 +13,7 @@ import { createMasker } from '../../src/secrets/masker'
  */
 export function textWriter(): { writer: EventWriter; writes: string[]; wire: () => string } {
   const writes: string[] = []
-  const utf8 = new TextDecoder('utf-8', { fatal: true })
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   const writer: EventWriter = {
     event(text) {
       writes.push(text)
