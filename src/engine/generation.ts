@@ -95,6 +95,8 @@ export class Generation {
       if (this.ended) return false
       const decoder = this.decoder!
       if (done) {
+        // A timeout cancels the body, which ends the pending read as if the upstream had closed.
+        if (this.timedOut) throw this.timedOut
         // A 2xx body that ends before its first byte is an empty answer, not a cut or a whole one.
         if (!this.bodyStarted) throw emptyBodyError(this.provider)
         this.succeed(decoder)

@@ -193,7 +193,7 @@ describe('POST /api/flows/ask', () => {
     expect(response.status).toBe(429)
     expect(await response.json()).toEqual({
       error:
-        'gemini: rate limit or quota exceeded (429: You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits). Wait a little and retry, or check the plan and billing of the account.',
+        'gemini: rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
       // Issue 8: the id of the request's log line.
       request_id: response.headers.get('x-request-id'),
     })
@@ -201,7 +201,11 @@ describe('POST /api/flows/ask', () => {
       { user_input: 'Hello', provider: 'gemini', model: await scenario({ fixture: 'gemini-prompt-blocked.sse' }) },
       '/api/flows/ask',
     )
-    expect(blocked.status).toBe(502)
+    expect(blocked.status).toBe(400)
+    expect(await blocked.json()).toEqual({
+      error: "gemini: the prompt was blocked by Gemini's safety filters (block reason SAFETY). Rephrase the question.",
+      request_id: blocked.headers.get('x-request-id'),
+    })
     const missingKey = await withBindings(
       { OPENAI_API_KEY: '' },
       '/api/flows/ask',

@@ -111,28 +111,22 @@ describe('OpenAI: every failure ends with one clear error event', () => {
   const cases: [string, string][] = [
     [
       'openai-error-400-unsupported-parameter.json',
-      "openai: request rejected (400: Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead). Check the model name and the request parameters.",
+      'openai: request rejected (HTTP 400). Check the model name and the request parameters.',
     ],
     [
       'openai-error-400-empty-array.json',
-      "openai: request rejected (400: Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead). Check the model name and the request parameters.",
+      'openai: request rejected (HTTP 400). Check the model name and the request parameters.',
     ],
-    [
-      'openai-error-401-invalid-api-key.json',
-      'openai: invalid API key (401: Incorrect API key provided: sk-tes… You can find your API key at https://platform.openai.com/account/api-keys). Check the OPENAI_API_KEY secret.',
-    ],
+    ['openai-error-401-invalid-api-key.json', 'openai: invalid API key (HTTP 401). Check the OPENAI_API_KEY secret.'],
     [
       'openai-error-404-model-not-found.json',
-      'openai: model or endpoint not found (404: The model `gpt-4.1-nano-wrong` does not exist or you do not have access to it). Use a valid model name (request "model" or OPENAI_MODEL) and check OPENAI_BASE_URL.',
+      'openai: model or endpoint not found (HTTP 404). Use a valid model name (request "model" or OPENAI_MODEL) and check OPENAI_BASE_URL.',
     ],
     [
       'openai-error-429-rate-limit.json',
-      'openai: rate limit or quota exceeded (429: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more). Wait a little and retry, or check the plan and billing of the account.',
+      'openai: rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
     ],
-    [
-      'openai-error-500-server-error.json',
-      'openai: server error (500: The server had an error while processing your request. Sorry about that!). Retry later.',
-    ],
+    ['openai-error-500-server-error.json', 'openai: server error (HTTP 500). Retry later.'],
   ]
   for (const [fixture, message] of cases) {
     it(fixture, async () => {
@@ -147,9 +141,7 @@ describe('OpenAI: every failure ends with one clear error event', () => {
       status: 502,
       headers: { 'content-type': 'text/html' },
     })
-    expect(events).toEqual([
-      { error: 'openai: server error (502: the provider answered with an HTML error page). Retry later.', done: true },
-    ])
+    expect(events).toEqual([{ error: 'openai: server error (HTTP 502). Retry later.', done: true }])
   })
 
   it('an error object in the middle of the stream', async () => {
@@ -160,7 +152,7 @@ describe('OpenAI: every failure ends with one clear error event', () => {
     ])
     expect(events.at(-1)).toEqual({
       error:
-        'openai: the provider reported an error during the answer (The server had an error processing your request. Sorry about that! You can retry your request, or contact us through our help center at help.openai.com if you keep seeing this error. (Please include the request ID fb94b183e8b7bc5aca22fa62981cc107 in your email.)). The answer is incomplete. Retry later.',
+        'openai: the provider reported an error during the answer (no status). The answer is incomplete. Retry later.',
       done: true,
     })
   })

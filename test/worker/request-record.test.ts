@@ -136,14 +136,23 @@ describe('one JSON log line per request', () => {
   it('a failed stream: the error kind as outcome, the upstream status and cause, once', async () => {
     const model = await scenario({ fixture: 'openai-error-429-rate-limit.json' })
     logs = captureLogs()
-    await (await gateway('/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model }))).text()
+    const body = await (
+      await gateway('/api/stream/chat', jsonPost({ user_input: 'Hi', provider: 'openai', model }))
+    ).text()
     const lines = logs.records()
     expect(lines).toHaveLength(1)
+    // The provider's own words (they name the operator's organisation) go to the log line only.
     expect(lines[0]).toMatchObject({
       outcome: 'upstream_status',
       status: 200,
-      error: { kind: 'upstream_status', status: 429, cause: 'HTTP 429' },
+      error: {
+        kind: 'upstream_status',
+        status: 429,
+        cause:
+          'HTTP 429: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more',
+      },
     })
+    expect(body).not.toContain('org-')
     expect(logs.lines).toHaveLength(1)
   })
 

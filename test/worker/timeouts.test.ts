@@ -164,6 +164,32 @@ describe('MAX_DURATION_MS', () => {
     await closedByGateway(model, 1)
   })
 
+  it('/v1 without stream: a whole body cut by MAX_DURATION_MS is a 504, never a 200 with part of it', async () => {
+    const completion = JSON.stringify({
+      id: 'chatcmpl-whole',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-x',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
+    })
+    const model = await scenario({
+      body: completion,
+      headers: { 'content-type': 'application/json' },
+      chunking: { bytes: 40 },
+      stallAfterWrites: 1,
+    })
+    const response = await postWith({ MAX_DURATION_MS: '400', RETRIES: '0' }, '/v1/chat/completions', {
+      model: `openai/${model}`,
+      messages: [{ role: 'user', content: 'Hi' }],
+    })
+    expect(response.status).toBe(504)
+    expect(await response.json()).toEqual({
+      error: { message: total('openai', '0.4'), type: 'server_error', param: null, code: 'max_duration' },
+      request_id: response.headers.get('x-request-id'),
+    })
+    await closedByGateway(model, 1)
+  })
+
   it('bounds retries: no wait that would end past it (Retry-After: 1, 1.5 s in all: two requests)', async () => {
     const model = await scenario({ fixture: 'openai-error-503-overloaded.json', headers: { 'retry-after': '1' } })
     const startedAt = Date.now()
@@ -174,7 +200,7 @@ describe('MAX_DURATION_MS', () => {
     })
     const [event] = parseEvents(await bodyText(response))
     expect(event).toEqual({
-      error: expect.stringMatching(/^openai: service unavailable or overloaded \(503: /),
+      error: 'openai: service unavailable or overloaded (HTTP 503). Retry in a few seconds.',
       done: true,
     })
     expect(Date.now() - startedAt).toBeLessThan(1500)

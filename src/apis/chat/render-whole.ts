@@ -92,7 +92,7 @@ export function createChatWholeRenderer(record: RequestRecord): WholeRenderer {
         usage,
       }
       const json = JSON.stringify(completion)
-      record.answered(json.length)
+      record.answered(new TextEncoder().encode(json).byteLength)
       reply = new Response(json, { status: 200, headers: { 'content-type': 'application/json' } })
     },
     fail,
