@@ -79,15 +79,20 @@ export type Reply = FakeBody | ProviderError | 'hang'
 
 function decoder(provider: ProviderName, model: string, sink: PartSink): AnswerDecoder {
   let complete = false
+  let generated = 0
   return {
     push(bytes) {
       const text = new TextDecoder().decode(bytes)
       if (text === '[END]') complete = true
       else if (text.startsWith('!')) throw upstreamStatusError(provider, 500, text.slice(1), { midStream: true })
-      else sink.text(text)
+      else {
+        generated += text.length
+        sink.text(text)
+      }
     },
     finish: (): AnswerResult => ({ provider, model, finish: 'stop', rawFinish: 'stop' }),
     usage: () => undefined,
+    generatedBound: () => generated * 3,
     isComplete: () => complete,
   }
 }
