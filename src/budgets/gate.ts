@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { callerKey } from '../access/caller'
 import type { AppEnv } from '../app-env'
 import type { Bindings } from '../env'
-import type { BudgetUsage, Refusal, Settlement } from './ledger'
+import type { BudgetLedger, BudgetUsage, Refusal, Settlement } from './ledger'
 import { budgetLedgerFor } from './ledger-for'
 import type { BudgetSpec } from './spec'
 
@@ -71,7 +71,7 @@ export async function reserveBudget(
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
   const { caller, spec } = budget
-  const reservation = await budgetLedgerFor(c.env ?? {}).reserve(caller, {
+  const reservation = await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).reserve(caller, {
     ...spec,
     input: request.input,
     ...(request.wantedOutput !== undefined ? { wantedOutput: request.wantedOutput } : {}),
@@ -87,11 +87,17 @@ export async function reserveBudget(
 
 /**
  * Settles a ticket to what was spent (input + output tokens). `env`: the bindings of wherever the
- * answer ended (the worker's, or the stream's Durable Object's: both reach the same ledger).
+ * answer ended (the worker's, or the stream's Durable Object's: both reach the same ledger);
+ * `processLedger`: the one the request reserved from on Bun and Node (AppOptions.budgetLedger).
  * Settling twice, or after the expiry, charges nothing more.
  */
-export function settleBudget(env: Bindings, ticket: BudgetTicket, spent: number): Promise<Settlement> {
-  return budgetLedgerFor(env).settle(ticket.caller, ticket.id, spent)
+export function settleBudget(
+  env: Bindings,
+  ticket: BudgetTicket,
+  spent: number,
+  processLedger?: BudgetLedger,
+): Promise<Settlement> {
+  return budgetLedgerFor(env, processLedger).settle(ticket.caller, ticket.id, spent)
 }
 
 /** The caller's figures now (for `GET /api/usage`). */
@@ -102,5 +108,5 @@ export async function readBudgetUsage(
 > {
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
-  return { ...budget, usage: await budgetLedgerFor(c.env ?? {}).usage(budget.caller, budget.spec) }
+  return { ...budget, usage: await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).usage(budget.caller, budget.spec) }
 }

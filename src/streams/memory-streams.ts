@@ -1,5 +1,6 @@
 import { settleBudget } from '../budgets/gate'
 import { holdBudget } from '../budgets/hold'
+import type { BudgetLedger } from '../budgets/ledger'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
 import { finishedResponse, unknownResponse, type StreamHost } from './host'
@@ -11,6 +12,8 @@ export interface MemoryStreamsSettings {
   maxStreams?: number
   /** Most event bytes held (default 64 MiB). */
   maxBytes?: number
+  /** Where token budgets settle (the app's ledger: Redis with REDIS_URL); this process's memory by default. */
+  budgetLedger?: BudgetLedger
 }
 
 interface Entry {
@@ -79,7 +82,12 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       )
       const ticket = start.budget
       if (ticket)
-        holdBudget(live.generation, ticket, record, (spent) => void settleBudget({}, ticket, spent).catch(() => {}))
+        holdBudget(
+          live.generation,
+          ticket,
+          record,
+          (spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
+        )
       entries.set(start.streamId, { live })
       evict()
       void live.run()
