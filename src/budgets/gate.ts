@@ -19,8 +19,17 @@ import type { BudgetSpec } from './spec'
  * await settleBudget(env, check.ticket, tokensFromUsage(usage) ?? upperSpent(check.ticket, evidence))
  */
 
-/** Added to MAX_DURATION_MS before an unsettled reservation is charged in full: time to settle. */
+/** Added to MAX_DURATION_MS before an unsettled reservation is charged in full: time to settle (at most). */
 export const EXPIRY_MARGIN_MS = 60_000
+
+/**
+ * How long a reservation stays open unsettled: MAX_DURATION_MS (no answer runs longer), plus time to
+ * settle: a minute, or MAX_DURATION_MS itself when that is shorter. Expiring early cannot let a caller
+ * overspend (the full charge covers anything the answer may still spend); it only charges too much.
+ */
+export function reservationLifetime(maxDurationMs: number): number {
+  return maxDurationMs + Math.min(EXPIRY_MARGIN_MS, maxDurationMs)
+}
 
 /** A granted reservation, as plain data: it can travel to the Durable Object that runs the stream. */
 export interface BudgetTicket {
@@ -75,7 +84,7 @@ export async function reserveBudget(
     ...spec,
     input: request.input,
     ...(request.wantedOutput !== undefined ? { wantedOutput: request.wantedOutput } : {}),
-    expiresInMs: c.var.config.maxDurationMs + EXPIRY_MARGIN_MS,
+    expiresInMs: reservationLifetime(c.var.config.maxDurationMs),
   })
   if (!reservation.ok) {
     const { ok: _, ...figures } = reservation
