@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectedAnswer, startEmulator, type Emulator } from './server.ts'
+import { expectedAnswer, expectedChunks, startEmulator, type Emulator } from './server.ts'
 
 let emu: Emulator
 beforeAll(async () => {
@@ -128,5 +128,56 @@ describe('hold=MS: the headers, then silence before the first piece', () => {
     const second = await openai(prompt)
     expect(openaiText(await second.text())).toBe(expectedAnswer(prompt, { provider: 'openai' }))
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('the output limit: an answer longer than max_tokens stops there, as a model would', () => {
+  const post = (path: string, headers: Record<string, string>, body: unknown) =>
+    fetch(`${emu.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    })
+  const prompt = 'Tell me about limits'
+  const full = expectedChunks(prompt, { provider: 'openai' })
+
+  it('OpenAI: max_completion_tokens 20 gives 20 pieces, finish_reason "length" and 20 completion tokens', async () => {
+    const res = await post(
+      '/v1/chat/completions',
+      { authorization: 'Bearer k' },
+      {
+        model: 'gpt-4.1-mini',
+        stream: true,
+        stream_options: { include_usage: true },
+        max_completion_tokens: 20,
+        messages: [{ role: 'user', content: prompt }],
+      },
+    )
+    const raw = await res.text()
+    expect(openaiText(raw)).toBe(full.slice(0, 20).join(''))
+    expect(raw).toContain('"finish_reason":"length"')
+    expect(raw).toMatch(/"usage":\{"prompt_tokens":\d+,"completion_tokens":20,/)
+    expect(emu.requests().at(-1)).toMatchObject({ outcome: 'length', chunksSent: 20 })
+  })
+
+  it('OpenAI: a limit above the answer changes nothing (max_tokens, whole reply)', async () => {
+    const res = await post(
+      '/v1/chat/completions',
+      { authorization: 'Bearer k' },
+      { model: 'gpt-4.1-mini', max_tokens: full.length, messages: [{ role: 'user', content: prompt }] },
+    )
+    const reply = (await res.json()) as { choices: { message: { content: string }; finish_reason: string }[] }
+    expect(reply.choices[0]).toMatchObject({ message: { content: full.join('') }, finish_reason: 'stop' })
+  })
+
+  it('Gemini: maxOutputTokens 4 gives 4 pieces, then MAX_TOKENS', async () => {
+    const res = await post(
+      '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+      { 'x-goog-api-key': 'k' },
+      { contents: [{ role: 'user', parts: [{ text: prompt }] }], generationConfig: { maxOutputTokens: 4 } },
+    )
+    const raw = await res.text()
+    expect(raw).toContain('"finishReason": "MAX_TOKENS"')
+    expect(emu.requests().at(-1)).toMatchObject({ outcome: 'length', chunksSent: 4 })
   })
 })

@@ -9,7 +9,15 @@ import type { Exchange } from './exchange.ts'
 import { estimateTokens, googleJson, googlePretty, isObject, randomId, readBody, tryJson } from './format.ts'
 import { MISSING_MODEL } from './openai.ts'
 import type { HandlerContext } from './attempts.ts'
-import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import {
+  CUTTING_FAULTS,
+  baseModel,
+  forAttempt,
+  formatScenario,
+  parseScenario,
+  type Scenario,
+  withOutputLimit,
+} from './scenario.ts'
 import { emulatorSignature, expectedFunctionCall, functionToCall, missingSignature, partPrompt } from './tools.ts'
 
 export const GEMINI_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/]+):([A-Za-z]+)$/
@@ -262,7 +270,16 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
     ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header),
   }
   entry.attempt = context.attempts.next('gemini', prompt)
-  const scenario = forAttempt(written, entry.attempt)
+  const asked = forAttempt(written, entry.attempt)
+  const generation = (body.generationConfig ?? body.generation_config) as Record<string, unknown> | undefined
+  const answerPieces = splitText(
+    expectedAnswer(prompt, { provider: 'gemini', sentences: asked.sentences }),
+    asked.chunks,
+    3,
+  )
+  const limit = generation?.maxOutputTokens ?? generation?.max_output_tokens
+  // A function call is one piece: the limit cuts only a text answer.
+  const scenario = asked.call ? asked : withOutputLimit(asked, answerPieces.length, limit)
   ex.scenario = scenario
   entry.scenario = scenario
   entry.scenarioText = formatScenario(scenario)

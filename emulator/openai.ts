@@ -7,7 +7,15 @@ import { faultReply, openaiErrors, withRetryAfter, type ErrorReply } from './err
 import type { Exchange } from './exchange.ts'
 import { estimateTokens, isObject, jsonTypeName, obfuscation, randomId, readBody, tryJson } from './format.ts'
 import type { HandlerContext } from './attempts.ts'
-import { CUTTING_FAULTS, baseModel, forAttempt, formatScenario, parseScenario, type Scenario } from './scenario.ts'
+import {
+  CUTTING_FAULTS,
+  baseModel,
+  forAttempt,
+  formatScenario,
+  parseScenario,
+  type Scenario,
+  withOutputLimit,
+} from './scenario.ts'
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer']
 const KNOWN_PARAMS = new Set([
@@ -282,7 +290,12 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
     ...parseScenario(prompt, model, Array.isArray(header) ? header.join(' ') : header),
   }
   entry.attempt = context.attempts.next('openai', prompt)
-  const scenario = forAttempt(written, entry.attempt)
+  const asked = forAttempt(written, entry.attempt)
+  const answerPieces = splitText(
+    expectedAnswer(prompt, { provider: 'openai', sentences: asked.sentences }),
+    asked.chunks,
+  )
+  const scenario = withOutputLimit(asked, answerPieces.length, body.max_completion_tokens ?? body.max_tokens)
   ex.scenario = scenario
   entry.scenario = scenario
   entry.scenarioText = formatScenario(scenario)

@@ -143,6 +143,22 @@ export function forAttempt(scenario: Scenario, attempt: number): Scenario {
   return rest
 }
 
+/**
+ * The request's output limit as a model keeps it: an answer of more pieces than `limit` (`max_tokens`,
+ * `max_completion_tokens`, Gemini's `maxOutputTokens`; each piece counts as one token in the usage)
+ * stops after `limit` pieces with the `length` finish (`MAX_TOKENS` on Gemini). A written fault wins.
+ *
+ * @example
+ * withOutputLimit({}, 107, 20)   // { fault: 'length', after: 20 }
+ * withOutputLimit({}, 107, 500)  // {}
+ */
+export function withOutputLimit(scenario: Scenario, pieces: number, limit: unknown): Scenario {
+  if (scenario.fault || typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit >= pieces) {
+    return scenario
+  }
+  return { ...scenario, fault: 'length', after: limit }
+}
+
 /** The prompt with its `[emu ...]` tags removed and outer whitespace trimmed. */
 export function stripTags(prompt: string): string {
   return prompt.replace(/\s*\[emu(?:[\s,][^\]]*)?\]\s*/gi, ' ').trim()

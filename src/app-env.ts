@@ -1,4 +1,5 @@
 import type { SecuritySettings } from './access/settings'
+import type { BudgetLedger } from './budgets/ledger'
 import type { Bindings, GatewayConfig } from './env'
 import type { RequestRecord } from './observability/request-record'
 import type { StoreStatus } from './stores/status'
@@ -25,6 +26,8 @@ export interface AppEnv {
     clientIp: string | undefined
     /** Where resumable streams live; undefined with RESUMABLE=off (streams take the direct path). */
     streams: StreamHost | undefined
+    /** The token budget's ledger where no BUDGETS binding exists (AppOptions.budgetLedger). */
+    budgetLedger: BudgetLedger | undefined
     /** Where shared state lives and whether it answers (`/health`, the log line's `store`). */
     store: StoreStatus
   }

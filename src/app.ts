@@ -7,6 +7,7 @@ import { rateLimiting } from './access/rate-limiting'
 import type { RateLimiterFactory } from './access/rate-limit'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
+import type { BudgetLedger } from './budgets/ledger'
 import { readConfig } from './env'
 import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
 import { unknownUrl, withRequestId } from './apis/chat/errors'
@@ -49,6 +50,11 @@ export interface AppOptions {
   /** Builds the per-caller limiter for `RATE_LIMIT` (Bun, Node); in-memory by default, Redis with REDIS_URL. */
   rateLimiter?: RateLimiterFactory
   /**
+   * Where `TOKEN_BUDGET` is counted when there is no BUDGETS binding (Bun, Node): this process's
+   * memory by default, Redis with REDIS_URL. Resumable streams in this process settle into it too.
+   */
+  budgetLedger?: BudgetLedger
+  /**
    * The shared store (Redis on Bun and Node with REDIS_URL) for `/health` and the log lines; by
    * default a Durable Object where the RESUMABLE_STREAMS binding exists, else this process's memory.
    */
@@ -79,7 +85,7 @@ const OPENAI_SDK_HEADERS = [
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-  const streams = streamHostFor(options.streams)
+  const streams = streamHostFor(options.streams, options.budgetLedger)
 
   app.use('*', async (c, next) => {
     const bindings = c.env ?? {}
@@ -90,6 +96,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     c.set('providers', providersFor(config, options.fetch))
     c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
     c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
+    c.set('budgetLedger', options.budgetLedger)
     c.set('store', options.store ?? (bindings.RESUMABLE_STREAMS ? DURABLE_OBJECT_STORE : MEMORY_STORE))
     await next()
   })

@@ -78,7 +78,9 @@ function waitUntil(c: Context<AppEnv>, work: Promise<unknown>): void {
 
 /** Settles the ticket when the generation ends, with this request's bindings. */
 export function settleWhenDone(c: Context<AppEnv>, generation: Generation, ticket: BudgetTicket): void {
-  holdBudget(generation, ticket, c.var.record, (spent) => waitUntil(c, settleBudget(c.env ?? {}, ticket, spent)))
+  holdBudget(generation, ticket, c.var.record, (spent) =>
+    waitUntil(c, settleBudget(c.env ?? {}, ticket, spent, c.var.budgetLedger)),
+  )
 }
 
 /** The response with the budget headers, when a budget applies. */

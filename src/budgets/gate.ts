@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { callerKey } from '../access/caller'
 import type { AppEnv } from '../app-env'
 import type { Bindings } from '../env'
-import type { BudgetUsage, Refusal, Settlement } from './ledger'
+import type { BudgetLedger, BudgetUsage, Refusal, Settlement } from './ledger'
 import { budgetLedgerFor } from './ledger-for'
 import type { BudgetSpec } from './spec'
 
@@ -19,8 +19,17 @@ import type { BudgetSpec } from './spec'
  * await settleBudget(env, check.ticket, tokensFromUsage(usage) ?? upperSpent(check.ticket, evidence))
  */
 
-/** Added to MAX_DURATION_MS before an unsettled reservation is charged in full: time to settle. */
+/** Added to MAX_DURATION_MS before an unsettled reservation is charged in full: time to settle (at most). */
 export const EXPIRY_MARGIN_MS = 60_000
+
+/**
+ * How long a reservation stays open unsettled: MAX_DURATION_MS (no answer runs longer), plus time to
+ * settle: a minute, or MAX_DURATION_MS itself when that is shorter. Expiring early cannot let a caller
+ * overspend (the full charge covers anything the answer may still spend); it only charges too much.
+ */
+export function reservationLifetime(maxDurationMs: number): number {
+  return maxDurationMs + Math.min(EXPIRY_MARGIN_MS, maxDurationMs)
+}
 
 /** A granted reservation, as plain data: it can travel to the Durable Object that runs the stream. */
 export interface BudgetTicket {
@@ -71,11 +80,11 @@ export async function reserveBudget(
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
   const { caller, spec } = budget
-  const reservation = await budgetLedgerFor(c.env ?? {}).reserve(caller, {
+  const reservation = await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).reserve(caller, {
     ...spec,
     input: request.input,
     ...(request.wantedOutput !== undefined ? { wantedOutput: request.wantedOutput } : {}),
-    expiresInMs: c.var.config.maxDurationMs + EXPIRY_MARGIN_MS,
+    expiresInMs: reservationLifetime(c.var.config.maxDurationMs),
   })
   if (!reservation.ok) {
     const { ok: _, ...figures } = reservation
@@ -87,11 +96,17 @@ export async function reserveBudget(
 
 /**
  * Settles a ticket to what was spent (input + output tokens). `env`: the bindings of wherever the
- * answer ended (the worker's, or the stream's Durable Object's: both reach the same ledger).
+ * answer ended (the worker's, or the stream's Durable Object's: both reach the same ledger);
+ * `processLedger`: the one the request reserved from on Bun and Node (AppOptions.budgetLedger).
  * Settling twice, or after the expiry, charges nothing more.
  */
-export function settleBudget(env: Bindings, ticket: BudgetTicket, spent: number): Promise<Settlement> {
-  return budgetLedgerFor(env).settle(ticket.caller, ticket.id, spent)
+export function settleBudget(
+  env: Bindings,
+  ticket: BudgetTicket,
+  spent: number,
+  processLedger?: BudgetLedger,
+): Promise<Settlement> {
+  return budgetLedgerFor(env, processLedger).settle(ticket.caller, ticket.id, spent)
 }
 
 /** The caller's figures now (for `GET /api/usage`). */
@@ -102,5 +117,5 @@ export async function readBudgetUsage(
 > {
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
-  return { ...budget, usage: await budgetLedgerFor(c.env ?? {}).usage(budget.caller, budget.spec) }
+  return { ...budget, usage: await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).usage(budget.caller, budget.spec) }
 }

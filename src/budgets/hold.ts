@@ -35,13 +35,26 @@ export function spentBy(generation: Generation, ticket: BudgetTicket): number {
   return spent
 }
 
-/** Settles the reservation when the answer ends; its figures go to the log line and the closing event. */
+/**
+ * What another upstream request may generate after a failed one, within the reservation: what the
+ * reservation still holds once the attempts so far (at their upper estimates) and the new request's
+ * input are counted. Below 1: no retry or fallback, the answer fails instead of overspending.
+ */
+export function outputLeft(generation: Generation, ticket: BudgetTicket): number {
+  return ticket.output - spentBy(generation, ticket)
+}
+
+/**
+ * Settles the reservation when the answer ends; its figures go to the log line and the closing event.
+ * A retry or a fallback gets only the output the reservation still holds.
+ */
 export function holdBudget(
   generation: Generation,
   ticket: BudgetTicket,
   record: RequestRecord,
   settle: (spent: number) => void,
 ): void {
+  generation.nextOutputLimit = (current) => outputLeft(current, ticket)
   generation.onEnd = (ended) => {
     const spent = spentBy(ended, ticket)
     const budget = { reserved: ticket.input + ticket.output, spent }

@@ -37,6 +37,11 @@ export class Generation {
    * added to the closing event (the token budget's figures, say).
    */
   onEnd: ((generation: Generation) => Record<string, unknown> | undefined) | undefined
+  /**
+   * Asked before another upstream request after a failure (a retry, a fallback): the output limit
+   * that request may have, below 1 for none at all (a token budget's reservation is spent).
+   */
+  nextOutputLimit: ((generation: Generation) => number) | undefined
 
   private target = 0
   private triesOnTarget = 0
@@ -176,7 +181,7 @@ export class Generation {
 
   private async failed(error: unknown): Promise<boolean> {
     this.closeAttempt(error instanceof ProviderError ? error.kind : 'internal', error)
-    if (this.renderer.written === 0) {
+    if (this.renderer.written === 0 && this.roomForAnother()) {
       const remaining = this.startedAt + this.plan.limits.maxDurationMs - Date.now()
       const wait = this.triesOnTarget < this.plan.limits.retries ? retryDelay(error, this.triesOnTarget) : undefined
       if (wait !== undefined && wait < remaining) {
@@ -197,6 +202,16 @@ export class Generation {
     this.runEndHook()
     this.renderer.fail(error)
     return false
+  }
+
+  /** Whether another upstream request may be sent, with the output limit {@link nextOutputLimit} leaves it. */
+  private roomForAnother(): boolean {
+    const limit = this.nextOutputLimit?.(this)
+    if (limit === undefined) return true
+    if (!(limit >= 1)) return false
+    const request = this.plan.request
+    request.maxOutputTokens = Math.min(request.maxOutputTokens ?? limit, limit)
+    return true
   }
 
   /** Moves to the next configured fallback; false when none is left. */

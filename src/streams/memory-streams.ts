@@ -1,5 +1,6 @@
 import { settleBudget } from '../budgets/gate'
 import { holdBudget } from '../budgets/hold'
+import type { BudgetLedger } from '../budgets/ledger'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
 import { StoreFullError, finishedResponse, unknownResponse, type StreamHost } from './host'
@@ -15,6 +16,8 @@ export interface MemoryStreamsSettings {
   maxBytes?: number
   /** Most bytes of kept states (`snapshot`, `keep`; default 32 MiB). */
   maxStateBytes?: number
+  /** Where token budgets settle (the app's ledger: Redis with REDIS_URL); this process's memory by default. */
+  budgetLedger?: BudgetLedger
 }
 
 /**
@@ -110,7 +113,12 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       )
       const ticket = start.budget
       if (ticket)
-        holdBudget(live.generation, ticket, record, (spent) => void settleBudget({}, ticket, spent).catch(() => {}))
+        holdBudget(
+          live.generation,
+          ticket,
+          record,
+          (spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
+        )
       entries.set(streamId, { log: live.log, live })
       held += ENTRY_BYTES
       void live.run()

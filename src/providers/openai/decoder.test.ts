@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { AnswerResult, Usage } from '../../canonical/parts'
+import type { AnswerResult, PartSink, Usage } from '../../canonical/parts'
 import { fixtureBytes, fixturePayloads } from '../../../test/worker/helpers'
 import { decodeInReads, type RecordedPart, utf8 } from '../../../test/worker/record-parts'
 import { ProviderError } from '../errors'
@@ -153,5 +153,36 @@ describe('openaiDecoder: how an answer ends', () => {
       result: answer('m', 'content-filter', 'content_filter'),
       bytesRead: body.length,
     })
+  })
+})
+
+describe('the OpenAI decoder, what it generated', () => {
+  const ignore: PartSink = {
+    text() {},
+    reasoning() {},
+    toolCallStart() {},
+    toolCallDelta() {},
+    toolCallEnd() {},
+    raw() {},
+  }
+  const event = (delta: Record<string, unknown>) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`
+
+  it('bounds what showed: text, refusal, reasoning, tool names and arguments, 3 per UTF-16 unit', () => {
+    const decoder = openaiDecoder('gpt-4.1-mini', ignore, 1 << 20)
+    const wire = [
+      event({ role: 'assistant', content: '' }),
+      event({ reasoning_content: 'Think' }),
+      event({ content: 'Xin chào' }),
+      event({
+        tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+      }),
+      event({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Huế"}' } }] }),
+    ].join('')
+    decoder.push(new TextEncoder().encode(wire))
+    // A stream cut here (no usage yet): the bound is all a settlement has to go on.
+    const shown = 'Think'.length + 'Xin chào'.length + 'get_weather'.length + '{"city":"Huế"}'.length
+    expect(decoder.generatedBound()).toBe(3 * shown)
+    expect(decoder.usage()).toBeUndefined()
   })
 })

@@ -86,6 +86,7 @@ export function openaiDecoder(model: string, sink: PartSink, maxEventSize: numbe
           for (const call of delta.tool_calls) {
             if (!open.has(call.index) && call.id) {
               open.add(call.index)
+              generated += call.function?.name?.length ?? 0
               sink.toolCallStart({ index: call.index, id: call.id, name: call.function?.name ?? '' })
             }
             if (call.function?.arguments) {

@@ -10,6 +10,7 @@
 import type { AppOptions } from '../../app'
 import { type Bindings, readConfig } from '../../env'
 import { connectRedis, type RedisConnection } from './connection'
+import { createRedisBudgetLedger } from './budget-ledger'
 import { createRedisRateLimiter } from './rate-limiter'
 
 /** Undefined without REDIS_URL. Throws at start-up on a URL that is not `redis://` or `rediss://`. */
@@ -23,8 +24,14 @@ export function connectRedisFromBindings(bindings: Bindings): RedisConnection | 
   return connectRedis({ url: redisUrl, prefix: redisKeyPrefix })
 }
 
-/** The app options that keep rate-limit counts (and report the store) in Redis; none without it. */
-export function redisAppOptions(redis: RedisConnection | undefined): Pick<AppOptions, 'rateLimiter' | 'store'> {
+/** The app options that keep rate-limit counts and token budgets (and report the store) in Redis; none without it. */
+export function redisAppOptions(
+  redis: RedisConnection | undefined,
+): Pick<AppOptions, 'rateLimiter' | 'store' | 'budgetLedger'> {
   if (!redis) return {}
-  return { store: redis, rateLimiter: (spec) => createRedisRateLimiter(redis, spec) }
+  return {
+    store: redis,
+    rateLimiter: (spec) => createRedisRateLimiter(redis, spec),
+    budgetLedger: createRedisBudgetLedger(redis),
+  }
 }
