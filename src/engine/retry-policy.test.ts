@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ProviderError,
-  firstTextTimeoutError,
-  idleTimeoutError,
-  maxDurationError,
-  missingKeyError,
-  networkError,
-  truncatedError,
-  upstreamStatusError,
-} from '../providers/errors'
+import { ProviderError, missingKeyError, networkError, truncatedError, upstreamStatusError } from '../providers/errors'
+import { firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/limit-errors'
 import { BASE_BACKOFF_MS, MAX_RETRY_AFTER_MS, canFallBack, isRetryable, retryDelay } from './retry-policy'
 
 const status = (code: number, retryAfterMs?: number) => upstreamStatusError('openai', code, 'x', { retryAfterMs })

@@ -1,5 +1,6 @@
 import type { ProviderName } from '../env'
-import { type ProviderError, firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/errors'
+import type { ProviderError } from '../providers/errors'
+import { firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/limit-errors'
 import type { GenerationLimits } from './generation-types'
 
 /** What the clocks read of a generation, at each tick. */

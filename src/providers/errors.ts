@@ -68,9 +68,9 @@ export interface ReportedFields {
   code?: string | null
 }
 
-const KEY_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' }
-const BASE_URL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_BASE_URL', gemini: 'GEMINI_BASE_URL' }
-const MODEL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_MODEL', gemini: 'GEMINI_MODEL' }
+export const KEY_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' }
+export const BASE_URL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_BASE_URL', gemini: 'GEMINI_BASE_URL' }
+export const MODEL_BINDINGS: Record<ProviderName, string> = { openai: 'OPENAI_MODEL', gemini: 'GEMINI_MODEL' }
 
 export function missingKeyError(provider: ProviderName): ProviderError {
   const binding = KEY_BINDINGS[provider]
@@ -185,35 +185,6 @@ export function malformedError(provider: ProviderName, cause?: unknown): Provide
   )
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`
-
-/** Silence between two text pieces (UPSTREAM_IDLE_TIMEOUT_MS). */
-export function idleTimeoutError(provider: ProviderName, idleMs: number): ProviderError {
-  return new ProviderError(
-    provider,
-    'timeout',
-    `${provider}: no data from the provider for ${seconds(idleMs)} (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.`,
-  )
-}
-
-/** No text within FIRST_TEXT_TIMEOUT_MS of the request (retried like a 503). */
-export function firstTextTimeoutError(provider: ProviderName, ms: number): ProviderError {
-  return new ProviderError(
-    provider,
-    'first_text_timeout',
-    `${provider}: the provider sent no text within ${seconds(ms)} (FIRST_TEXT_TIMEOUT_MS), so the request was stopped. Retry later.`,
-  )
-}
-
-/** The answer as a whole took longer than MAX_DURATION_MS. */
-export function maxDurationError(provider: ProviderName, ms: number): ProviderError {
-  return new ProviderError(
-    provider,
-    'max_duration',
-    `${provider}: the answer took longer than ${seconds(ms)} (MAX_DURATION_MS), so the request was stopped. Ask for a shorter answer or retry.`,
-  )
-}
-
 export function redirectError(provider: ProviderName, status: number): ProviderError {
   const binding = BASE_URL_BINDINGS[provider]
   return new ProviderError(
@@ -229,61 +200,4 @@ export function emptyBodyError(provider: ProviderName, status?: number): Provide
   return new ProviderError(provider, 'malformed', `${provider}: the provider answered with an empty body. Retry.`, {
     status,
   })
-}
-
-export function oversizeError(provider: ProviderName, maxBytes: number): ProviderError {
-  return new ProviderError(
-    provider,
-    'oversize',
-    `${provider}: the provider sent an event larger than ${maxBytes} bytes (MAX_UPSTREAM_EVENT_BYTES), so the answer was stopped. The answer is incomplete; check that ${BASE_URL_BINDINGS[provider]} points at the real API.`,
-  )
-}
-
-/** The model stopped in a way that is no normal end (Gemini OTHER, MALFORMED_FUNCTION_CALL, …): retried before any output. */
-export function stoppedError(provider: ProviderName, rawFinish: string): ProviderError {
-  return new ProviderError(
-    provider,
-    'upstream_stream_error',
-    `${provider}: the answer was stopped by the model (finish reason ${rawFinish}). The answer is incomplete; retry or rephrase the request.`,
-  )
-}
-
-/** A blocked prompt or a safety stop, for APIs that report it as an error (the gateway's own events). */
-export function blockedError(provider: ProviderName, rawFinish: string, promptBlocked: boolean): ProviderError {
-  if (promptBlocked) {
-    return new ProviderError(
-      provider,
-      'blocked',
-      `${provider}: the prompt was blocked by ${provider === 'gemini' ? "Gemini's" : "OpenAI's"} safety filters (block reason ${rawFinish}). Rephrase the question.`,
-    )
-  }
-  if (provider === 'openai') {
-    return new ProviderError(
-      provider,
-      'blocked',
-      `openai: the answer was stopped by OpenAI's content filter (finish reason ${rawFinish}). Rephrase the question.`,
-    )
-  }
-  const why =
-    rawFinish === 'SAFETY' || rawFinish === 'IMAGE_SAFETY'
-      ? "was stopped by Gemini's safety filters"
-      : rawFinish === 'RECITATION'
-        ? 'was stopped because it was reciting existing material'
-        : rawFinish === 'PROHIBITED_CONTENT' || rawFinish === 'BLOCKLIST' || rawFinish === 'SPII'
-          ? 'was stopped by Gemini because of prohibited or sensitive content'
-          : 'was stopped by Gemini'
-  return new ProviderError(
-    provider,
-    'blocked',
-    `${provider}: the answer ${why} (finish reason ${rawFinish}). The answer is incomplete; rephrase the question.`,
-  )
-}
-
-/** A resumable stream's log reached MAX_STREAM_BYTES: a runaway or hostile upstream, or a client that stopped reading. */
-export function maxStreamBytesError(provider: ProviderName, maxBytes: number): ProviderError {
-  return new ProviderError(
-    provider,
-    'max_stream_bytes',
-    `${provider}: the answer grew past MAX_STREAM_BYTES (${maxBytes} bytes), so it was stopped. The answer is incomplete; ask for a shorter answer, or raise MAX_STREAM_BYTES if answers this long are expected.`,
-  )
 }

@@ -1,7 +1,7 @@
 import type { AnswerResult } from '../../canonical/parts'
 import type { WholeRenderer } from '../../canonical/renderer'
 import type { RequestRecord } from '../../observability/request-record'
-import { blockedError } from '../../providers/errors'
+import { blockedError } from '../../providers/finish-errors'
 import { failureStatus } from '../../providers/failure-status'
 import { describeResult, publicErrorMessage } from './closing'
 

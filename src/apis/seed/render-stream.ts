@@ -1,7 +1,7 @@
 import type { AnswerResult } from '../../canonical/parts'
 import type { EventWriter, Renderer } from '../../canonical/renderer'
 import type { RequestRecord } from '../../observability/request-record'
-import { blockedError } from '../../providers/errors'
+import { blockedError } from '../../providers/finish-errors'
 import { doneData, errorData } from '../../sse'
 import { describeResult, publicErrorMessage } from './closing'
 

@@ -1,7 +1,8 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import type { CompletionUsage } from 'openai/resources/completions'
 import type { AnswerResult, FinishReason, PartSink, Usage } from '../../canonical/parts'
-import { malformedError, oversizeError, truncatedError, upstreamStatusError } from '../errors'
+import { malformedError, truncatedError, upstreamStatusError } from '../errors'
+import { oversizeError } from '../limit-errors'
 import { createEventDecoder } from '../event-decoder'
 import type { AnswerDecoder } from '../types'
 

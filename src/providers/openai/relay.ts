@@ -1,5 +1,6 @@
 import type { AnswerResult, FinishReason, PartSink } from '../../canonical/parts'
-import { oversizeError, truncatedError } from '../errors'
+import { truncatedError } from '../errors'
+import { oversizeError } from '../limit-errors'
 import type { AnswerDecoder } from '../types'
 import { readSummary } from './relay-summary'
 
