@@ -1,5 +1,4 @@
 import type { Renderer } from '../canonical/renderer'
-import type { Usage } from '../canonical/parts'
 import type { ProviderName } from '../env'
 import { ProviderError, emptyBodyError, truncatedError } from '../providers/errors'
 import type { AnswerDecoder } from '../providers/types'
@@ -83,11 +82,6 @@ export class Generation {
   /** Upstream requests made (a provider without a key is skipped without one). */
   get requests(): number {
     return this.attempts.filter((attempt) => attempt.outcome !== 'not_configured').length
-  }
-
-  /** The usage the current or last attempt's provider reported so far. */
-  usage(): Usage | undefined {
-    return this.decoder?.usage()
   }
 
   /** Reads the next upstream chunk (opening, retrying or falling back first as needed). False once it ended. */
