@@ -431,6 +431,9 @@ describe('health, docs and the rest', () => {
         '/health',
         '/v1/chat/completions',
         '/v1/models',
+        '/v1/responses',
+        '/v1/responses/{response_id}',
+        '/v1/responses/{response_id}/cancel',
       ].sort(),
     )
     expect(Object.keys(doc.paths['/api/streams/{stream_id}'] ?? {}).sort()).toEqual(['delete', 'get'])

@@ -104,6 +104,9 @@ describe('GET /openapi.json', () => {
       'model',
       'finish_reason',
       'usage',
+      'attempts',
+      'budget',
+      'request_id',
       'events',
     ])
     expect(StreamDoneEvent?.properties).toMatchObject({

@@ -107,6 +107,8 @@ describe('one JSON log line per request', () => {
       status: 200,
       outcome: 'done',
       ttft_ms: expect.any(Number),
+      gw_ms: expect.any(Number),
+      upstream_ms: expect.any(Number),
       duration_ms: expect.any(Number),
       pieces: 3,
       // The text events as sent (with their id lines), without the opening retry: and the closing event.
