@@ -17,7 +17,7 @@ import {
 } from '../schemas'
 import { OPEN_EVENT, PING_EVENT, chunkEvent, doneEvent, sseResponse } from '../sse'
 import { bodyTooLargeResponse, jsonBody } from './json-body'
-import { resumeFromLastEventId, startResumable } from './streams'
+import { resumeFromLastEventId, startResumable } from '../delivery/resumable'
 
 /** Each `data:` line of the stream is one StreamEvent (OpenAPI 3.1 has no per-event schema, so it describes the events). */
 const sseContent = { 'text/event-stream': { schema: StreamEventSchema } }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
-import { resumeFromLastEventId } from '../../routes/streams'
+import { resumeFromLastEventId } from '../../delivery/resumable'
 import { chatCompletions } from './completions'
 import { withRequestId } from './errors'
 import { listModels } from './models'

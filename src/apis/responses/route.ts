@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../../app-env'
-import { resumeFromLastEventId } from '../../routes/streams'
+import { resumeFromLastEventId } from '../../delivery/resumable'
 import { withRequestId } from '../chat/errors'
 import { openAIBodyLimit, readOpenAIBody } from '../chat/openai-body'
 import { errorResponse } from '../chat/route'
