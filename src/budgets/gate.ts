@@ -5,6 +5,7 @@ import type { Bindings } from '../env'
 import type { BudgetLedger, BudgetUsage, Refusal, Settlement } from './ledger'
 import { budgetLedgerFor } from './ledger-for'
 import type { BudgetSpec } from './spec'
+import type { BudgetTicket } from './ticket'
 
 /**
  * The token budget of one request: whose it is, reserving before the upstream request, settling
@@ -29,19 +30,6 @@ export const EXPIRY_MARGIN_MS = 60_000
  */
 export function reservationLifetime(maxDurationMs: number): number {
   return maxDurationMs + Math.min(EXPIRY_MARGIN_MS, maxDurationMs)
-}
-
-/** A granted reservation, as plain data: it can travel to the Durable Object that runs the stream. */
-export interface BudgetTicket {
-  caller: string
-  id: string
-  input: number
-  /** The output ceiling: send it upstream as the request's output limit. */
-  output: number
-  limit: number
-  /** What remains for the caller's other requests while this one holds its reservation. */
-  remaining: number
-  resetAt: number
 }
 
 export interface BudgetRefusal extends Omit<Refusal, 'ok'> {

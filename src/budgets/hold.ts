@@ -1,7 +1,7 @@
 import type { Generation } from '../engine/generation'
 import type { AnsweredAttempt } from '../engine/generation-types'
 import type { RequestRecord } from '../observability/request-record'
-import type { BudgetTicket } from './gate'
+import type { BudgetTicket } from './ticket'
 
 /**
  * What an answer spent, for its reservation to settle to, and the hook that settles it when the

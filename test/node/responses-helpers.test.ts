@@ -4,7 +4,7 @@
  * a Gemini thought signature.
  */
 import { describe, expect, it } from 'vitest'
-import { customToolNames, unwrapCustomInput } from '../../src/apis/responses/custom-tools'
+import { customToolNames, unwrapCustomInput } from '../../src/renderers/responses/custom-tools'
 import { reasoningSignature } from '../../src/apis/responses/signatures'
 
 describe('custom tools on a function-only provider', () => {

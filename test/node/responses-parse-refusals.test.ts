@@ -4,7 +4,7 @@
  * the gateway itself needs is checked for every target.
  */
 import { describe, expect, it } from 'vitest'
-import { invalidParams } from '../../src/apis/chat/errors'
+import { invalidParams } from '../../src/renderers/chat/errors'
 import { parseResponsesBody } from '../../src/apis/responses/parse'
 
 const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=='

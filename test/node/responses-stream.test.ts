@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createResponsesStreamRenderer } from '../../src/apis/responses/render-stream'
-import type { ResponsesRenderOptions } from '../../src/apis/responses/render-options'
+import { createResponsesStreamRenderer } from '../../src/renderers/responses/stream'
+import type { ResponsesRenderOptions } from '../../src/renderers/responses/options'
 import type { AnswerResult } from '../../src/canonical/parts'
 import { ProviderError } from '../../src/providers/errors'
 import { playGeminiFixture } from '../support/gemini-parts'

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createResponsesWholeRenderer } from '../../src/apis/responses/render-whole'
+import { createResponsesWholeRenderer } from '../../src/renderers/responses/whole'
 import { playGeminiFixture } from '../support/gemini-parts'
 import { DIGITS, OPTIONS, responseJson, testRecord } from '../support/responses-expected'
 

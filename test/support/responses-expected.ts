@@ -8,8 +8,8 @@
  * sse([['response.created', { response: responseJson({ status: 'in_progress' }) }]])
  * // 'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{…}}\n\n'
  */
-import { DEFAULT_ECHO } from '../../src/apis/responses/echo'
-import type { ResponsesRenderOptions } from '../../src/apis/responses/render-options'
+import { DEFAULT_ECHO } from '../../src/renderers/responses/echo'
+import type { ResponsesRenderOptions } from '../../src/renderers/responses/options'
 import { RequestRecord } from '../../src/observability/request-record'
 import { noMask } from '../../src/secrets/masker'
 

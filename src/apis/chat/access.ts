@@ -1,7 +1,7 @@
 import { createAccessControl } from '../../access/access-control'
 import { createRateLimiting } from '../../access/rate-limiting'
 import type { RefusalReply } from '../../access/refusal'
-import { errorBody } from './errors'
+import { errorBody } from '../../renderers/chat/errors'
 
 /**
  * The gateway's access control and rate limits on `/v1/*`, with OpenAI's error bodies so that

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import type { BudgetRefusal } from '../../budgets/gate'
 import { budgetRefusalHeaders, budgetRefusalMessage, MISCONFIGURED_MESSAGE } from '../../budgets/replies'
-import { errorBody } from './errors'
+import { errorBody } from '../../renderers/chat/errors'
 
 /**
  * The token budget's refusals on `/v1`, in OpenAI's error shape so that the openai SDKs raise

@@ -1,18 +1,18 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
-import type { BudgetTicket } from '../../budgets/gate'
+import type { BudgetTicket } from '../../budgets/ticket'
 import { reserveForRequest, settleWhenDone, withBudgetHeaders } from '../budget'
 import { DirectWriter, directBody, runToEnd, untilFirstOutput } from '../../delivery/direct-body'
 import { Generation, type GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import { startResumable } from '../../delivery/resumable'
 import { sseResponse } from '../../sse'
-import { invalidParams, modelNotFound } from './errors'
+import { invalidParams, modelNotFound } from '../../renderers/chat/errors'
 import { routeModel } from './models'
 import { parseChatBody } from './parse'
 import { checkPolicy } from './policy'
-import { createChatStreamRenderer } from './render-stream'
-import { createChatWholeRenderer } from './render-whole'
+import { createChatStreamRenderer } from '../../renderers/chat/stream'
+import { createChatWholeRenderer } from '../../renderers/chat/whole'
 
 /**
  * `POST /v1/chat/completions`: the model picks the provider; the body is parsed into a canonical

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../../app-env'
-import { openAIError, withRequestId } from './errors'
+import { openAIError, withRequestId } from '../../renderers/chat/errors'
 
 /**
  * The JSON body of an OpenAI-compatible request, read by the route rather than a validator so that

@@ -1,6 +1,6 @@
 import type { FilePart, Message, TextPart, ToolCallPart } from '../../canonical/request'
-import type { ParamIssue } from './errors'
-import { splitToolCallId } from './tool-call-id'
+import type { ParamIssue } from '../../renderers/chat/errors'
+import { splitToolCallId } from '../../renderers/chat/tool-call-id'
 
 /**
  * OpenAI `messages` as canonical messages: system and developer messages become system messages,

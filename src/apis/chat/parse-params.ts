@@ -1,6 +1,6 @@
 import type { CanonicalRequest } from '../../canonical/request'
 import { REASONING_EFFORTS } from '../../providers/gemini/request'
-import type { ParamIssue } from './errors'
+import type { ParamIssue } from '../../renderers/chat/errors'
 
 /**
  * The request parameters besides messages and tools, as canonical ones, and every parameter a

@@ -1,5 +1,5 @@
 import type { Tool, ToolChoice } from '../../canonical/request'
-import type { ParamIssue } from './errors'
+import type { ParamIssue } from '../../renderers/chat/errors'
 
 /**
  * OpenAI `tools` and `tool_choice` as canonical tools and tool choice (function tools only).

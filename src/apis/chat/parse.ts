@@ -1,5 +1,5 @@
 import type { CanonicalRequest } from '../../canonical/request'
-import type { ParamIssue } from './errors'
+import type { ParamIssue } from '../../renderers/chat/errors'
 import { parseMessages } from './parse-messages'
 import { parseParams } from './parse-params'
 import { parseTools } from './parse-tools'

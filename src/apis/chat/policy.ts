@@ -1,6 +1,6 @@
 import { checkMaxTokens, checkModel, type ModelPolicy } from '../../access/model-policy'
 import type { ModelRoute } from './models'
-import type { ParamIssue } from './errors'
+import type { ParamIssue } from '../../renderers/chat/errors'
 
 /**
  * The gateway's policy on a chat completion, as on the other chat routes: MAX_INPUT_CHARS (the text

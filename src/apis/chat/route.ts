@@ -3,7 +3,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import { resumeFromLastEventId } from '../../delivery/resumable'
 import { chatCompletions } from './completions'
-import { withRequestId } from './errors'
+import { withRequestId } from '../../renderers/chat/errors'
 import { listModels } from './models'
 import { openAIBodyLimit, readOpenAIBody } from './openai-body'
 import {

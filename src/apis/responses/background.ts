@@ -1,13 +1,13 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
-import type { BudgetTicket } from '../../budgets/gate'
+import type { BudgetTicket } from '../../budgets/ticket'
 import type { GenerationPlan } from '../../engine/generation'
 import { startResumable } from '../../delivery/resumable'
 import type { StreamHost } from '../../streams/host'
-import type { RenderSpec } from '../render-spec'
-import { isObject, type Json } from './json'
-import { resolveOptions } from './render-options'
-import { responseObject } from './response-object'
+import type { RenderSpec } from '../../renderers/spec'
+import { isObject, type Json } from '../../renderers/responses/json'
+import { resolveOptions } from '../../renderers/responses/options'
+import { responseObject } from '../../renderers/responses/response-object'
 import { streamIdOf } from './stored'
 
 /**

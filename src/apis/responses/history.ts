@@ -1,7 +1,7 @@
 import type { StreamHost } from '../../streams/host'
-import { invalidParams } from '../chat/errors'
-import { responseIdOfItem } from './ids'
-import { isObject, type Json } from './json'
+import { invalidParams } from '../../renderers/chat/errors'
+import { responseIdOfItem } from '../../renderers/responses/ids'
+import { isObject, type Json } from '../../renderers/responses/json'
 import type { ParseContext } from './parse'
 import { findResponse, previousResponseNotFound } from './stored'
 

@@ -1,6 +1,6 @@
 import type { FilePart, TextPart } from '../../canonical/request'
-import type { ParamIssue } from '../chat/errors'
-import { isObject } from './json'
+import type { ParamIssue } from '../../renderers/chat/errors'
+import { isObject } from '../../renderers/responses/json'
 
 /**
  * The `content` of a Responses `message` item: a string, or parts (`input_text`, `output_text`,

@@ -1,7 +1,7 @@
-import type { ParamIssue } from '../chat/errors'
-import { splitToolCallId } from '../chat/tool-call-id'
+import type { ParamIssue } from '../../renderers/chat/errors'
+import { splitToolCallId } from '../../renderers/chat/tool-call-id'
 import type { Conversation } from './conversation'
-import { isObject, type Json } from './json'
+import { isObject, type Json } from '../../renderers/responses/json'
 import { contentParts, textOnly } from './parse-content'
 import { reasoningSignature } from './signatures'
 

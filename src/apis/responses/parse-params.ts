@@ -1,6 +1,6 @@
 import type { CanonicalRequest } from '../../canonical/request'
-import type { ParamIssue } from '../chat/errors'
-import { given, isObject, type Json } from './json'
+import type { ParamIssue } from '../../renderers/chat/errors'
+import { given, isObject, type Json } from '../../renderers/responses/json'
 
 /**
  * The Responses parameters besides input and tools: sampling, `max_output_tokens`, `text.format`,

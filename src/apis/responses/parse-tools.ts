@@ -1,6 +1,6 @@
 import type { Tool, ToolChoice } from '../../canonical/request'
-import type { ParamIssue } from '../chat/errors'
-import { given, isObject, type Json } from './json'
+import type { ParamIssue } from '../../renderers/chat/errors'
+import { given, isObject, type Json } from '../../renderers/responses/json'
 
 /**
  * Responses `tools` and `tool_choice` in canonical terms. Function tools are flat

@@ -1,9 +1,9 @@
 import { checkMaxTokens, checkModel } from '../../access/model-policy'
 import type { CanonicalRequest } from '../../canonical/request'
-import type { ParamIssue } from '../chat/errors'
+import type { ParamIssue } from '../../renderers/chat/errors'
 import type { ModelRoute } from '../chat/models'
 import type { PolicySettings } from '../chat/policy'
-import type { Json } from './json'
+import type { Json } from '../../renderers/responses/json'
 
 /**
  * The gateway's policy on a `POST /v1/responses`, as on chat completions: ALLOWED_MODELS,

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import { SSE_HEADERS } from '../../sse'
-import { invalidParams, openAIError } from '../chat/errors'
-import { isResponseId } from './ids'
+import { invalidParams, openAIError } from '../../renderers/chat/errors'
+import { isResponseId } from '../../renderers/responses/ids'
 import { findResponse, responseNotFound, type FoundResponse } from './stored'
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../../app-env'
 import { resumeFromLastEventId } from '../../delivery/resumable'
-import { withRequestId } from '../chat/errors'
+import { withRequestId } from '../../renderers/chat/errors'
 import { openAIBodyLimit, readOpenAIBody } from '../chat/openai-body'
 import { errorResponse } from '../chat/route'
 import { createResponse } from './create'

@@ -1,6 +1,6 @@
 import type { StreamHost } from '../../streams/host'
-import { openAIError } from '../chat/errors'
-import { isObject, type Json } from './json'
+import { openAIError } from '../../renderers/chat/errors'
+import { isObject, type Json } from '../../renderers/responses/json'
 
 /**
  * Where the gateway keeps a response: in the stream host, under a stream id derived from the response

@@ -5,7 +5,7 @@ import type { GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import type { ChatRequestBody } from '../../schemas'
 import { badRequest } from '../../validation'
-import type { BudgetTicket } from '../../budgets/gate'
+import type { BudgetTicket } from '../../budgets/ticket'
 import { reserveForRequest } from '../budget'
 import { checkInputSize, seedRequest } from './parse'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AnswerResult } from '../../canonical/parts'
 import { testRecord, textWriter } from '../../../test/worker/render-kit'
 import { missingKeyError, upstreamStatusError } from '../../providers/errors'
-import { createChatStreamRenderer } from './render-stream'
+import { createChatStreamRenderer } from './stream'
 
 function chat(includeUsage = false) {
   const { writer, writes } = textWriter()

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AnswerResult } from '../../canonical/parts'
 import { TEST_SECRET, testRecord, textWriter } from '../../../test/worker/render-kit'
 import { ProviderError, upstreamStatusError } from '../../providers/errors'
-import { createSeedRenderer } from './render-stream'
+import { createSeedRenderer } from './stream'
 
 const result = (fields: Partial<AnswerResult> = {}): AnswerResult => ({
   provider: 'gemini',

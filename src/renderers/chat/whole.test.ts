@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { testRecord } from '../../../test/worker/render-kit'
 import { upstreamStatusError } from '../../providers/errors'
-import { createChatWholeRenderer } from './render-whole'
+import { createChatWholeRenderer } from './whole'
 
 function whole() {
   const { record, logLine } = testRecord('gemini-2.5-flash')

@@ -4,7 +4,7 @@ import type { RequestRecord } from '../../observability/request-record'
 import { failedResponse } from './failure'
 import type { Json } from './json'
 import { ResponseOutput } from './output'
-import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './render-options'
+import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './options'
 import { responseObject, usageObject, type ResponseState } from './response-object'
 
 /**

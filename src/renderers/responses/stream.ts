@@ -5,7 +5,7 @@ import { errorEventData, failedResponse, failureOf, type Failure } from './failu
 import type { Json } from './json'
 import { ResponseOutput } from './output'
 import { RelayedStream } from './passthrough'
-import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './render-options'
+import { resolveOptions, terminalOf, type ResponsesRenderOptions, type ResponsesState } from './options'
 import { responseObject, usageObject, type ResponseState } from './response-object'
 
 /**

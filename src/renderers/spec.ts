@@ -1,9 +1,9 @@
 import type { EventWriter, Renderer } from '../canonical/renderer'
 import type { RequestRecord } from '../observability/request-record'
-import { createChatStreamRenderer, type ChatStreamOptions } from './chat/render-stream'
-import type { ResponsesRenderOptions } from './responses/render-options'
-import { createResponsesStreamRenderer } from './responses/render-stream'
-import { createSeedRenderer } from './seed/render-stream'
+import { createChatStreamRenderer, type ChatStreamOptions } from './chat/stream'
+import type { ResponsesRenderOptions } from './responses/options'
+import { createResponsesStreamRenderer } from './responses/stream'
+import { createSeedRenderer } from './seed/stream'
 
 /**
  * Which public API a stream speaks, as plain JSON: a resumable stream carries it to where its
