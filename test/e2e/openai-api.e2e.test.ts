@@ -371,34 +371,28 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     },
   )
 
-  it.each(PROVIDERS)(
-    '%s: a provider silent from the start (no headers yet) is a 504 before any chunk, after its retries',
-    async (provider) => {
-      const error = await rejection(
-        client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=10000]'), stream: true }),
-      )
-      expect(error).toBeInstanceOf(OpenAI.InternalServerError)
-      expect(error.status).toBe(504)
-      expect(error.message).toBe(`504 ${provider}: ${FIRST_TEXT_MESSAGE}`)
-      // Every attempt was closed by the gateway, none answered.
-      await emu.waitForRequest(
-        () => emu.requests().filter((entry) => entry.clientClosedEarly).length === RETRIES + 1,
-        2000,
-      )
-      expect(emu.requests().map((entry) => entry.clientClosedEarly)).toEqual(Array(RETRIES + 1).fill(true))
-    },
-  )
-
-  it('gemini: headers and a thought, then silence before the first text: also a 504', async () => {
-    const error = await rejection(
-      client.chat.completions.create({
-        model: MODEL.gemini,
-        messages: user('Hi [emu thoughts=1 fault=stall after=0]'),
-        stream: true,
-      }),
+  it('a provider silent before its first output is a 504 after its retries, every attempt closed (silent from the start, or after a Gemini thought)', async () => {
+    // Concurrently: each waits RETRIES + 1 first-output timeouts.
+    const silent: [Provider, string][] = [
+      ['openai', 'Hi [emu ttft=10000]'],
+      ['gemini', 'Hi [emu ttft=10000]'],
+      ['gemini', 'Hi [emu thoughts=1 fault=stall after=0]'],
+    ]
+    const errors = await Promise.all(
+      silent.map(([provider, prompt]) =>
+        rejection(client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })),
+      ),
     )
-    expect(error.status).toBe(504)
-    expect(error.message).toBe(`504 gemini: ${FIRST_TEXT_MESSAGE}`)
+    for (const [i, [provider]] of silent.entries()) {
+      expect(errors[i]).toBeInstanceOf(OpenAI.InternalServerError)
+      expect(errors[i]!.status).toBe(504)
+      expect(errors[i]!.message).toBe(`504 ${provider}: ${FIRST_TEXT_MESSAGE}`)
+    }
+    const attempts = silent.length * (RETRIES + 1)
+    await emu.waitForRequest(() => emu.requests().filter((entry) => entry.clientClosedEarly).length === attempts, 2000)
+    const seen = emu.requests().map((entry) => [entry.provider, entry.prompt, entry.clientClosedEarly])
+    const expected = silent.flatMap(([provider, prompt]) => Array(RETRIES + 1).fill([provider, prompt, true]))
+    expect(seen.sort()).toEqual(expected.sort())
   })
 
   it('GET /v1/models lists both configured models', async () => {
