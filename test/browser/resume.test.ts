@@ -9,79 +9,15 @@
  * Self-contained (its own page and browser), so it does not depend on the page helpers.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { chromium, expect, test, type Browser } from '@playwright/test'
 import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/server.ts'
+import { startCuttingProxy, type CuttingProxy } from '../support/cutting-proxy.ts'
 import { startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const PROMPT = 'Resume me in the browser [emu chunks=40 delay=60]'
 const RUNTIMES = (process.env.E2E_RUNTIMES ?? 'workers,bun').split(',').map((s) => s.trim()) as Runtime[]
-
-interface CuttingProxy {
-  url: string
-  /** The request head of every SSE connection, in order. */
-  streamRequests: string[]
-  close(): Promise<void>
-}
-
-/**
- * Forwards 127.0.0.1 TCP connections to the gateway. The first connection that asks for
- * /api/stream/chat-get is destroyed (both sides) in the middle of its third `data:` event.
- */
-async function startCuttingProxy(target: URL): Promise<CuttingProxy> {
-  const streamRequests: string[] = []
-  const sockets = new Set<Socket>()
-  let cut = false
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname)
-    sockets.add(client).add(upstream)
-    let isStream = false
-    let received = ''
-    client.once('data', (head: Buffer) => {
-      const text = head.toString('latin1')
-      isStream = text.startsWith('GET /api/stream/chat-get')
-      if (isStream) streamRequests.push(text.slice(0, text.indexOf('\r\n\r\n')))
-    })
-    client.pipe(upstream)
-    upstream.on('data', (bytes: Buffer) => {
-      if (isStream && !cut) {
-        received += bytes.toString('latin1')
-        const third = received.split('\ndata: ').length > 3
-        if (third) {
-          cut = true
-          // Forward up to a few bytes into the third event, then drop the connection.
-          const at = received.lastIndexOf('\ndata: ') + 12
-          const keep = bytes.byteLength - (received.length - at)
-          if (keep > 0) client.write(bytes.subarray(0, keep))
-          client.destroy()
-          upstream.destroy()
-          return
-        }
-      }
-      client.write(bytes)
-    })
-    upstream.on('end', () => client.end())
-    const drop = () => {
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    streamRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
-}
 
 /** A page on its own origin that follows one answer with EventSource and never closes it on error. */
 function pageHtml(streamUrl: string): string {
@@ -126,7 +62,8 @@ for (const runtime of RUNTIMES) {
     test.beforeAll(async () => {
       emu = await startEmulator()
       gw = await startGateway({ runtime, upstreamUrl: emu.url })
-      proxy = await startCuttingProxy(new URL(gw.url))
+      // Cuts the first GET /api/stream/chat-get in the middle of its third event.
+      proxy = await startCuttingProxy(gw.port, { matches: (head) => head.startsWith('GET /api/stream/chat-get') })
       browser = await chromium.launch({
         executablePath: CHROMIUM_PATH,
         args: ['--headless', '--no-sandbox', '--disable-gpu'],
@@ -174,9 +111,9 @@ for (const runtime of RUNTIMES) {
         // It did reconnect: two opens, one error, and the second request carried the last id it had.
         expect(seen.opens, JSON.stringify(seen)).toBe(2)
         expect(seen.errors).toBe(1)
-        expect(proxy.streamRequests).toHaveLength(2)
+        expect(proxy.requests).toHaveLength(2)
         const streamId = seen.ids[0]!.split(':')[0]
-        expect(proxy.streamRequests[1]!).toMatch(new RegExp(`\\r\\nlast-event-id: ${streamId}:2\\r\\n`, 'i'))
+        expect(proxy.requests[1]!).toMatch(new RegExp(`\\r\\nlast-event-id: ${streamId}:2\\r\\n`, 'i'))
         // Every event once, in order: ids 1…n with no gap and no repeat.
         expect(seen.ids).toEqual(seen.ids.map((_, i) => `${streamId}:${i + 1}`))
         const requests = emu.requests()

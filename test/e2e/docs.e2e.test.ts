@@ -78,6 +78,7 @@ describe.each(availableRuntimes())('/docs on %s', (runtime) => {
           '/api/stream/sse',
           '/api/streams/{stream_id}', // GET
           '/api/streams/{stream_id}', // DELETE
+          '/api/usage',
           '/health',
           '/v1/chat/completions',
           '/v1/models',

@@ -18,6 +18,7 @@ import {
   type Emulator,
 } from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
+import { inOneRateLimitWindow, RATE_LIMIT_WAIT_MS } from '../support/rate-limit-window.ts'
 
 type Provider = 'openai' | 'gemini'
 const MODEL: Record<Provider, string> = { openai: 'gpt-4.1-mini', gemini: 'gemini-2.5-flash' }
@@ -26,6 +27,11 @@ const PROMPT = 'Xin chào, bạn có khỏe không? 你好 🚀'
 const IDLE_TIMEOUT_MS = 1500
 const IDLE_MESSAGE =
   'no data from the provider for 1.5 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.'
+/** Before the first output the engine's first-output clock applies (each attempt, retried RETRIES times). */
+const FIRST_TEXT_TIMEOUT_MS = 2000
+const RETRIES = 2
+const FIRST_TEXT_MESSAGE =
+  'the provider sent no text within 2 s (FIRST_TEXT_TIMEOUT_MS), so the request was stopped. Retry later.'
 
 const wanted = (process.env.GATEWAY_RUNTIMES ?? 'workers,bun,node').split(',').map((s) => s.trim())
 const RUNTIMES = (['workers', 'bun', 'node'] as Runtime[]).filter((r) => wanted.includes(r))
@@ -76,7 +82,11 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     gw = await startGateway({
       runtime,
       upstreamUrl: emu.url,
-      vars: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
+      vars: {
+        UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+        FIRST_TEXT_TIMEOUT_MS: String(FIRST_TEXT_TIMEOUT_MS),
+        RETRIES: String(RETRIES),
+      },
       onOutput: process.env.GATEWAY_LOG ? (t) => process.stderr.write(t) : undefined,
     })
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-token', maxRetries: 0 })
@@ -220,20 +230,35 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
       client.chat.completions.create({
         model: 'gemini-2.5-flash',
         messages: user('Hi'),
-        n: 3,
         logprobs: true,
+        top_logprobs: 2,
         stream: true,
       }),
     )
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error.status).toBe(400)
     expect(error.message).toBe(
-      '400 n: unsupported for Gemini (Gemini returns one choice: n must be 1); logprobs: unsupported for Gemini (Gemini log probabilities are not translated)',
+      '400 logprobs: unsupported for Gemini (Gemini log probabilities are not translated); top_logprobs: unsupported for Gemini (Gemini log probabilities are not translated)',
     )
-    expect(error.param).toBe('n')
+    expect(error.param).toBe('logprobs')
     expect(error.code).toBe('unsupported_parameter')
     expect(emu.requests()).toEqual([])
   })
+
+  it.each(PROVIDERS)(
+    '%s: n other than 1 is a 400 BadRequestError naming n; nothing goes upstream',
+    async (provider) => {
+      const error = await rejection(
+        client.chat.completions.create({ model: MODEL[provider], messages: user('Hi'), n: 3, stream: true }),
+      )
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+      expect(error.status).toBe(400)
+      expect(error.message).toBe('400 n: must be 1 on this gateway (each choice would be a whole answer more)')
+      expect(error.param).toBe('n')
+      expect(error.code).toBe('invalid_value')
+      expect(emu.requests()).toEqual([])
+    },
+  )
 
   it('an unknown model is a 404 NotFoundError (model_not_found)', async () => {
     const error = await rejection(client.chat.completions.create({ model: 'claude-3-opus', messages: user('Hi') }))
@@ -241,17 +266,65 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     expect(error.code).toBe('model_not_found')
   })
 
-  const faults: [Provider, string, number, abstract new (...args: never[]) => Error][] = [
-    ['gemini', '429', 429, OpenAI.RateLimitError],
-    ['gemini', 'badkey', 400, OpenAI.BadRequestError],
-    ['gemini', 'nokey', 403, OpenAI.PermissionDeniedError],
-    ['gemini', '503', 503, OpenAI.InternalServerError],
-    ['openai', '429', 429, OpenAI.RateLimitError],
-    ['openai', 'badkey', 401, OpenAI.AuthenticationError],
-    ['openai', '404', 404, OpenAI.NotFoundError],
-    ['openai', '500', 500, OpenAI.InternalServerError],
+  // The provider's status is passed on, except when it rejected the gateway's own key (Gemini's 400
+  // API_KEY_INVALID and 403, OpenAI's 401): that is the operator's secret, so a 502, not the client's fault.
+  // The provider's status is passed on, except when it rejected the gateway's own key (Gemini's 400
+  // API_KEY_INVALID and 403, OpenAI's 401): that is the operator's secret, so a 502, not the client's fault.
+  // The messages name the provider, its status, what happened and what to do, never the provider's own
+  // words (the emulator's OpenAI 429 carries an organisation id).
+  const faults: [Provider, string, number, abstract new (...args: never[]) => Error, string][] = [
+    [
+      'gemini',
+      '429',
+      429,
+      OpenAI.RateLimitError,
+      'rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
+    ],
+    [
+      'gemini',
+      'badkey',
+      502,
+      OpenAI.InternalServerError,
+      'invalid API key (HTTP 400). Check the GEMINI_API_KEY secret.',
+    ],
+    [
+      'gemini',
+      'nokey',
+      502,
+      OpenAI.InternalServerError,
+      'access denied (HTTP 403). Check that GEMINI_API_KEY is valid and allowed to use this API and model.',
+    ],
+    [
+      'gemini',
+      '503',
+      503,
+      OpenAI.InternalServerError,
+      'service unavailable or overloaded (HTTP 503). Retry in a few seconds.',
+    ],
+    [
+      'openai',
+      '429',
+      429,
+      OpenAI.RateLimitError,
+      'rate limit or quota exceeded (HTTP 429). Wait a little and retry, or check the plan and billing of the account.',
+    ],
+    [
+      'openai',
+      'badkey',
+      502,
+      OpenAI.InternalServerError,
+      'invalid API key (HTTP 401). Check the OPENAI_API_KEY secret.',
+    ],
+    [
+      'openai',
+      '404',
+      404,
+      OpenAI.NotFoundError,
+      'model or endpoint not found (HTTP 404). Use a valid model name (request "model" or OPENAI_MODEL) and check OPENAI_BASE_URL.',
+    ],
+    ['openai', '500', 500, OpenAI.InternalServerError, 'server error (HTTP 500). Retry later.'],
   ]
-  for (const [provider, fault, status, ErrorClass] of faults) {
+  for (const [provider, fault, status, ErrorClass, message] of faults) {
     it(`${provider} fault=${fault}: ${ErrorClass.name} ${status}, streamed or not`, async () => {
       for (const stream of [true, false]) {
         const error = await rejection(
@@ -259,7 +332,7 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
         )
         expect(error).toBeInstanceOf(ErrorClass)
         expect(error.status).toBe(status)
-        expect(error.message).toMatch(new RegExp(`^${status} ${provider}: `))
+        expect(error.message).toBe(`${status} ${provider}: ${message}`)
       }
     })
   }
@@ -299,28 +372,28 @@ describe.each(RUNTIMES)('OpenAI-compatible API on %s (openai SDK, emulator upstr
     },
   )
 
-  it.each(PROVIDERS)(
-    '%s: a provider silent from the start (no headers yet) is a 504 before any chunk',
-    async (provider) => {
-      const error = await rejection(
-        client.chat.completions.create({ model: MODEL[provider], messages: user('Hi [emu ttft=6000]'), stream: true }),
-      )
-      expect(error).toBeInstanceOf(OpenAI.InternalServerError)
-      expect(error.status).toBe(504)
-      expect(error.message).toBe(`504 ${provider}: ${IDLE_MESSAGE}`)
-      await emu.waitForRequest((entry) => entry.clientClosedEarly, 2000)
-    },
-  )
-
-  it('gemini: headers, then silence before the first text: also a 504', async () => {
-    const error = await rejection(
-      client.chat.completions.create({
-        model: MODEL.gemini,
-        messages: user('Hi [emu thoughts=1 fault=stall after=0]'),
-        stream: true,
-      }),
+  it('a provider silent before its first output is a 504 after its retries, every attempt closed (silent from the start, or after a Gemini thought)', async () => {
+    // Concurrently: each waits RETRIES + 1 first-output timeouts.
+    const silent: [Provider, string][] = [
+      ['openai', 'Hi [emu ttft=10000]'],
+      ['gemini', 'Hi [emu ttft=10000]'],
+      ['gemini', 'Hi [emu thoughts=1 fault=stall after=0]'],
+    ]
+    const errors = await Promise.all(
+      silent.map(([provider, prompt]) =>
+        rejection(client.chat.completions.create({ model: MODEL[provider], messages: user(prompt), stream: true })),
+      ),
     )
-    expect(error.status).toBe(504)
+    for (const [i, [provider]] of silent.entries()) {
+      expect(errors[i]).toBeInstanceOf(OpenAI.InternalServerError)
+      expect(errors[i]!.status).toBe(504)
+      expect(errors[i]!.message).toBe(`504 ${provider}: ${FIRST_TEXT_MESSAGE}`)
+    }
+    const attempts = silent.length * (RETRIES + 1)
+    await emu.waitForRequest(() => emu.requests().filter((entry) => entry.clientClosedEarly).length === attempts, 2000)
+    const seen = emu.requests().map((entry) => [entry.provider, entry.prompt, entry.clientClosedEarly])
+    const expected = silent.flatMap(([provider, prompt]) => Array(RETRIES + 1).fill([provider, prompt, true]))
+    expect(seen.sort()).toEqual(expected.sort())
   })
 
   it('GET /v1/models lists both configured models', async () => {
@@ -440,7 +513,14 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
         provider,
         outcome: 'done',
         status: 200,
-        usage,
+      })
+      // The log keeps the gateway's one usage definition: the client's figures, without OpenAI's extra details.
+      expect(logLine(requestId)!.usage).toEqual({
+        prompt_tokens: usage!.prompt_tokens,
+        completion_tokens: usage!.completion_tokens,
+        total_tokens: usage!.total_tokens,
+        completion_tokens_details: { reasoning_tokens: usage!.completion_tokens_details?.reasoning_tokens ?? 0 },
+        prompt_tokens_details: { cached_tokens: usage!.prompt_tokens_details?.cached_tokens ?? 0 },
       })
     },
   )
@@ -472,18 +552,23 @@ describe.each(RUNTIMES)('OpenAI-compatible API with access control, limits, poli
     expect(emu.requests().map((entry) => entry.provider)).toEqual(['gemini', 'gemini', 'gemini'])
   })
 
-  it('a flood from one caller: RateLimitError with Retry-After; another caller is still served', async () => {
-    let limited: InstanceType<typeof OpenAI.APIError> | undefined
-    let sent = 0
+  it('a flood from one caller: RateLimitError with Retry-After; another caller is still served', {
+    timeout: 30_000 + RATE_LIMIT_WAIT_MS,
+  }, async () => {
     const flooding = sdk(TOKENS[1]!)
-    while (!limited && sent < LIMIT + 40) {
-      sent++
-      try {
-        await flooding.models.list()
-      } catch (error) {
-        limited = error as InstanceType<typeof OpenAI.APIError>
+    const { limited, sent } = await inOneRateLimitWindow(runtime, async () => {
+      let limited: InstanceType<typeof OpenAI.APIError> | undefined
+      let sent = 0
+      while (!limited && sent < LIMIT + 40) {
+        sent++
+        try {
+          await flooding.models.list()
+        } catch (error) {
+          limited = error as InstanceType<typeof OpenAI.APIError>
+        }
       }
-    }
+      return { limited, sent }
+    })
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError)
     expect(sent).toBeGreaterThan(LIMIT / 2)
     expect(Number(limited!.headers?.get('retry-after'))).toBeGreaterThan(0)
