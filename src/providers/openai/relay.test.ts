@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { AnswerResult } from '../../canonical/parts'
 import { fixtureBytes } from '../../../test/worker/helpers'
 import { decodeInReads, type RecordedPart, utf8 } from '../../../test/worker/record-parts'
-import { boundaryEnd, relayDecoder, wholeBodyDecoder } from './relay'
+import { relayDecoder, wholeBodyDecoder } from './relay'
+import { boundaryEnd } from './relay-frames'
 
 const relay = (body: Uint8Array, readSize: number, api: 'chat' | 'responses' = 'chat', max = 1 << 20) =>
   decodeInReads((sink) => relayDecoder(api, 'gpt-asked', sink, max), body, readSize)

@@ -2,6 +2,19 @@ import type { AnswerResult, FinishReason, PartSink } from '../../canonical/parts
 import { truncatedError } from '../errors'
 import { oversizeError } from '../limit-errors'
 import type { AnswerDecoder } from '../types'
+import {
+  CHAT_END,
+  CLOSE_BRACKET,
+  LF,
+  RESPONSES_END,
+  TAIL_BYTES,
+  boundaryEnd,
+  concat,
+  errorEventFailure,
+  errorEventStart,
+  lastEventStart,
+  withoutUsageChunk,
+} from './relay-frames'
 import { readSummary } from './relay-summary'
 
 /**
@@ -17,51 +30,6 @@ import { readSummary } from './relay-summary'
  * decoder.push(bytes) // sink.raw(the whole events in bytes)
  */
 
-const LF = 0x0a
-const CR = 0x0d
-/** How much of the stream's end is read for the usage and the finish reason. */
-const TAIL_BYTES = 8192
-
-/** The index after the last event boundary (`\n\n`, `\r\n\r\n` or `\r\r`), 0 if there is none. */
-export function boundaryEnd(bytes: Uint8Array): number {
-  for (let i = bytes.length - 1; i > 0; i--) {
-    const byte = bytes[i]
-    if ((byte === LF || byte === CR) && bytes[i - 1] === byte) return i + 1
-    if (byte === LF && bytes[i - 1] === CR && bytes[i - 2] === LF && i >= 3 && bytes[i - 3] === CR) return i + 1
-  }
-  return 0
-}
-
-const USAGE_CHUNK = /data: ?\{[^\n]*"choices":\[\],[^\n]*"usage":\{[^\n]*\r?\n\r?\n/g
-const encoder = new TextEncoder()
-
-/** The events without the usage-only chunk (`"choices":[]` and `"usage"`), which the client did not ask for. */
-function withoutUsageChunk(chunk: Uint8Array, text: TextDecoder): Uint8Array {
-  const events = text.decode(chunk)
-  if (!events.includes('"choices":[]')) return chunk
-  return encoder.encode(events.replace(USAGE_CHUNK, ''))
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length)
-  joined.set(a)
-  joined.set(b, a.length)
-  return joined
-}
-
-const CHAT_END = /data: ?\[DONE\]\s*$/
-const RESPONSES_END =
-  /^(event: ?response\.(completed|incomplete|failed)|data: ?\{"type":"response\.(completed|incomplete|failed)")/
-const CLOSE_BRACKET = 0x5d
-
-/** The start of the last event of an event-aligned chunk. */
-function lastEventStart(chunk: Uint8Array): number {
-  for (let i = chunk.length - 3; i > 0; i--) {
-    if (chunk[i] === LF && (chunk[i - 1] === LF || (chunk[i - 1] === CR && chunk[i - 2] === LF))) return i + 1
-  }
-  return 0
-}
-
 export function relayDecoder(
   api: 'chat' | 'responses',
   model: string,
@@ -70,7 +38,15 @@ export function relayDecoder(
   stripUsageChunk = false,
 ): AnswerDecoder {
   const text = new TextDecoder()
-  let held: Uint8Array | undefined
+  /** The reads of an event not complete yet. */
+  let held: Uint8Array[] = []
+  let heldBytes = 0
+  /** The last `n` bytes held (n ≤ 3): an event boundary may span them and the next read. */
+  const heldTail = (n: number): Uint8Array => {
+    const last = held[held.length - 1]!
+    if (last.length >= n) return last.subarray(last.length - n)
+    return concat(...held).subarray(heldBytes - n)
+  }
   const tail: Uint8Array[] = []
   let complete = false
   let passed = 0
@@ -93,33 +69,41 @@ export function relayDecoder(
   }
   return {
     push(read) {
-      let chunk = held ? concat(held, read) : read
-      held = undefined
-      const end =
-        chunk.length > 1 && chunk[chunk.length - 1] === LF && chunk[chunk.length - 2] === LF
-          ? chunk.length
-          : boundaryEnd(chunk)
-      const oversize = chunk.length - end > maxEventBytes
-      if (end < chunk.length) {
-        held = oversize ? undefined : chunk.slice(end)
-        chunk = chunk.subarray(0, end)
+      // Only the new read is searched for an event's end: a long event held over many reads costs linear time.
+      const joinAt = heldBytes === 0 ? 0 : Math.min(3, heldBytes)
+      const searched = joinAt === 0 ? read : concat(heldTail(joinAt), read)
+      const endInSearched = boundaryEnd(searched)
+      if (endInSearched <= joinAt) {
+        held.push(read)
+        heldBytes += read.length
+        if (heldBytes > maxEventBytes) throw oversizeError('openai', maxEventBytes)
+        return
       }
-      if (chunk.length > 0) {
-        passed += chunk.length
-        if (tail.push(chunk) > 3) tail.shift()
-        const out = stripUsageChunk ? withoutUsageChunk(chunk, text) : chunk
+      const end = endInSearched - joinAt
+      const whole = read.subarray(0, end)
+      const chunk = heldBytes === 0 ? whole : concat(...held, whole)
+      const rest = read.subarray(end)
+      held = rest.length > 0 ? [rest.slice()] : []
+      heldBytes = rest.length
+      const failedAt = api === 'chat' ? errorEventStart(chunk) : -1
+      const events = failedAt >= 0 ? chunk.subarray(0, failedAt) : chunk
+      if (events.length > 0) {
+        passed += events.length
+        if (tail.push(events) > 3) tail.shift()
+        const out = stripUsageChunk ? withoutUsageChunk(events, text) : events
         if (out.length > 0) sink.raw(out)
         // A terminal event is at a read's end; the look is only at the last bytes.
-        if (held === undefined && ends(chunk)) complete = true
+        if (heldBytes === 0 && failedAt < 0 && ends(events)) complete = true
       }
+      if (failedAt >= 0) throw errorEventFailure(chunk.subarray(failedAt))
       // The complete events before it went out; the oversize one never does.
-      if (oversize) throw oversizeError('openai', maxEventBytes)
+      if (heldBytes > maxEventBytes) throw oversizeError('openai', maxEventBytes)
     },
     isComplete: () => complete,
     usage: () => summary().usage,
     generatedBound: () => passed,
     finish(): AnswerResult {
-      if (!complete) throw truncatedError('openai')
+      if (!complete || heldBytes > 0) throw truncatedError('openai')
       const found = summary()
       return {
         provider: 'openai',
