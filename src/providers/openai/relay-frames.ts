@@ -35,7 +35,7 @@ export function withoutUsageChunk(chunk: Uint8Array, text: TextDecoder): Uint8Ar
   return encoder.encode(events.replace(USAGE_CHUNK, ''))
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let size = 0
   for (const part of parts) size += part.length
   const joined = new Uint8Array(size)

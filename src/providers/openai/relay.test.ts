@@ -148,3 +148,30 @@ describe('wholeBodyDecoder: a whole OpenAI body, bounded', () => {
     expect(decoded.bytesRead).toBeLessThanOrEqual(100)
   })
 })
+
+describe('relayDecoder: what it never passes on, and what it never costs', () => {
+  it("an error event mid-stream: the events before it pass, then the gateway's error (OpenAI's text as the cause)", () => {
+    const before = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
+    const error = 'data: {"error":{"message":"Rate limit reached in organization org-abc123","code":null}}\n\n'
+    for (const readSize of [0, 5, 7]) {
+      const { parts, error: failure } = relay(utf8(before + error), readSize)
+      expect(parts.map((part) => part[1]).join('')).toBe(before)
+      expect(failure).toMatchObject({
+        kind: 'upstream_stream_error',
+        message:
+          'openai: the provider reported an error during the answer (no status). The answer is incomplete. Retry later.',
+        cause: 'Rate limit reached in organization org-abc123',
+      })
+    }
+  })
+
+  it('one event held over thousands of small reads is read in linear time (the old copy per read took minutes)', () => {
+    const content = 'x'.repeat(512 * 1024)
+    const event = utf8(
+      `data: {"id":"c","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
+    )
+    const { parts, result } = relay(event, 16)
+    expect(parts.map((part) => part[1]).join('').length).toBe(event.length)
+    expect(result).toMatchObject({ finish: 'stop', rawFinish: 'stop' })
+  })
+})

@@ -43,9 +43,13 @@ export function relayDecoder(
   let heldBytes = 0
   /** The last `n` bytes held (n ≤ 3): an event boundary may span them and the next read. */
   const heldTail = (n: number): Uint8Array => {
-    const last = held[held.length - 1]!
-    if (last.length >= n) return last.subarray(last.length - n)
-    return concat(...held).subarray(heldBytes - n)
+    const parts: Uint8Array[] = []
+    for (let i = held.length - 1, got = 0; i >= 0 && got < n; i--) {
+      parts.unshift(held[i]!)
+      got += held[i]!.length
+    }
+    const joined = concat(parts)
+    return joined.subarray(joined.length - n)
   }
   const tail: Uint8Array[] = []
   let complete = false
@@ -71,7 +75,7 @@ export function relayDecoder(
     push(read) {
       // Only the new read is searched for an event's end: a long event held over many reads costs linear time.
       const joinAt = heldBytes === 0 ? 0 : Math.min(3, heldBytes)
-      const searched = joinAt === 0 ? read : concat(heldTail(joinAt), read)
+      const searched = joinAt === 0 ? read : concat([heldTail(joinAt), read])
       const endInSearched = boundaryEnd(searched)
       if (endInSearched <= joinAt) {
         held.push(read)
@@ -81,7 +85,7 @@ export function relayDecoder(
       }
       const end = endInSearched - joinAt
       const whole = read.subarray(0, end)
-      const chunk = heldBytes === 0 ? whole : concat(...held, whole)
+      const chunk = heldBytes === 0 ? whole : concat([...held, whole])
       const rest = read.subarray(end)
       held = rest.length > 0 ? [rest.slice()] : []
       heldBytes = rest.length
