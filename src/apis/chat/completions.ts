@@ -7,8 +7,8 @@ import { Generation, type GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import { startResumable } from '../../delivery/resumable'
 import { sseResponse } from '../../sse'
-import { invalidParams, modelNotFound } from '../../renderers/chat/errors'
-import { routeModel } from './models'
+import { invalidParams } from '../../renderers/chat/errors'
+import { requestedModel } from './models'
 import { parseChatBody } from './parse'
 import { checkPolicy } from './policy'
 import { createChatStreamRenderer } from '../../renderers/chat/stream'
@@ -29,14 +29,8 @@ type Json = Record<string, unknown>
 
 export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<Response> {
   const { config, record, security, providers } = c.var
-  if (typeof input.model !== 'string' || input.model === '') {
-    return invalidParams([
-      { param: 'model', message: 'is required (a model name such as "gemini-2.5-flash" or "gpt-4.1-mini")' },
-    ])
-  }
-  const route = routeModel(input.model)
-  if (!route) return modelNotFound(input.model)
-  record.set({ provider: route.provider, model: route.model })
+  const route = requestedModel(input, record)
+  if (route instanceof Response) return route
   const checked = checkPolicy(input, route, {
     policy: security.policy,
     defaultModel: config[route.provider].model,

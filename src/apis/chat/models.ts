@@ -1,4 +1,6 @@
 import { isProviderName, type GatewayConfig, type ProviderName } from '../../env'
+import type { RequestRecord } from '../../observability/request-record'
+import { invalidParams, modelNotFound } from '../../renderers/chat/errors'
 
 /**
  * Which provider answers a model name: `gpt-…`, `o1…`/`o3…`/`o4…`, `chatgpt-…` go to OpenAI,
@@ -32,6 +34,22 @@ export function routeModel(name: string): ModelRoute | undefined {
   if (OPENAI_MODEL.test(name)) return { provider: 'openai', model: name }
   if (GEMINI_MODEL.test(name)) return { provider: 'gemini', model: name }
   return undefined
+}
+
+/**
+ * The `model` of an OpenAI-shaped body: its route, recorded on the request's log line, or the reply
+ * that refuses it (400 when missing, OpenAI's 404 `model_not_found` when no provider serves it).
+ */
+export function requestedModel(body: Record<string, unknown>, record: RequestRecord): ModelRoute | Response {
+  if (typeof body.model !== 'string' || body.model === '') {
+    return invalidParams([
+      { param: 'model', message: 'is required (a model name such as "gemini-2.5-flash" or "gpt-4.1-mini")' },
+    ])
+  }
+  const route = routeModel(body.model)
+  if (!route) return modelNotFound(body.model)
+  record.set({ provider: route.provider, model: route.model })
+  return route
 }
 
 export interface ModelEntry {

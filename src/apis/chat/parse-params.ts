@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from '../../canonical/request'
 import { REASONING_EFFORTS } from '../../providers/gemini/request'
 import type { ParamIssue } from '../../renderers/chat/errors'
+import { numberParam as number } from '../number-param'
 
 /**
  * The request parameters besides messages and tools, as canonical ones, and every parameter a
@@ -67,29 +68,6 @@ const UNSUPPORTED: Record<string, { ok: (value: unknown) => boolean; why: string
   moderation: { ok: () => false, why: 'Gemini has no moderation setting' },
   store: { ok: (value) => value === false, why: 'Gemini does not store completions' },
   service_tier: { ok: (value) => value === 'auto' || value === 'default', why: 'Gemini has no service tiers' },
-}
-
-function number(
-  body: Json,
-  key: string,
-  issues: ParamIssue[],
-  min: number,
-  max: number,
-  integer = false,
-): number | undefined {
-  const value = body[key]
-  if (value === undefined || value === null) return undefined
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
-    (integer && !Number.isInteger(value))
-  ) {
-    issues.push({ param: key, message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}` })
-    return undefined
-  }
-  return value
 }
 
 function stopSequences(stop: unknown, issues: ParamIssue[]): string[] | undefined {

@@ -7,8 +7,8 @@ import { planFor } from '../../engine/plan'
 import { startResumable } from '../../delivery/resumable'
 import { sseResponse } from '../../sse'
 import { reserveForRequest, settleWhenDone, withBudgetHeaders } from '../budget'
-import { invalidParams, modelNotFound } from '../../renderers/chat/errors'
-import { routeModel } from '../chat/models'
+import { invalidParams } from '../../renderers/chat/errors'
+import { requestedModel } from '../chat/models'
 import type { RenderSpec } from '../../renderers/spec'
 import { startBackground } from './background'
 import { inputItems, loadHistory } from './history'
@@ -37,14 +37,8 @@ type ResponsesSpec = Extract<RenderSpec, { api: 'responses' }>
 export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Response> {
   const { config, record, security, providers } = c.var
   const host = c.var.streams
-  if (typeof body.model !== 'string' || body.model === '') {
-    return invalidParams([
-      { param: 'model', message: 'is required (a model name such as "gemini-2.5-flash" or "gpt-4.1-mini")' },
-    ])
-  }
-  const route = routeModel(body.model)
-  if (!route) return modelNotFound(body.model)
-  record.set({ provider: route.provider, model: route.model })
+  const route = requestedModel(body, record)
+  if (route instanceof Response) return route
   const checked = checkResponsesPolicy(body, route, {
     policy: security.policy,
     defaultModel: config[route.provider].model,

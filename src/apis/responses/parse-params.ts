@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from '../../canonical/request'
 import type { ParamIssue } from '../../renderers/chat/errors'
 import { given, isObject, type Json } from '../../renderers/responses/json'
+import { numberParam as number } from '../number-param'
 
 /**
  * The Responses parameters besides input and tools: sampling, `max_output_tokens`, `text.format`,
@@ -61,22 +62,6 @@ const UNSUPPORTED: Record<string, { ok: (value: unknown) => boolean; why: string
 
 const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
 const SUMMARIES = new Set(['auto', 'concise', 'detailed'])
-
-function number(body: Json, key: string, issues: ParamIssue[], min: number, max: number, integer = false) {
-  const value = body[key]
-  if (!given(value)) return undefined
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
-    (integer && !Number.isInteger(value))
-  ) {
-    issues.push({ param: key, message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}` })
-    return undefined
-  }
-  return value
-}
 
 function textFormat(text: unknown, fields: Fields, issues: ParamIssue[]): void {
   if (!given(text)) return

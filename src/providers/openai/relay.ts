@@ -5,7 +5,6 @@ import type { AnswerDecoder } from '../types'
 import {
   CHAT_END,
   CLOSE_BRACKET,
-  LF,
   RESPONSES_END,
   TAIL_BYTES,
   boundaryEnd,

@@ -1,9 +1,8 @@
-import type { AnswerResult } from '../../canonical/parts'
+import { type AnswerResult, IGNORE_PARTS } from '../../canonical/parts'
 import type { WholeRenderer } from '../../canonical/renderer'
 import type { RequestRecord } from '../../observability/request-record'
-import { blockedError } from '../../providers/finish-errors'
 import { failureStatus } from '../../providers/failure-status'
-import { describeResult, publicErrorMessage } from './closing'
+import { blockedEnd, describeResult, publicErrorMessage } from './closing'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -25,6 +24,7 @@ export function createAskRenderer(record: RequestRecord): WholeRenderer {
     reply = new Response(JSON.stringify(body), { status: failureStatus(error), headers: JSON_HEADERS })
   }
   return {
+    ...IGNORE_PARTS,
     get written() {
       return written
     },
@@ -32,14 +32,9 @@ export function createAskRenderer(record: RequestRecord): WholeRenderer {
       written++
       pieces.push(delta)
     },
-    reasoning() {},
-    toolCallStart() {},
-    toolCallDelta() {},
-    toolCallEnd() {},
-    raw() {},
     done(result: AnswerResult, attempts, extra) {
-      if (result.finish === 'content-filter')
-        return fail(blockedError(result.provider, result.rawFinish, result.promptBlocked === true))
+      const blocked = blockedEnd(result)
+      if (blocked) return fail(blocked)
       const response = pieces.join('')
       const { request_id: _id, ...safe } = record.closing({ ...describeResult(result, attempts), ...extra }) as Record<
         string,

@@ -1,5 +1,6 @@
 import type { AnswerResult, Usage } from '../../canonical/parts'
 import { ProviderError } from '../../providers/errors'
+import { blockedError } from '../../providers/finish-errors'
 
 /**
  * The gateway's own (seed API) words for an answer's end: the closing event's `finish_reason` and
@@ -42,6 +43,12 @@ export function describeResult(result: AnswerResult, attempts: number): Record<s
     ...(result.usage ? { usage: seedUsage(result.usage) } : {}),
     attempts,
   }
+}
+
+/** A blocked prompt or a safety stop: the gateway's own API reports it as an error. */
+export function blockedEnd(result: AnswerResult): ProviderError | undefined {
+  if (result.finish !== 'content-filter') return undefined
+  return blockedError(result.provider, result.rawFinish, result.promptBlocked === true)
 }
 
 /** The message a client sees for a failure: a {@link ProviderError}'s own words, or a generic one. */

@@ -1,9 +1,8 @@
-import type { AnswerResult } from '../../canonical/parts'
+import { type AnswerResult, IGNORE_PARTS } from '../../canonical/parts'
 import type { EventWriter, Renderer } from '../../canonical/renderer'
 import type { RequestRecord } from '../../observability/request-record'
-import { blockedError } from '../../providers/finish-errors'
 import { doneData, errorData } from '../../sse'
-import { describeResult, publicErrorMessage } from './closing'
+import { blockedEnd, describeResult, publicErrorMessage } from './closing'
 
 /**
  * The gateway's own event stream: `data: {"chunk":"…","done":false}` for each text piece, then
@@ -23,6 +22,7 @@ export function createSeedRenderer(writer: EventWriter, record: RequestRecord): 
     )
   }
   return {
+    ...IGNORE_PARTS,
     get written() {
       return written
     },
@@ -30,14 +30,9 @@ export function createSeedRenderer(writer: EventWriter, record: RequestRecord): 
       written++
       record.piece(writer.event(`data: {"chunk":${JSON.stringify(delta)},"done":false}\n\n`))
     },
-    reasoning() {},
-    toolCallStart() {},
-    toolCallDelta() {},
-    toolCallEnd() {},
-    raw() {},
     done(result: AnswerResult, attempts, extra) {
-      if (result.finish === 'content-filter')
-        return fail(blockedError(result.provider, result.rawFinish, result.promptBlocked === true))
+      const blocked = blockedEnd(result)
+      if (blocked) return fail(blocked)
       written++
       writer.event(`data: ${doneData(record.closing({ ...describeResult(result, attempts), ...extra }))}\n\n`)
     },
