@@ -11,6 +11,8 @@ export interface MemoryStreamsSettings {
   maxStreams?: number
   /** Most event bytes held (default 64 MiB). */
   maxBytes?: number
+  /** Called with each stream this store starts, before its generation runs (e.g. to copy its events elsewhere). */
+  onStart?: (live: LiveStream, start: StreamStart, record: RequestRecord) => void
 }
 
 interface Entry {
@@ -82,6 +84,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
         holdBudget(live.generation, ticket, record, (spent) => void settleBudget({}, ticket, spent).catch(() => {}))
       entries.set(start.streamId, { live })
       evict()
+      settings.onStart?.(live, start, record)
       void live.run()
       return live.firstResponse(start.pingIntervalMs)
     },

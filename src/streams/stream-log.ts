@@ -50,6 +50,8 @@ export class StreamLog {
   finishedAt = 0
 
   private readonly sinks = new Set<LogSink>()
+  /** Sinks that follow every event but are not listeners (they never hold the grace off). */
+  private readonly observers: LogSink[] = []
   private grace: ReturnType<typeof setTimeout> | undefined
   readonly streamId: string
   private readonly options: StreamLogOptions
@@ -90,6 +92,7 @@ export class StreamLog {
     this.events.push(bytes)
     this.bytes += bytes.byteLength
     for (const sink of this.sinks) sink.push(bytes)
+    for (const observer of this.observers) observer.push(bytes)
     return bytes.byteLength
   }
 
@@ -127,6 +130,18 @@ export class StreamLog {
     this.stopGrace()
     for (const sink of this.sinks) sink.close()
     this.sinks.clear()
+    for (const observer of this.observers) observer.close()
+    this.observers.length = 0
+  }
+
+  /**
+   * Hands every event, from the first, and the end to `sink` without counting it as a listener (the
+   * grace runs as if it were not there): e.g. a copy of the stream kept elsewhere.
+   */
+  observe(sink: LogSink): void {
+    for (const event of this.events) sink.push(event)
+    if (this.finished) sink.close()
+    else this.observers.push(sink)
   }
 
   /** Replays the events after `after`, then follows live. Returns the function that detaches the sink. */
