@@ -4,7 +4,7 @@
  * as upstream. What one instance runs is copied to Redis byte for byte and resumes on the other;
  * DELETE and the grace reach across; with Redis gone each instance serves its own streams.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/server.ts'
 import { createApp } from '../../src/app'
 import type { Bindings } from '../../src/env'
@@ -235,4 +235,96 @@ describe('resumable streams in Redis', () => {
     expect(closed.clientClosedAt! - goneAt).toBeGreaterThanOrEqual(GRACE_MS)
     expect(closed.chunksSent).toBeLessThan(200)
   })
+
+  it('Redis killed mid-stream: the stream finishes for its client and its log line says the copy failed; unknown elsewhere; back: streams resume across again', async () => {
+    const [a, b] = await startInstances(2)
+    const lines = captureLogLines()
+    const prompt = 'Outage [emu chunks=40 delay=30]'
+    const response = await a!.fetch(...chat(prompt))
+    const streamId = response.headers.get('x-stream-id')!
+    const reading = readEvents(response)
+    await until(async () => (await stored(a!, streamId)).entries.length >= 3, 'the first events in Redis')
+    await redis.kill()
+    try {
+      await until(() => !a!.connection.ok && !b!.connection.ok, 'the connections to notice')
+      const { raw } = await reading
+      expect(parseGatewayStream(raw).text).toBe(expectedAnswer(prompt, { provider: 'openai' }))
+      const line = await lines.until((entry) => entry.stream_id === streamId)
+      expect(line).toMatchObject({ outcome: 'done', replication: 'failed', store: 'unavailable' })
+      expect((await b!.fetch(`/api/streams/${streamId}?last_event_id=2`)).status).toBe(404)
+      // A new stream meanwhile: served to its own client, not resumable elsewhere.
+      const during = await a!.fetch(...chat('During [emu chunks=4]'))
+      const duringId = during.headers.get('x-stream-id')!
+      expect(parseGatewayStream(await during.text()).text).toBe(
+        expectedAnswer('During [emu chunks=4]', { provider: 'openai' }),
+      )
+      expect((await b!.fetch(`/api/streams/${duringId}`)).status).toBe(404)
+      expect((await b!.fetch(`/api/streams/${duringId}`, { method: 'DELETE' })).status).toBe(404)
+      expect(await lines.until((entry) => entry.stream_id === duringId)).toMatchObject({ replication: 'failed' })
+    } finally {
+      await redis.start()
+      lines.restore()
+    }
+    await until(() => a!.connection.ok && b!.connection.ok, 'the connections to come back')
+    const again = 'Back again [emu chunks=20 delay=30]'
+    const next = await a!.fetch(...chat(again))
+    const nextId = next.headers.get('x-stream-id')!
+    const first = await readEvents(next, (read) => read.data.length >= 3)
+    const rest = await (await b!.fetch(`/api/streams/${nextId}?last_event_id=3`)).text()
+    expect(parseGatewayStream(first.raw + rest.slice(RETRY.length)).text).toBe(
+      expectedAnswer(again, { provider: 'openai' }),
+    )
+    // And DELETE reaches across again (the control channel subscribed anew).
+    const stopped = await a!.fetch(...chat('Stop after [emu chunks=80 delay=50]'))
+    const stoppedId = stopped.headers.get('x-stream-id')!
+    const stopping = readEvents(stopped)
+    await until(async () => (await stored(a!, stoppedId)).entries.length >= 1, 'the first event in Redis')
+    expect((await b!.fetch(`/api/streams/${stoppedId}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await stopping).data.at(-1)).toMatchObject({ done: true, finish_reason: 'cancelled' })
+  })
+
+  it('Redis frozen: the stream finishes for its client, a resume elsewhere answers 404 without waiting on Redis', async () => {
+    const [a, b] = await startInstances(2)
+    const lines = captureLogLines()
+    const prompt = 'Frozen [emu chunks=20 delay=30]'
+    const response = await a!.fetch(...chat(prompt))
+    const streamId = response.headers.get('x-stream-id')!
+    const reading = readEvents(response)
+    await until(async () => (await stored(a!, streamId)).entries.length >= 2, 'the first events in Redis')
+    redis.pause()
+    try {
+      const { raw } = await within(10_000, reading, 'the stream')
+      expect(parseGatewayStream(raw).text).toBe(expectedAnswer(prompt, { provider: 'openai' }))
+      expect(await lines.until((entry) => entry.stream_id === streamId)).toMatchObject({ replication: 'failed' })
+      const resumed = await within(5000, b!.fetch(`/api/streams/${streamId}?last_event_id=1`), 'the resume')
+      expect(resumed.status).toBe(404)
+    } finally {
+      redis.resume()
+      lines.restore()
+    }
+  })
 })
+
+/** Fails if `promise` has not settled within `ms`: the bound on a call that must never hang. */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
+/** The request log lines the apps write (to console.log), parsed, until restore(). */
+function captureLogLines() {
+  const entries: Record<string, unknown>[] = []
+  const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+    if (typeof line === 'string' && line.startsWith('{"event":"request"')) entries.push(JSON.parse(line))
+  })
+  return {
+    async until(match: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+      await until(() => entries.some(match), 'the log line')
+      return entries.find(match)!
+    },
+    restore: () => spy.mockRestore(),
+  }
+}
