@@ -23,7 +23,8 @@ interface Entry {
 /**
  * Resumable streams in this process (Bun, Node). A finished stream is dropped after its TTL, or
  * earlier when the store is over `maxStreams` or `maxBytes`: oldest finished first. Running streams are
- * never dropped. Several instances behind a load balancer need sticky routing by stream id.
+ * never dropped. Several instances share their streams through Redis (`createRedisStreams`, which keeps
+ * the streams it runs in one of these).
  *
  * @example
  * const host = createMemoryStreams({ maxBytes: 16 * 1024 * 1024 })
