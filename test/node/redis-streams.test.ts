@@ -54,8 +54,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-/** `count` instances sharing one key prefix (a fresh one per test), each ready. */
-async function startInstances(count: number): Promise<Instance[]> {
+/** `count` instances sharing one key prefix (a fresh one per test), each ready (unless told not to wait). */
+async function startInstances(count: number, ready = true): Promise<Instance[]> {
   const prefix = `s${++prefixes}:`
   const started = Array.from({ length: count }, () => {
     const connection = connectRedis({ url: redis.url, prefix, log: () => {} })
@@ -69,7 +69,7 @@ async function startInstances(count: number): Promise<Instance[]> {
     instances.push(instance)
     return instance
   })
-  await until(() => started.every((instance) => instance.connection.ok), 'the connections to become ready')
+  if (ready) await until(() => started.every((instance) => instance.connection.ok), 'the connections to become ready')
   return started
 }
 
@@ -281,6 +281,34 @@ describe('resumable streams in Redis', () => {
     await until(async () => (await stored(a!, stoppedId)).entries.length >= 1, 'the first event in Redis')
     expect((await b!.fetch(`/api/streams/${stoppedId}`, { method: 'DELETE' })).status).toBe(204)
     expect((await stopping).data.at(-1)).toMatchObject({ done: true, finish_reason: 'cancelled' })
+  })
+
+  it('instances started while Redis is down join once it is up: a stream resumes and stops across', async () => {
+    await redis.kill()
+    let a: Instance | undefined
+    let b: Instance | undefined
+    try {
+      ;[a, b] = await startInstances(2, false)
+      // Meanwhile each serves its own streams.
+      const alone = await a!.fetch(...chat('Alone [emu chunks=3]'))
+      expect(parseGatewayStream(await alone.text()).text).toBe(
+        expectedAnswer('Alone [emu chunks=3]', { provider: 'openai' }),
+      )
+      expect((await b!.fetch(`/api/streams/${alone.headers.get('x-stream-id')}`)).status).toBe(404)
+    } finally {
+      await redis.start()
+    }
+    await until(() => a!.connection.ok && b!.connection.ok, 'the connections to come up')
+    const response = await a!.fetch(...chat('Joined [emu chunks=80 delay=50]'))
+    const streamId = response.headers.get('x-stream-id')!
+    const reading = readEvents(response)
+    await until(async () => (await stored(a!, streamId)).entries.length >= 2, 'the first events in Redis')
+    const elsewhere = await b!.fetch(`/api/streams/${streamId}?last_event_id=1`)
+    expect(elsewhere.status).toBe(200)
+    expect((await b!.fetch(`/api/streams/${streamId}`, { method: 'DELETE' })).status).toBe(204)
+    const [own, followed] = await Promise.all([reading, readEvents(elsewhere)])
+    expect(own.data.at(-1)).toMatchObject({ done: true, finish_reason: 'cancelled' })
+    expect(followed.raw).toBe(own.raw.slice(own.raw.indexOf(`id: ${streamId}:2\n`)))
   })
 
   it('Redis frozen: the stream finishes for its client, a resume elsewhere answers 404 without waiting on Redis', async () => {

@@ -42,6 +42,8 @@ export interface RedisStreamsSettings extends Omit<MemoryStreamsSettings, 'onSta
   maxEvents?: number
   /** How long a resume waits for events its client already has but Redis does not yet (2 s). */
   catchUpMs?: number
+  /** How often a DELETE asks the owner, 100 ms apart, while its subscriber does not answer (30). */
+  cancelTries?: number
   log?: (line: string) => void
 }
 
@@ -58,6 +60,7 @@ export const REDIS_STREAMS_DEFAULTS = {
   maxEvents: 100_000,
   maxBytes: 64 * 1024 * 1024,
   catchUpMs: 2000,
+  cancelTries: 30,
 } as const
 
 function newInstanceId(): string {
@@ -104,6 +107,18 @@ export function createRedisStreams(redis: RedisConnection, settings: RedisStream
     }
   })
   const follower = createStreamFollower(redis, { blockMs: options.blockMs })
+
+  /**
+   * Asks the owner to stop the stream. Nobody received it: the owner's subscriber may be reconnecting
+   * (after Redis came back), so ask again for a while, unless the stream ended or its lease ran out.
+   */
+  const stopElsewhere = async (owner: string, streamId: string): Promise<void> => {
+    for (let tries = 0; tries < options.cancelTries; tries++) {
+      if (await control.send(owner, { type: 'cancel', streamId })) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (!(await remote.state(streamId))?.running) return
+    }
+  }
   const remote = createRemoteStreams(redis, { control, follower, heartbeatMs: options.presenceMs })
 
   return {
@@ -132,7 +147,7 @@ export function createRedisStreams(redis: RedisConnection, settings: RedisStream
       if (here.status !== 404) return here
       const state = await remote.state(streamId)
       if (!state) return unknownResponse()
-      if (state.running) await control.send(state.owner, { type: 'cancel', streamId })
+      if (state.running) await stopElsewhere(state.owner, streamId)
       return finishedResponse()
     },
 
