@@ -34,6 +34,8 @@ export interface RedisStreamsSettings extends Omit<MemoryStreamsSettings, 'onSta
   leaseMs?: number
   /** How often the keys of a running stream are renewed (3 s). */
   heartbeatMs?: number
+  /** How long new events wait before they are copied, so that several go in one call (20 ms). */
+  flushMs?: number
   /** How often an instance tells the owners which of their streams it has listeners on (1 s). */
   presenceMs?: number
   /** How long a live read waits in Redis before it starts again (200 ms). */
@@ -55,6 +57,7 @@ export interface RedisStreamHost extends StreamHost {
 export const REDIS_STREAMS_DEFAULTS = {
   leaseMs: 10_000,
   heartbeatMs: 3000,
+  flushMs: 20,
   presenceMs: 1000,
   blockMs: 200,
   maxEvents: 100_000,

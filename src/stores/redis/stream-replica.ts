@@ -1,16 +1,18 @@
 /**
  * Copies the events of the streams this instance runs to Redis, off the hot path: the local log
- * serves its own clients at once, and what it added since the last write goes out on the next tick,
- * every stream in one pipeline (one script call per stream: its new events, the state and the
- * expiry), so a resume on another instance can replay them. While a stream runs its keys live
- * `leaseMs` past the last write, renewed every `heartbeatMs`; after the end, RESUME_TTL_MS.
+ * serves its own clients at once, and what it added since the last write goes out `flushMs` later
+ * (a few events per call rather than one), every stream in one pipeline (one script call per
+ * stream: its new events, the state and the expiry), so a resume on another instance can replay them.
+ * The next write waits for the one under way, so writes never pile up behind a slow Redis. While a
+ * stream runs its keys live `leaseMs` past the last write, renewed every `heartbeatMs`; after the
+ * end, RESUME_TTL_MS.
  *
  * A stream whose copy fails (Redis gone or frozen, over the bounds) goes on for its own clients and
  * is no longer copied; its log line says `"replication":"failed"` (or `"too_large"`), and its keys
  * are removed when Redis still answers, so no instance follows a copy with a hole in it.
  *
  * @example
- * const replicator = createReplicator(redis, { instanceId, leaseMs: 10_000, heartbeatMs: 3000, maxEvents, maxBytes })
+ * const replicator = createReplicator(redis, { instanceId, leaseMs: 10_000, heartbeatMs: 3000, flushMs: 20, maxEvents, maxBytes })
  * replicator.replicate(live.log, { ttlMs: 300_000, record })
  */
 import type { RedisArgument } from '@redis/client'
@@ -27,6 +29,11 @@ export interface ReplicatorSettings {
   leaseMs: number
   /** How often the keys of running streams are renewed when they had no event. */
   heartbeatMs: number
+  /**
+   * How long events wait to be written, so that several go in one call (0: the next tick). Only a
+   * resume elsewhere waits for them; the stream's own clients never do.
+   */
+  flushMs: number
   /** Most events copied per stream (also the XADD MAXLEN). */
   maxEvents: number
   /** Most event bytes copied per stream. */
@@ -132,10 +139,6 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
       return { keys: [this.keys.events, this.keys.state], args }
     }
 
-    get failed(): boolean {
-      return this.failure !== undefined
-    }
-
     fail(failure: Failure): void {
       if (this.failure) return
       this.failure = failure
@@ -156,11 +159,16 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
   const markDirty = (replica: Replica): void => {
     dirty.add(replica)
     if (scheduled || writing) return
-    scheduled = true
-    setImmediate(write)
+    schedule()
   }
 
-  /** One pipeline for every stream with something new; the next waits for it, so writes never pile up. */
+  const schedule = (): void => {
+    scheduled = true
+    if (settings.flushMs > 0) setTimeout(write, settings.flushMs)
+    else setImmediate(write)
+  }
+
+  /** One pipeline for every stream with something new. */
   const write = (): void => {
     scheduled = false
     if (dirty.size === 0) return
@@ -178,10 +186,7 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
       })
       .finally(() => {
         writing = false
-        if (dirty.size > 0 && !scheduled) {
-          scheduled = true
-          setImmediate(write)
-        }
+        if (dirty.size > 0 && !scheduled) schedule()
       })
   }
 
