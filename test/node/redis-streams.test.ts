@@ -9,7 +9,11 @@ import { expectedAnswer, startEmulator, type Emulator } from '../../emulator/ser
 import { createApp } from '../../src/app'
 import type { Bindings } from '../../src/env'
 import { connectRedis, type RedisConnection } from '../../src/stores/redis/connection'
-import { createRedisStreams, type RedisStreamHost } from '../../src/stores/redis/redis-streams'
+import {
+  createRedisStreams,
+  type RedisStreamHost,
+  type RedisStreamsSettings,
+} from '../../src/stores/redis/redis-streams'
 import { BINARY, parseEntry, type RawEntry } from '../../src/stores/redis/stream-follower'
 import { upstreamVars } from '../support/gateway.ts'
 import { startRedis, type RunningRedis } from '../support/redis-server.ts'
@@ -55,11 +59,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 /** `count` instances sharing one key prefix (a fresh one per test), each ready (unless told not to wait). */
-async function startInstances(count: number, ready = true): Promise<Instance[]> {
+async function startInstances(count: number, ready = true, settings: RedisStreamsSettings = {}): Promise<Instance[]> {
   const prefix = `s${++prefixes}:`
   const started = Array.from({ length: count }, () => {
     const connection = connectRedis({ url: redis.url, prefix, log: () => {} })
-    const host = createRedisStreams(connection, { log: () => {} })
+    const host = createRedisStreams(connection, { log: () => {}, ...settings })
     const app = createApp({ streams: host, store: connection })
     const instance: Instance = {
       connection,
@@ -234,6 +238,25 @@ describe('resumable streams in Redis', () => {
     const closed = await emu.waitForRequest((entry) => entry.clientClosedEarly, GRACE_MS + 10_000)
     expect(closed.clientClosedAt! - goneAt).toBeGreaterThanOrEqual(GRACE_MS)
     expect(closed.chunksSent).toBeLessThan(200)
+  })
+
+  it('a stream past the bounds goes on for its client, is no longer copied (log line: too_large) and is unknown elsewhere', async () => {
+    const [a, b] = await startInstances(2, true, { maxEvents: 6 })
+    const lines = captureLogLines()
+    try {
+      const prompt = 'Too long [emu chunks=12 delay=10]'
+      const response = await a!.fetch(...chat(prompt))
+      const streamId = response.headers.get('x-stream-id')!
+      expect(parseGatewayStream(await response.text()).text).toBe(expectedAnswer(prompt, { provider: 'openai' }))
+      expect(await lines.until((entry) => entry.stream_id === streamId)).toMatchObject({ replication: 'too_large' })
+      await until(async () => (await stored(a!, streamId)).state === null, 'its keys to be removed')
+      expect((await stored(a!, streamId)).entries).toEqual([])
+      expect((await b!.fetch(`/api/streams/${streamId}`)).status).toBe(404)
+      // Its own instance still has it.
+      expect((await a!.fetch(`/api/streams/${streamId}?last_event_id=12`)).status).toBe(200)
+    } finally {
+      lines.restore()
+    }
   })
 
   it('Redis killed mid-stream: the stream finishes for its client and its log line says the copy failed; unknown elsewhere; back: streams resume across again', async () => {

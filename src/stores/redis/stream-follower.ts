@@ -84,9 +84,10 @@ export function createStreamFollower(
       reader.on('error', () => {})
       reader.connect().catch(() => {})
     }
+    const client = reader
     const deadline = Date.now() + timeoutMs * 3
-    while (!reader.isReady && Date.now() < deadline && !closed) await sleep(20)
-    return reader.isReady ? reader : undefined
+    while (!client.isReady && Date.now() < deadline && !closed) await sleep(20)
+    return client.isReady && client === reader ? client : undefined
   }
 
   const loseAll = () => {

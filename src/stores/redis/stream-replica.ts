@@ -77,6 +77,8 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
   const dirty = new Set<Replica>()
   let scheduled = false
   let writing = false
+  /** The write under way (settled when there is none). */
+  let inFlight: Promise<unknown> = Promise.resolve()
   const log = settings.log ?? console.log
   const state = runningState(settings.instanceId)
 
@@ -151,8 +153,9 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
         const line = { event: 'replication', request_id: this.record.requestId, stream_id: this.streamId }
         log(JSON.stringify({ ...line, replication: failure }))
       }
+      // After the write under way: a script Redis did not have yet is sent again after its NOSCRIPT reply.
       const { events, state } = this.keys
-      void redis.run((client) => client.del([events, state])).catch(() => {})
+      void inFlight.then(() => redis.run((client) => client.del([events, state]))).catch(() => {})
     }
   }
 
@@ -175,7 +178,7 @@ export function createReplicator(redis: RedisConnection, settings: ReplicatorSet
     const batch = [...dirty].map((replica) => ({ replica, ...replica.take() }))
     dirty.clear()
     writing = true
-    redis
+    inFlight = redis
       .run((client) =>
         Promise.all(
           batch.map(({ replica, keys, args }) => APPEND.run(client, keys, args).catch(() => replica.fail('failed'))),
