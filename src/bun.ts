@@ -3,7 +3,7 @@
  * environment (same names and defaults) and `static/` served from disk.
  *
  *   PORT=8000 OPENAI_API_KEY=… GEMINI_API_KEY=… bun run src/bun.ts
- *   REDIS_URL=redis://127.0.0.1:6379 … bun run src/bun.ts   # several instances share limits
+ *   REDIS_URL=redis://127.0.0.1:6379 … bun run src/bun.ts   # several instances share streams and limits
  */
 import { serveStatic } from 'hono/bun'
 import { createApp } from './app'

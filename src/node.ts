@@ -2,7 +2,7 @@
  * Node entry: the same app, bindings from the process environment, `static/` from disk.
  *
  *   PORT=8000 OPENAI_API_KEY=… GEMINI_API_KEY=… npm run start:node
- *   REDIS_URL=redis://127.0.0.1:6379 … npm run start:node   # several instances share limits
+ *   REDIS_URL=redis://127.0.0.1:6379 … npm run start:node   # several instances share streams and limits
  */
 import { serve } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'

@@ -18,6 +18,8 @@ export interface MemoryStreamsSettings {
   maxStateBytes?: number
   /** Where token budgets settle (the app's ledger: Redis with REDIS_URL); this process's memory by default. */
   budgetLedger?: BudgetLedger
+  /** Called with each stream this store starts, before its generation runs (e.g. to copy its events elsewhere). */
+  onStart?: (live: LiveStream, start: StreamStart, record: RequestRecord) => void
 }
 
 /**
@@ -38,8 +40,8 @@ interface Entry {
  * earlier when the store is over `maxStreams` or `maxBytes`: oldest finished first. Running streams are
  * never dropped but count against both bounds; when they alone fill the store, a new stream is refused
  * ({@link StoreFullError}: the route answers 503) rather than let the store grow. The bookkeeping is a running
- * total, O(1) per event, start and end. Several instances behind a load balancer need sticky routing
- * by stream id.
+ * total, O(1) per event, start and end. Several instances share their streams through Redis
+ * (`createRedisStreams`, which keeps the streams it runs in one of these).
  *
  * @example
  * const host = createMemoryStreams({ maxBytes: 16 * 1024 * 1024 })
@@ -121,6 +123,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
         )
       entries.set(streamId, { log: live.log, live })
       held += ENTRY_BYTES
+      settings.onStart?.(live, start, record)
       void live.run()
       return live.firstResponse(start.pingIntervalMs)
     },

@@ -73,6 +73,8 @@ export class StreamLog {
   private open: Uint8Array[] = []
   private packedEvents: PackedEvents | undefined
   private readonly sinks = new Set<LogSink>()
+  /** Sinks that follow every event but are not listeners (they never hold the grace off). */
+  private readonly observers: LogSink[] = []
   private grace: ReturnType<typeof setTimeout> | undefined
   private options: StreamLogOptions
 
@@ -150,8 +152,20 @@ export class StreamLog {
     this.stopGrace()
     for (const sink of this.sinks) sink.close()
     this.sinks.clear()
+    for (const observer of this.observers) observer.close()
+    this.observers.length = 0
     this.pack()
     this.options = FINISHED
+  }
+
+  /**
+   * Hands every event, from the first, and the end to `sink` without counting it as a listener (the
+   * grace runs as if it were not there): e.g. a copy of the stream kept elsewhere.
+   */
+  observe(sink: LogSink): void {
+    for (let i = 0; i < this.count; i++) sink.push(this.event(i))
+    if (this.finished) sink.close()
+    else this.observers.push(sink)
   }
 
   /** Replays the events after `after`, then follows live. Returns the function that detaches the sink. */
@@ -192,6 +206,7 @@ export class StreamLog {
     this.bytes += bytes.byteLength
     this.options.onGrow?.(bytes.byteLength)
     for (const sink of this.sinks) sink.push(bytes)
+    for (const observer of this.observers) observer.push(bytes)
   }
 
   private pack(): void {

@@ -1,7 +1,7 @@
 /**
  * REDIS_URL and REDIS_KEY_PREFIX for the Bun and Node entries: the connection (none without
  * REDIS_URL, and then the app keeps everything in this process as before) and the app options
- * that put the gateway's shared state in it.
+ * that put the gateway's shared state in it: rate-limit counts and resumable streams.
  *
  * @example
  * const redis = connectRedisFromBindings(process.env)
@@ -12,6 +12,7 @@ import { type Bindings, readConfig } from '../../env'
 import { connectRedis, type RedisConnection } from './connection'
 import { createRedisBudgetLedger } from './budget-ledger'
 import { createRedisRateLimiter } from './rate-limiter'
+import { createRedisStreams } from './redis-streams'
 
 /** Undefined without REDIS_URL. Throws at start-up on a URL that is not `redis://` or `rediss://`. */
 export function connectRedisFromBindings(bindings: Bindings): RedisConnection | undefined {
@@ -24,14 +25,15 @@ export function connectRedisFromBindings(bindings: Bindings): RedisConnection | 
   return connectRedis({ url: redisUrl, prefix: redisKeyPrefix })
 }
 
-/** The app options that keep rate-limit counts and token budgets (and report the store) in Redis; none without it. */
+/** The app options that keep rate-limit counts, token budgets and resumable streams (and report the store) in Redis; none without it. */
 export function redisAppOptions(
   redis: RedisConnection | undefined,
-): Pick<AppOptions, 'rateLimiter' | 'store' | 'budgetLedger'> {
+): Pick<AppOptions, 'rateLimiter' | 'store' | 'budgetLedger' | 'streams'> {
   if (!redis) return {}
   return {
     store: redis,
     rateLimiter: (spec) => createRedisRateLimiter(redis, spec),
     budgetLedger: createRedisBudgetLedger(redis),
+    streams: createRedisStreams(redis),
   }
 }

@@ -7,13 +7,13 @@
  * await redis.run((client) => incr.run(client, [redis.key('hits')], []))
  */
 import { createHash } from 'node:crypto'
-import { ErrorReply } from '@redis/client'
+import { ErrorReply, type RedisArgument } from '@redis/client'
 import type { RedisClient } from './connection'
 
 export interface LuaScript {
   readonly source: string
   readonly sha: string
-  run(client: RedisClient, keys: string[], args: string[]): Promise<unknown>
+  run(client: RedisClient, keys: string[], args: RedisArgument[]): Promise<unknown>
 }
 
 export function luaScript(source: string): LuaScript {
