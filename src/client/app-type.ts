@@ -36,6 +36,7 @@ const bodyTooLarge = jsonOf(ErrorSchema, 'The body is larger than MAX_BODY_BYTES
 const resumedNothing = {
   description: 'A Last-Event-ID whose stream finished, is unknown or expired: nothing is started.',
 }
+const notStarted = jsonOf(ErrorSchema, 'The resumable stream store could not start the answer; retry after Retry-After')
 const chatBody = { body: { content: { 'application/json': { schema: ChatRequestSchema } }, required: true } }
 
 export const contractRoutes = {
@@ -43,13 +44,13 @@ export const contractRoutes = {
     method: 'post',
     path: '/api/stream/chat',
     request: chatBody,
-    responses: { 200: sse, 204: resumedNothing, 400: badRequest, 413: bodyTooLarge },
+    responses: { 200: sse, 204: resumedNothing, 400: badRequest, 413: bodyTooLarge, 503: notStarted },
   }),
   chatGet: createRoute({
     method: 'get',
     path: '/api/stream/chat-get',
     request: { query: ChatQuerySchema },
-    responses: { 200: sse, 204: resumedNothing, 400: badRequest },
+    responses: { 200: sse, 204: resumedNothing, 400: badRequest, 503: notStarted },
   }),
   demo: createRoute({
     method: 'get',
