@@ -15,9 +15,11 @@ import { gzipSync } from 'node:zlib'
 
 /**
  * The budget, in KiB of gzip. Set from the size on 2026-11-27 (114 KiB: no SDKs, zod without locales) plus a
- * little headroom; lower it whenever the Worker shrinks so that growth is noticed.
+ * little headroom, raised on 2026-12-06 to 145 KiB when the Worker gained the Responses API (its parser,
+ * renderers, background mode and conversations: about 16 KiB), token budgets (the ledger's Durable Object)
+ * and the bounded stream log (138 KiB in all); lower it whenever the Worker shrinks so that growth is noticed.
  */
-export const BUDGET_GZIP_KIB = 125
+export const BUDGET_GZIP_KIB = 145
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist/worker' } } })
