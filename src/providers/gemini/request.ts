@@ -113,7 +113,10 @@ function declaration(tool: Tool): FunctionDeclaration {
       },
     }
   }
-  return { name: tool.name, ...description, ...(tool.parameters ? { parametersJsonSchema: tool.parameters } : {}) }
+  if (!tool.parameters) return { name: tool.name, ...description }
+  // A root `$schema` (zod's JSON Schema output carries one) is not part of the schema Gemini takes.
+  const { $schema: _dialect, ...parameters } = tool.parameters
+  return { name: tool.name, ...description, parametersJsonSchema: parameters }
 }
 
 function toolConfig(choice: ToolChoice | undefined): GeminiBody['toolConfig'] {
