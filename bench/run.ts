@@ -4,13 +4,14 @@
  * contender (direct, bare pass-through, lean Hono pass-through, the gateway, Hono + AI SDK, Portkey),
  * and streams the same answers through each, in rounds with the targets interleaved: steady
  * (one chunk per read) at 1 and 50 concurrent streams, burst (CPU per chunk), saturation (chunks/s).
- * Each case runs on every API selected (`--apis`: the gateway's POST /api/stream/chat and its
- * POST /v1/chat/completions, each against the contenders that answer it, see lib/apis.ts).
+ * Each case runs on every API selected (`--apis`: the gateway's POST /api/stream/chat, its
+ * POST /v1/chat/completions and POST /v1/responses, each against the contenders that answer it, see
+ * lib/apis.ts).
  * Then memory per open stream with 1,000 streams on Bun and Node, and the Worker bundle. Every
  * stream is checked byte for byte. Writes bench/results/latest.json and latest.md (and the README's
  * Performance section with --readme). Stops every process it started, also on failure and Ctrl-C.
  *
- *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis api,v1 --rounds 5 --no-memory --no-bundle --readme]
+ *   npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis api,v1,responses --rounds 5 --no-memory --no-bundle --readme]
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'

@@ -1,9 +1,8 @@
 /**
- * The public APIs the bench measures, one entry each (`--apis api,v1`): the route, which contenders
+ * The public APIs the bench measures, one entry each (`--apis api,v1,responses`): the route, which contenders
  * answer it, the request they are sent and the provider request the gateway makes upstream for it,
  * which is what the floor (`passthrough`) and `direct` are sent. Each API gets its own rows, with its
- * own floor. Another API (e.g. `/v1/responses`) is another entry here, plus a reader in wire.ts if
- * its format is new.
+ * own floor. Another API is another entry here, plus a reader in wire.ts if its format is new.
  *
  * @example
  * const ex = exchangeFor('v1', 'gateway')('gemini', 'Hi') // POST /v1/chat/completions, read as `chat`
@@ -16,7 +15,7 @@ export type Provider = 'openai' | 'gemini'
  * POST /v1/chat/completions (its own request). `passthrough` and `direct`: the provider's own request.
  */
 export type TargetKind = 'gateway' | 'lean' | 'ai-sdk' | 'portkey' | 'passthrough' | 'direct'
-export type ApiId = 'api' | 'v1'
+export type ApiId = 'api' | 'v1' | 'responses'
 
 export interface ApiSpec {
   /** The route, for the tables. */
@@ -38,6 +37,16 @@ const GEMINI_PATH = `/v1beta/models/${MODEL.gemini}:streamGenerateContent?alt=ss
 /** The body the OpenAI SDK sends for one user message, streamed (no `stream_options`: its default). */
 const chatBody = (provider: Provider, prompt: string) =>
   JSON.stringify({ model: MODEL[provider], messages: [{ role: 'user', content: prompt }], stream: true })
+/** The body the OpenAI SDK's `responses.create({ model, input, stream: true })` sends. */
+const responsesBody = (provider: Provider, prompt: string) =>
+  JSON.stringify({ model: MODEL[provider], input: prompt, stream: true })
+/** The Gemini request the gateway makes for one user message on the OpenAI-compatible routes. */
+const geminiUpstream = (prompt: string): Exchange => ({
+  path: GEMINI_PATH,
+  headers: JSON_TYPE,
+  body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: prompt }] }] }),
+  wire: 'gemini',
+})
 
 export const APIS: Record<ApiId, ApiSpec> = {
   api: {
@@ -85,12 +94,24 @@ export const APIS: Record<ApiId, ApiSpec> = {
     upstream: (provider, prompt) =>
       provider === 'openai'
         ? { path: '/v1/chat/completions', headers: JSON_TYPE, body: chatBody(provider, prompt), wire: 'chat' }
-        : {
-            path: GEMINI_PATH,
-            headers: JSON_TYPE,
-            body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: prompt }] }] }),
-            wire: 'gemini',
-          },
+        : geminiUpstream(prompt),
+  },
+  responses: {
+    route: 'POST /v1/responses',
+    about:
+      '`stream: true`; OpenAI models relayed, Gemini translated into Responses events; the floor is sent the provider request the gateway makes (OpenAI: the same body)',
+    // The AI SDK cannot answer in Responses events (bench/NOTES.md); `direct` adds nothing here.
+    contenders: ['passthrough', 'lean', 'gateway'],
+    request: (provider, prompt) => ({
+      path: '/v1/responses',
+      headers: JSON_TYPE,
+      body: responsesBody(provider, prompt),
+      wire: 'responses',
+    }),
+    upstream: (provider, prompt) =>
+      provider === 'openai'
+        ? { path: '/v1/responses', headers: JSON_TYPE, body: responsesBody(provider, prompt), wire: 'responses' }
+        : geminiUpstream(prompt),
   },
 }
 export const API_IDS = Object.keys(APIS) as ApiId[]

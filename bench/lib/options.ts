@@ -16,7 +16,7 @@ import type { Runtime } from './procs.ts'
 export const usage = `usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis ${API_IDS.join(',')}
                         --contenders ${CONTENDERS.join(',')} --rounds 5
                         --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
-                        --budget 780 --out bench/results/latest --readme
+                        --budget 840 --out bench/results/latest --readme
                         --gateway-vars RESUMABLE=off,… (bindings for the gateway)
                         --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`
 
@@ -47,7 +47,7 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
       'memory-rounds': { type: 'string', default: '2' },
       'no-memory': { type: 'boolean', default: false },
       'no-bundle': { type: 'boolean', default: false },
-      budget: { type: 'string', default: '780' },
+      budget: { type: 'string', default: '840' },
       out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
       readme: { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },

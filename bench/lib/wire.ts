@@ -1,7 +1,8 @@
 /**
  * Reading a whole SSE answer in the format its contender speaks (its wire), after the stream ended:
  * the joined text, where the first text event ended, whether it ended with its format's done event
- * with nothing after it, and any error. One reader per wire; a new API with a new format adds one.
+ * with nothing after it (so a second terminal Responses event fails the stream), and any error. One
+ * reader per wire; a new API with a new format adds one.
  *
  * @example
  * parseBody('chat', 'retry: 1000\n\nid: s:1\ndata: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
@@ -12,8 +13,10 @@
  * `events`: the gateway's `data: {"chunk":…,"done":…}` events (POST /api/stream/chat).
  * `chat`: OpenAI `chat.completion.chunk` frames ending with `data: [DONE]`.
  * `gemini`: Gemini's own `streamGenerateContent?alt=sse` events, ending with `finishReason`.
+ * `responses`: Responses events (`event: <type>` + `data: {"type":<type>,…}`), text in
+ * `response.output_text.delta`'s `delta`, ending with one terminal `response.completed`.
  */
-export type Wire = 'events' | 'chat' | 'gemini'
+export type Wire = 'events' | 'chat' | 'gemini' | 'responses'
 
 /** One request and how its answer is read. */
 export interface Exchange {
@@ -43,7 +46,11 @@ interface EventRead {
   finish?: string
 }
 
-const READERS: Record<Wire, (data: string) => EventRead> = {
+/** A Responses stream ends with exactly one of these; only `response.completed` is a complete answer. */
+const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+
+/** Reads one event's data; `event` is its `event:` line's value, if it had one. */
+const READERS: Record<Wire, (data: string, event: string | undefined) => EventRead> = {
   events(data) {
     const ev = JSON.parse(data) as { chunk?: string; done?: boolean; error?: string }
     if (ev.error !== undefined) return { piece: '', done: true, error: ev.error }
@@ -76,6 +83,22 @@ const READERS: Record<Wire, (data: string) => EventRead> = {
       ...(cand.finishReason !== 'STOP' ? { error: `finishReason ${cand.finishReason}` } : {}),
     }
   },
+  responses(data, event) {
+    const ev = JSON.parse(data) as {
+      type?: string
+      delta?: string
+      message?: string
+      error?: { message?: string }
+      response?: { error?: { message?: string } | null; incomplete_details?: { reason?: string } | null }
+    }
+    if (event !== ev.type) return { piece: '', error: `event: ${event ?? '(none)'} for type ${ev.type ?? '(none)'}` }
+    if (ev.type === 'response.output_text.delta') return { piece: ev.delta ?? '' }
+    if (ev.type === 'error') return { piece: '', error: ev.error?.message ?? ev.message ?? 'error event' }
+    if (!RESPONSES_TERMINAL.has(ev.type ?? '')) return { piece: '' }
+    if (ev.type === 'response.completed') return { piece: '', done: true }
+    const why = ev.response?.error?.message ?? ev.response?.incomplete_details?.reason ?? ''
+    return { piece: '', done: true, error: `${ev.type} ${why}`.trim() }
+  },
 }
 
 /** SSE lines a stream may carry besides `data:`: the resumable framing (`id:`, `retry:`), `event:` and comments. */
@@ -100,7 +123,8 @@ export function parseBody(wire: Wire, body: string, options: { doneAtStop?: bool
       .join('\n')
     if (data === '') continue // a comment (": ping"), a `retry:` block or an empty block
     if (out.done) out.error ??= 'an event after the done event'
-    const ev = read(data)
+    const eventLine = lines.find((l) => l.startsWith('event:'))
+    const ev = read(data, eventLine?.slice(6).trim())
     if (ev.error !== undefined) out.error ??= ev.error
     if (ev.finish !== undefined) finish = ev.finish
     if (ev.done) {

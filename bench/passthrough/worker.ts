@@ -6,6 +6,7 @@
  * re-framing into `data: {"chunk":…}` events.
  *
  *   POST /v1/chat/completions                                            → ${UPSTREAM}/v1/chat/completions
+ *   POST /v1/responses                                                   → ${UPSTREAM}/v1/responses
  *   POST /v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse   → ${UPSTREAM}/v1beta/models/…
  *   GET  /__ready                                                        → 200 "ok" (readiness probe)
  *
@@ -26,7 +27,7 @@ export default {
     if (request.method !== 'POST' || !env.UPSTREAM) return new Response('not found', { status: 404 })
     const key = env.API_KEY ?? 'emu-key'
     // Same auth headers the SDKs send: OpenAI a bearer token, Gemini x-goog-api-key.
-    const auth: Record<string, string> = url.pathname.startsWith('/v1/chat/')
+    const auth: Record<string, string> = url.pathname.startsWith('/v1/')
       ? { authorization: `Bearer ${key}` }
       : { 'x-goog-api-key': key }
     const upstream = await fetch(`${env.UPSTREAM.replace(/\/+$/, '')}${url.pathname}${url.search}`, {

@@ -3,8 +3,8 @@
  * as the gateway sends, a hand-written SSE line parser, and re-framing into the gateway's events
  * (`data: {"chunk":"…","done":false}` per text piece, `data: {"chunk":"","done":true}` last), in
  * one TransformStream with no per-chunk allocation beyond the event itself. No validation library,
- * no SDK, no error mapping beyond a status check. `POST /v1/chat/completions` is the same for the
- * OpenAI-compatible API (chat-completions.ts).
+ * no SDK, no error mapping beyond a status check. `POST /v1/chat/completions` (chat-completions.ts)
+ * and `POST /v1/responses` (responses.ts) are the same for the OpenAI-compatible APIs.
  *
  * @example
  * const app = createLeanApp()
@@ -13,6 +13,7 @@
  */
 import { Hono } from 'hono'
 import { chatCompletions } from './chat-completions.ts'
+import { responses } from './responses.ts'
 
 export interface PeerEnv {
   /** The provider emulator's base URL without a version path, e.g. http://127.0.0.1:8787. */
@@ -108,5 +109,6 @@ export function createLeanApp(): Hono<{ Bindings: PeerEnv }> {
     return c.body(res.body.pipeThrough(reframe(provider)), 200, SSE_HEADERS)
   })
   app.post('/v1/chat/completions', (c) => chatCompletions(c.req.raw, c.env))
+  app.post('/v1/responses', (c) => responses(c.req.raw, c.env))
   return app
 }
