@@ -30,10 +30,12 @@ export function redisAppOptions(
   redis: RedisConnection | undefined,
 ): Pick<AppOptions, 'rateLimiter' | 'store' | 'budgetLedger' | 'streams'> {
   if (!redis) return {}
+  // A stream settles its reservation where it runs: into the same ledger the request reserved in.
+  const budgetLedger = createRedisBudgetLedger(redis)
   return {
     store: redis,
     rateLimiter: (spec) => createRedisRateLimiter(redis, spec),
-    budgetLedger: createRedisBudgetLedger(redis),
-    streams: createRedisStreams(redis),
+    budgetLedger,
+    streams: createRedisStreams(redis, { budgetLedger }),
   }
 }
