@@ -6,7 +6,8 @@
  * (one chunk per read) at 1 and 50 concurrent streams, burst (CPU per chunk), saturation (chunks/s).
  * Each case runs on every API selected (`--apis`: the gateway's POST /api/stream/chat, its
  * POST /v1/chat/completions and POST /v1/responses, each against the contenders that answer it, see
- * lib/apis.ts).
+ * lib/apis.ts). On Bun (`--variant-runtimes`) the gateway also runs with a local redis-server
+ * (REDIS_URL) and with a token budget (`--variants`), each its own row in the same rounds.
  * Then memory per open stream with 1,000 streams on Bun and Node, and the Worker bundle. Every
  * stream is checked byte for byte. Writes bench/results/latest.json and latest.md (and the README's
  * Performance section with --readme). Stops every process it started, also on failure and Ctrl-C.
@@ -34,6 +35,7 @@ import { writeResults } from './lib/report.ts'
 import type { CaseOut, MemoryOut } from './lib/results.ts'
 import { runRounds } from './lib/rounds.ts'
 import { r3, summarizeCase } from './lib/summary.ts'
+import { VARIANT_RUNTIMES, isGatewayRow, startVariants, variantLabel } from './lib/variants.ts'
 
 const { opt, cfg, gatewayVars } = readOptions()
 const { quick, rounds } = cfg
@@ -73,24 +75,48 @@ const stop = () => interrupted || overBudget()
 const problems: string[] = []
 const say = (s: string) => console.log(s)
 
-async function start(id: ContenderId, runtime: Runtime, upstream: string): Promise<Managed | undefined> {
+/** Starts a contender (a gateway variant: `label` and its extra bindings); a failure is a problem, not fatal. */
+async function start(
+  id: ContenderId,
+  runtime: Runtime,
+  upstream: string,
+  label: string = id,
+  vars: Record<string, string> = {},
+): Promise<Managed | undefined> {
   const why = unsupported(id, runtime)
   if (why) {
-    problems.push(`${id} on ${runtime}: not run: ${why}`)
+    problems.push(`${label} on ${runtime}: not run: ${why}`)
     return undefined
   }
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const m = await startContender(id, runtime, upstream, gatewayVars)
+      const m = await startContender(id, runtime, upstream, { ...gatewayVars, ...vars })
       running.add(m)
       return m
     } catch (error) {
       const msg = error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error)
-      if (attempt === 2) problems.push(`${id} on ${runtime}: did not start: ${msg}`)
+      if (attempt === 2) problems.push(`${label} on ${runtime}: did not start: ${msg}`)
     }
   }
   return undefined
 }
+
+/** The gateway variants on `runtime` (lib/variants.ts), with the redis-server the `redis` one needs. */
+async function variantsOn(runtime: Runtime): Promise<{ label: string; m: Managed }[]> {
+  if (!cfg.contenders.includes('gateway') || !cfg.variantRuntimes.includes(runtime)) return []
+  return startVariants(
+    cfg.variants.filter((v) => VARIANT_RUNTIMES[v].includes(runtime)),
+    {
+      startGateway: (label, vars) => start('gateway', runtime, emulator!.url, label, vars),
+      onRedis: (redis) => {
+        running.add(redis)
+        say(`redis-server ${redis.url} (pid ${redis.pid})`)
+      },
+      onProblem: (p) => problems.push(`${p} (${runtime})`),
+    },
+  )
+}
+
 async function stopOne(m: Managed | undefined): Promise<void> {
   if (!m) return
   await m.stop()
@@ -101,23 +127,31 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
   const t0 = performance.now()
   // One server per contender answers every API it has rows for.
   const ids = cfg.contenders.filter((id) => cfg.apis.some((api) => answers(api, id)))
-  const servers = await Promise.all(ids.map((id) => start(id, runtime, emulator!.url)))
-  const live = ids
-    .map((id, i) => [id, servers[i]] as const)
-    .filter((e): e is readonly [ContenderId, Managed] => e[1] !== undefined)
+  const [servers, variants] = await Promise.all([
+    Promise.all(ids.map((id) => start(id, runtime, emulator!.url))),
+    variantsOn(runtime),
+  ])
+  // [label, kind, server]: a variant is the gateway under its own label, right after the plain one.
+  const all: (readonly [string, ContenderId, Managed | undefined])[] = [
+    ...ids.map((id, i) => [id, id, servers[i]] as const),
+    ...variants.map(({ label, m }) => [label, 'gateway' as const, m] as const),
+  ]
+  const live = all.filter((e): e is readonly [string, ContenderId, Managed] => e[2] !== undefined)
   say(
-    `\n=== ${runtime}: ${live.map(([id, m]) => `${id} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `\n=== ${runtime}: ${live.map(([label, , m]) => `${label} ${m.url} (pid ${m.pid})`).join(', ')}; ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   )
   const byApi = new Map<ApiId, Target[]>()
   for (const api of cfg.apis) {
     const tgs = [
       ...(answers(api, 'direct') ? [targetFor('direct', emulator!.url, emulator!.url, api)] : []),
-      ...live.filter(([id]) => answers(api, id)).map(([id, m]) => targetFor(id, m.url, emulator!.url, api)),
+      ...live
+        .filter(([, kind]) => answers(api, kind))
+        .map(([label, kind, m]) => ({ ...targetFor(kind, m.url, emulator!.url, api), label })),
     ]
     byApi.set(api, tgs)
     targets.push(...tgs)
   }
-  const pgids = Object.fromEntries(live.map(([id, m]) => [id, m.pid]))
+  const pgids = Object.fromEntries(live.map(([label, , m]) => [label, m.pid]))
   for (const provider of cfg.providers) {
     for (const [api, tgs] of byApi) {
       const at = `${runtime} ${provider}${api === 'api' ? '' : ` ${APIS[api].route}`}`
@@ -157,7 +191,9 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
     }
   }
   for (const tgs of byApi.values()) for (const t of tgs) t.agent.destroy()
-  await Promise.all(live.map(([, m]) => stopOne(m)))
+  await Promise.all(live.map(([, , m]) => stopOne(m)))
+  // The redis-server last, after the gateways that use it.
+  await Promise.all([...running].filter((m) => m.name === 'redis-server').map(stopOne))
 }
 
 /** One contender's memory per open stream: `memoryRounds` rounds, each on a freshly started server. */
@@ -203,7 +239,7 @@ let exitCode = 0
 try {
   for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
   say(
-    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; APIs ${cfg.apis.map((api) => APIS[api].route).join(', ')}; contenders ${cfg.contenders.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
+    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; APIs ${cfg.apis.map((api) => APIS[api].route).join(', ')}; contenders ${cfg.contenders.join(', ')}; gateway variants ${cfg.variants.map(variantLabel).join(', ') || 'none'} on ${cfg.variantRuntimes.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
   )
   const bundles: (BundleResult & { name: string })[] = []
   // The bundle first: it is quick and does not depend on the servers.
@@ -248,7 +284,8 @@ try {
     )
     for (const p of problems) say(`! ${p}`)
     say(`\nwrote ${files.join(', ')} (${((performance.now() - startedAt) / 1000).toFixed(0)} s in all)`)
-    if (cases.some((c) => c.targets.gateway?.failures)) exitCode = 1
+    if (cases.some((c) => Object.entries(c.targets).some(([label, t]) => isGatewayRow(label) && t.failures)))
+      exitCode = 1
   }
 } catch (error) {
   exitCode = 1

@@ -1,7 +1,8 @@
 /**
  * The targets marked pass/fail in results/latest.md: issue 9's on the `/api/stream/chat` rows
  * (CPU per chunk against lean, own time to first text, memory, the worker's size), and on every
- * API's rows that no stream lost or altered a byte and how the gateway compares with each peer.
+ * API's rows that no stream of the gateway (or of a variant of it) lost or altered a byte, how the
+ * gateway compares with each peer, and `gateway+redis` within 10 % of the in-process store.
  *
  * @example
  * for (const c of checks(results)) console.log(c.target, c.value, c.pass)
@@ -9,6 +10,8 @@
 import { APIS, type ApiId } from './apis.ts'
 import type { Results } from './results.ts'
 import type { TargetFigures } from './summary.ts'
+import { REDIS_TOLERANCE, compareVariants, describeFigure, withinTolerance } from './variant-figures.ts'
+import { isGatewayRow } from './variants.ts'
 
 export interface Check {
   target: string
@@ -58,24 +61,36 @@ function caseTargets(r: Results): Check[] {
   return out
 }
 
-/** Every API's rows: the gateway lost or altered no byte, in any case. */
+/** Every API's rows: the gateway (and each variant of it) lost or altered no byte, in any case. */
 function bytesIntact(r: Results): Check[] {
   const out: Check[] = []
   for (const at of [...new Set(r.cases.map(where))]) {
-    const gws = r.cases
-      .filter((c) => where(c) === at)
-      .map((c) => c.targets.gateway)
-      .filter((t): t is TargetFigures => t !== undefined)
-    const lost = gws.reduce((n, t) => n + t.lostBytes, 0)
-    const failed = gws.reduce((n, t) => n + t.failures, 0)
-    const streams = gws.reduce((n, t) => n + t.streams, 0)
-    out.push({
-      target: `${at}: bytes lost or altered = 0 (every case)`,
-      value: `${lost} bytes, ${failed} of ${streams} streams failed`,
-      pass: lost === 0 && failed === 0,
-    })
+    const here = r.cases.filter((c) => where(c) === at)
+    const labels = [...new Set(here.flatMap((c) => Object.keys(c.targets)).filter(isGatewayRow))]
+    for (const label of labels) {
+      const gws = here.map((c) => c.targets[label]).filter((t): t is TargetFigures => t !== undefined)
+      const lost = gws.reduce((n, t) => n + t.lostBytes, 0)
+      const failed = gws.reduce((n, t) => n + t.failures, 0)
+      const streams = gws.reduce((n, t) => n + t.streams, 0)
+      out.push({
+        target: `${at}${label === 'gateway' ? '' : ` ${label}`}: bytes lost or altered = 0 (every case)`,
+        value: `${lost} bytes, ${failed} of ${streams} streams failed`,
+        pass: lost === 0 && failed === 0,
+      })
+    }
   }
   return out
+}
+
+/** `gateway+redis`: own first text and CPU per chunk within 10 % of the plain gateway's (same rounds). */
+function redisWithin(r: Results): Check[] {
+  return compareVariants(r)
+    .filter((row) => row.label === 'gateway+redis')
+    .map((row) => ({
+      target: `${row.at}: gateway+redis own first text and CPU per chunk within ${REDIS_TOLERANCE * 100} % of the in-process store (gateway)`,
+      value: row.figures.map((x) => `${x.what} ${describeFigure(x)}`).join('; '),
+      pass: withinTolerance(row),
+    }))
 }
 
 /** Per API and peer: the gateway wins every figure both ran (and the peer passed); /api adds memory and size. */
@@ -123,7 +138,7 @@ function againstPeers(r: Results, api: ApiId): Check[] {
 
 /** Every target, each with the measured value and pass/fail. */
 export function checks(r: Results): Check[] {
-  const out = [...caseTargets(r), ...bytesIntact(r)]
+  const out = [...caseTargets(r), ...bytesIntact(r), ...redisWithin(r)]
   for (const m of r.memory.filter((x) => x.contender === 'gateway' && x.runtime === 'bun')) {
     const ok = !m.error && m.failures === 0 && m.openAtSample === m.streams && (m.perStreamKb ?? Infinity) <= 40
     out.push({

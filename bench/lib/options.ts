@@ -1,7 +1,8 @@
 /**
  * The options of `npm run bench` (`--help` prints them) and the run's configuration they make:
- * runtimes, providers, APIs, contenders, rounds, memory, bundle, time budget, and the gateway's extra
- * bindings. An unknown runtime, provider, API or contender stops the run with exit code 2.
+ * runtimes, providers, APIs, contenders, the gateway's variants (and on which runtimes), rounds, memory,
+ * bundle, time budget, and the gateway's extra bindings. An unknown runtime, provider, API, contender or
+ * variant stops the run with exit code 2.
  *
  * @example
  * const { cfg } = readOptions(['--quick', '--apis', 'v1']) // cfg.apis = ['v1'], cfg.rounds = 2
@@ -12,9 +13,11 @@ import { ROOT } from '../../test/support/gateway.ts'
 import { API_IDS, type ApiId, type Provider } from './apis.ts'
 import { CONTENDERS, type ContenderId } from './contenders.ts'
 import type { Runtime } from './procs.ts'
+import { VARIANTS, type VariantId } from './variants.ts'
 
 export const usage = `usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis ${API_IDS.join(',')}
                         --contenders ${CONTENDERS.join(',')} --rounds 5
+                        --variants ${VARIANTS.join(',')} (or none) --variant-runtimes bun (gateway rows with REDIS_URL / TOKEN_BUDGET)
                         --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
                         --budget 840 --out bench/results/latest --readme
                         --gateway-vars RESUMABLE=off,… (bindings for the gateway)
@@ -24,7 +27,7 @@ function list<T extends string>(s: string, allowed: readonly T[], what: string):
   const xs = s
     .split(',')
     .map((x) => x.trim())
-    .filter(Boolean)
+    .filter((x) => x && x !== 'none')
   for (const x of xs) {
     if (allowed.includes(x as T)) continue
     console.error(`unknown ${what} ${x} (${allowed.join(', ')})`)
@@ -41,6 +44,8 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
       providers: { type: 'string', default: 'openai,gemini' },
       apis: { type: 'string', default: API_IDS.join(',') },
       contenders: { type: 'string', default: CONTENDERS.join(',') },
+      variants: { type: 'string', default: VARIANTS.join(',') },
+      'variant-runtimes': { type: 'string', default: 'bun' },
       rounds: { type: 'string', default: '5' },
       'memory-runtimes': { type: 'string', default: 'bun,node' },
       'memory-streams': { type: 'string', default: '1000' },
@@ -70,6 +75,9 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
     providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
     apis: list<ApiId>(opt.apis, API_IDS, 'API'),
     contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
+    /** Gateway rows with one feature on (lib/variants.ts), on `variantRuntimes` only: Bun by default, for the time budget. */
+    variants: list<VariantId>(opt.variants, VARIANTS, 'variant'),
+    variantRuntimes: list<Runtime>(opt['variant-runtimes'], ['workers', 'bun', 'node'], 'variant runtime'),
     memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
     memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
     memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),

@@ -15,8 +15,10 @@ import { APIS } from './apis.ts'
 import { apiOf, checks, f, sf } from './checks.ts'
 import type { CaseOut, Results } from './results.ts'
 import type { TargetFigures } from './summary.ts'
+import { compareVariants, describeFigure } from './variant-figures.ts'
+import { VARIANT_LABELS } from './variants.ts'
 
-const ORDER = ['direct', 'passthrough', 'lean', 'gateway', 'ai-sdk', 'portkey']
+const ORDER = ['direct', 'passthrough', 'lean', 'gateway', ...VARIANT_LABELS, 'ai-sdk', 'portkey']
 /** Text for a table cell: no line breaks, no unescaped pipes. */
 const cell = (text: string | undefined, max = 200) =>
   (text ?? '').replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|')
@@ -102,7 +104,7 @@ export function markdown(r: Results): string {
     '',
   )
   lines.push(
-    '**Targets** (issue 9 on /api/stream/chat; on every API: no byte lost, the peers)',
+    '**Targets** (issue 9 on /api/stream/chat; on every API: no byte lost, the peers; issue 19: gateway+redis within 10 % of the gateway)',
     '',
     '| target | measured | result |',
     '|---|---|---|',
@@ -116,6 +118,25 @@ export function markdown(r: Results): string {
       '',
       ...streamingTable(r.cases.filter((c) => apiOf(c) === api)),
     )
+  }
+  const variants = compareVariants(r)
+  if (variants.length) {
+    lines.push(
+      '',
+      '**Gateway variants against the plain gateway** (same rounds; `gateway+redis`: REDIS_URL at a local redis-server, whose own CPU is not counted; `gateway+budget`: TOKEN_BUDGET that never refuses, the reservation and settlement per request): variant vs gateway',
+      '',
+      '| where | variant | own first text, 1 stream | own first text, 50 streams | CPU/chunk burst | CPU/chunk steady |',
+      '|---|---|---|---|---|---|',
+    )
+    for (const row of variants) {
+      const at = (what: string) => {
+        const x = row.figures.find((y) => y.what === what)
+        return x ? describeFigure(x) : '–'
+      }
+      lines.push(
+        `| ${row.at} | ${row.label} | ${at('own first text, 1 stream')} | ${at('own first text, 50 streams')} | ${at('CPU/chunk burst')} | ${at('CPU/chunk steady')} |`,
+      )
+    }
   }
   if (r.memory.length) {
     lines.push(
