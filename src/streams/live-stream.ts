@@ -71,8 +71,9 @@ export interface LiveStreamOptions {
 export class LiveStream {
   readonly log: StreamLog
   readonly generation: Generation
-  /** Settles once the first event is in the log or the stream ended (whichever comes first). */
-  readonly firstOutput: Promise<void>
+  /** The first event is in the log, or the stream ended. */
+  private outputSeen = false
+  /** Set only while the first response waits for the first output. */
   private announce: (() => void) | undefined
   private readonly options: LiveStreamOptions
 
@@ -85,18 +86,17 @@ export class LiveStream {
       onOverflow: this.overflow,
       onGrow: options.onGrow,
     })
-    this.firstOutput = new Promise((resolve) => (this.announce = resolve))
     const { log } = this
     const { record } = options
     record.streaming = true
     record.set({ stream_id: options.streamId })
     const writer: EventWriter = {
       event: (text) => {
-        if (this.announce) this.announceOutput()
+        if (!this.outputSeen) this.announceOutput()
         return log.appendEvent(text)
       },
       events: (bytes) => {
-        if (this.announce) this.announceOutput()
+        if (!this.outputSeen) this.announceOutput()
         log.appendEvents(bytes)
       },
     }
@@ -112,7 +112,9 @@ export class LiveStream {
    * (chat completions, Responses).
    */
   async firstResponse(pingIntervalMs: number): Promise<Response> {
-    if (this.options.render.api !== 'seed' && !this.options.background) await this.firstOutput
+    if (this.options.render.api !== 'seed' && !this.options.background && !this.outputSeen) {
+      await new Promise<void>((resolve) => (this.announce = resolve))
+    }
     const { generation } = this
     const { renderer } = generation
     if (generation.failedBeforeOutput && renderer.failedResponse) return renderer.failedResponse(generation.error)
@@ -125,6 +127,7 @@ export class LiveStream {
   }
 
   private announceOutput(): void {
+    this.outputSeen = true
     this.announce?.()
     this.announce = undefined
   }

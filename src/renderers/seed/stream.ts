@@ -1,4 +1,4 @@
-import { type AnswerResult, IGNORE_PARTS } from '../../canonical/parts'
+import type { AnswerResult } from '../../canonical/parts'
 import type { EventWriter, Renderer } from '../../canonical/renderer'
 import type { RequestRecord } from '../../observability/request-record'
 import { doneData, errorData } from '../../sse'
@@ -7,39 +7,55 @@ import { blockedEnd, describeResult, publicErrorMessage } from './closing'
 /**
  * The gateway's own event stream: `data: {"chunk":"…","done":false}` for each text piece, then
  * `{"chunk":"","done":true,…}` or `{"error":"…","done":true}`. Reasoning and tool calls are not part
- * of this API; a blocked prompt or a safety stop ends it with an error event.
+ * of this API; a blocked prompt or a safety stop ends it with an error event. A class, so that a
+ * thousand open streams share its methods instead of holding a closure each.
  *
  * @example
  * const renderer = createSeedRenderer(writer, record)
  * renderer.text('Hi') // writer.event('data: {"chunk":"Hi","done":false}\n\n')
  */
+class SeedRenderer implements Renderer {
+  written = 0
+  private readonly writer: EventWriter
+  private readonly record: RequestRecord
+
+  constructor(writer: EventWriter, record: RequestRecord) {
+    this.writer = writer
+    this.record = record
+  }
+
+  text(delta: string): void {
+    this.written++
+    this.record.piece(this.writer.event(`data: {"chunk":${JSON.stringify(delta)},"done":false}\n\n`))
+  }
+
+  reasoning(): void {}
+  toolCallStart(): void {}
+  toolCallDelta(): void {}
+  toolCallEnd(): void {}
+  raw(): void {}
+
+  done(result: AnswerResult, attempts: number, extra?: Record<string, unknown>): void {
+    const blocked = blockedEnd(result)
+    if (blocked) return this.fail(blocked)
+    this.written++
+    const details = this.record.closing({ ...describeResult(result, attempts), ...extra })
+    this.writer.event(`data: ${doneData(details)}\n\n`)
+  }
+
+  fail(error: unknown): void {
+    this.written++
+    const message = this.record.fail(error, publicErrorMessage(error))
+    this.writer.event(`data: ${errorData(message, { request_id: this.record.requestId })}\n\n`)
+  }
+
+  cancelled({ provider, model, attempts }: { provider: string; model: string; attempts: number }): void {
+    this.written++
+    const details = this.record.closing({ provider, model, finish_reason: 'cancelled', attempts })
+    this.writer.event(`data: ${doneData(details)}\n\n`)
+  }
+}
+
 export function createSeedRenderer(writer: EventWriter, record: RequestRecord): Renderer {
-  let written = 0
-  const fail = (error: unknown): void => {
-    written++
-    writer.event(
-      `data: ${errorData(record.fail(error, publicErrorMessage(error)), { request_id: record.requestId })}\n\n`,
-    )
-  }
-  return {
-    ...IGNORE_PARTS,
-    get written() {
-      return written
-    },
-    text(delta) {
-      written++
-      record.piece(writer.event(`data: {"chunk":${JSON.stringify(delta)},"done":false}\n\n`))
-    },
-    done(result: AnswerResult, attempts, extra) {
-      const blocked = blockedEnd(result)
-      if (blocked) return fail(blocked)
-      written++
-      writer.event(`data: ${doneData(record.closing({ ...describeResult(result, attempts), ...extra }))}\n\n`)
-    },
-    fail,
-    cancelled({ provider, model, attempts }) {
-      written++
-      writer.event(`data: ${doneData(record.closing({ provider, model, finish_reason: 'cancelled', attempts }))}\n\n`)
-    },
-  }
+  return new SeedRenderer(writer, record)
 }
