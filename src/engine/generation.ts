@@ -50,8 +50,10 @@ export class Generation {
   private decoder: AnswerDecoder | undefined
   /** The current attempt's decoder, once its upstream answered. */
   private attemptDecoder: AnswerDecoder | undefined
-  /** When the pending upstream read began (0: none pending): the idle clock runs only while we wait. */
-  readingSince = 0
+  /** An upstream read is pending: the idle clock runs only while the gateway waits for the upstream. */
+  reading = false
+  /** Upstream reads begun, for the idle clock to see progress. */
+  reads = 0
   private timedOut: ProviderError | undefined
   private readonly clocks: Clocks
   /** The current attempt's body brought at least one chunk. */
@@ -128,13 +130,15 @@ export class Generation {
   }
 
   private async read(): Promise<{ done: boolean; value?: Uint8Array }> {
-    this.readingSince = Date.now()
+    // No clock read per chunk: the clocks look at these at each tick.
+    this.reading = true
+    this.reads++
     try {
       return await this.reader!.read()
     } catch (error) {
       throw error instanceof ProviderError || this.ended ? error : truncatedError(this.provider, error)
     } finally {
-      this.readingSince = 0
+      this.reading = false
     }
   }
 

@@ -14,8 +14,10 @@ export interface ClockedGeneration {
   readonly attemptStartedAt: number
   /** Events written to the client so far. */
   readonly written: number
-  /** When the pending upstream read began (0: none pending). */
-  readonly readingSince: number
+  /** An upstream read is pending. */
+  readonly reading: boolean
+  /** Upstream reads begun so far. */
+  readonly reads: number
   /** Ends the current attempt with this timeout. */
   expire(error: ProviderError): void
 }
@@ -24,7 +26,7 @@ export interface ClockedGeneration {
  * A generation's clocks: MAX_DURATION_MS for the whole answer, FIRST_TEXT_TIMEOUT_MS until the first
  * output of each attempt, UPSTREAM_IDLE_TIMEOUT_MS while an upstream read is pending after it (a
  * client that reads slowly leaves no read pending, so it is never taken for a silent upstream). One
- * interval and one timeout per generation; the hot path only stamps the pending read.
+ * interval and one timeout per generation; the hot path only counts reads, the tick reads the clock.
  *
  * @example
  * const clocks = new Clocks(generation, limits)
@@ -36,6 +38,9 @@ export class Clocks {
   private deadline: ReturnType<typeof setTimeout> | undefined
   private readonly generation: ClockedGeneration
   private readonly limits: GenerationLimits
+  /** The reads counted when the current wait was first seen, and when that was (0: no wait seen). */
+  private readsAtWait = 0
+  private waitSeenAt = 0
 
   constructor(generation: ClockedGeneration, limits: GenerationLimits) {
     this.generation = generation
@@ -72,7 +77,11 @@ export class Clocks {
     else if (generation.written === 0) {
       if (now - generation.attemptStartedAt >= firstTextTimeoutMs)
         generation.expire(firstTextTimeoutError(generation.provider, firstTextTimeoutMs))
-    } else if (generation.readingSince !== 0 && now - generation.readingSince >= idleTimeoutMs)
+    } else if (!generation.reading) this.waitSeenAt = 0
+    else if (this.waitSeenAt === 0 || generation.reads !== this.readsAtWait) {
+      this.waitSeenAt = now
+      this.readsAtWait = generation.reads
+    } else if (now - this.waitSeenAt >= idleTimeoutMs)
       generation.expire(idleTimeoutError(generation.provider, idleTimeoutMs))
   }
 }

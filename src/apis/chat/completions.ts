@@ -2,11 +2,11 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import type { BudgetTicket } from '../../budgets/ticket'
 import { reserveForRequest, settleWhenDone, withBudgetHeaders } from '../budget'
-import { DirectWriter, directBody, runToEnd, untilFirstOutput } from '../../delivery/direct-body'
+import { DirectWriter, runToEnd } from '../../delivery/direct-body'
+import { streamAfterFirstOutput } from '../../delivery/first-output'
 import { Generation, type GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import { startResumable } from '../../delivery/resumable'
-import { sseResponse } from '../../sse'
 import { invalidParams } from '../../renderers/chat/errors'
 import { requestedModel } from './models'
 import { parseChatBody } from './parse'
@@ -62,16 +62,7 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
   const writer = new DirectWriter()
   const generation = new Generation(plan, createChatStreamRenderer(writer, record, render))
   if (ticket) settleWhenDone(c, generation, ticket)
-  const stop = (): void => generation.abort(c.req.raw.signal.reason)
-  c.req.raw.signal?.addEventListener('abort', stop, { once: true })
-  await untilFirstOutput(generation)
-  const failed = generation.renderer.failedResponse
-  if (generation.failedBeforeOutput && failed) {
-    record.set({ attempts: generation.attempts })
-    return withBudgetHeaders(failed(generation.error), ticket)
-  }
-  const body = directBody(generation, writer, { pingIntervalMs: config.pingIntervalMs, record })
-  return withBudgetHeaders(sseResponse(body), ticket)
+  return withBudgetHeaders(await streamAfterFirstOutput(c, generation, writer), ticket)
 }
 
 /** A whole chat completion: the first output is the whole answer, so only MAX_DURATION_MS bounds the wait. */

@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../app-env'
 import type { BudgetTicket } from '../../budgets/ticket'
-import { DirectWriter, directBody, runToEnd, untilFirstOutput } from '../../delivery/direct-body'
+import { DirectWriter, runToEnd } from '../../delivery/direct-body'
+import { streamAfterFirstOutput } from '../../delivery/first-output'
 import { Generation, type GenerationPlan } from '../../engine/generation'
 import { planFor } from '../../engine/plan'
 import { startResumable } from '../../delivery/resumable'
-import { sseResponse } from '../../sse'
 import { reserveForRequest, settleWhenDone, withBudgetHeaders } from '../budget'
 import { invalidParams } from '../../renderers/chat/errors'
 import { requestedModel } from '../chat/models'
@@ -128,15 +128,7 @@ async function direct(
   const writer = new DirectWriter()
   const generation = new Generation(plan, createResponsesStreamRenderer(writer, record, spec))
   if (ticket) settleWhenDone(c, generation, ticket)
-  const stop = (): void => generation.abort(c.req.raw.signal.reason)
-  c.req.raw.signal?.addEventListener('abort', stop, { once: true })
-  await untilFirstOutput(generation)
-  const failed = generation.renderer.failedResponse
-  if (generation.failedBeforeOutput && failed) {
-    record.set({ attempts: generation.attempts })
-    return failed(generation.error)
-  }
-  return sseResponse(directBody(generation, writer, { pingIntervalMs: config.pingIntervalMs, record }))
+  return streamAfterFirstOutput(c, generation, writer)
 }
 
 /** A whole response; a Gemini one is kept (`store` not false) for `previous_response_id` and `GET`. */

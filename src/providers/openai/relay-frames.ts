@@ -63,11 +63,14 @@ export function lastEventStart(chunk: Uint8Array): number {
 const ERROR_KEY = [0x7b, 0x22, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x22] // {"error"
 const DATA = [0x64, 0x61, 0x74, 0x61, 0x3a] // data:
 
-/** Where a `data: {"error"` event starts in event-aligned bytes, or -1. One pass over the bytes. */
+/**
+ * Where a `data: {"error"` event starts in event-aligned bytes, or -1. It jumps from one `{` to the
+ * next with the runtime's own search, so a chunk costs a few native scans, not a byte loop in JS.
+ */
 export function errorEventStart(bytes: Uint8Array): number {
   const last = bytes.length - ERROR_KEY.length
-  for (let i = 5; i <= last; i++) {
-    if (bytes[i] !== 0x7b || bytes[i + 2] !== 0x65) continue
+  for (let i = bytes.indexOf(0x7b, 5); i >= 0 && i <= last; i = bytes.indexOf(0x7b, i + 1)) {
+    if (bytes[i + 2] !== 0x65) continue
     let match = true
     for (let k = 1; k < ERROR_KEY.length && match; k++) match = bytes[i + k] === ERROR_KEY[k]
     if (!match) continue
