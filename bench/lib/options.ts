@@ -18,7 +18,7 @@ import { VARIANTS, type VariantId } from './variants.ts'
 export const usage = `usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis ${API_IDS.join(',')}
                         --contenders ${CONTENDERS.join(',')} --rounds 5
                         --variants ${VARIANTS.join(',')} (or none) --variant-runtimes bun (gateway rows with REDIS_URL / TOKEN_BUDGET)
-                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --no-bundle
+                        --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --only-memory --no-bundle
                         --budget 840 --out bench/results/latest --readme
                         --gateway-vars RESUMABLE=off,… (bindings for the gateway)
                         --report-only (rewrite <out>.md and, with --readme, the README from <out>.json)]`
@@ -51,6 +51,8 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
       'memory-streams': { type: 'string', default: '1000' },
       'memory-rounds': { type: 'string', default: '2' },
       'no-memory': { type: 'boolean', default: false },
+      /** Only the memory case (no streaming cases), e.g. to check a change to the cost of an open stream. */
+      'only-memory': { type: 'boolean', default: false },
       'no-bundle': { type: 'boolean', default: false },
       budget: { type: 'string', default: '840' },
       out: { type: 'string', default: join(ROOT, 'bench/results/latest') },
@@ -71,7 +73,7 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
   )
   const quick = opt.quick
   const cfg = {
-    runtimes: list<Runtime>(opt.runtimes, ['workers', 'bun', 'node'], 'runtime'),
+    runtimes: opt['only-memory'] ? [] : list<Runtime>(opt.runtimes, ['workers', 'bun', 'node'], 'runtime'),
     providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
     apis: list<ApiId>(opt.apis, API_IDS, 'API'),
     contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),

@@ -2,7 +2,21 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { AppEnv } from '../app-env'
 import { requestIdFor } from './request-id'
+import type { StoreStatus } from '../stores/status'
 import { RequestRecord, type Outcome } from './request-record'
+
+/** A line written while the shared store is unreachable says so, and so does one whose request began then. */
+const STORE_UNAVAILABLE = { store: 'unavailable' }
+const NO_FIELDS = {}
+
+/**
+ * The record's fields at finish for `store`. Made out here, so that the record (which lives as long
+ * as its stream) holds only the store: a closure made in the middleware would keep the request's
+ * whole context alive on Bun, whose closures hold their enclosing scopes.
+ */
+function storeFields(store: StoreStatus): () => Record<string, unknown> {
+  return () => (store.ok ? NO_FIELDS : STORE_UNAVAILABLE)
+}
 
 /** Sets a header on the response, copying it first when the runtime made its headers immutable. */
 export function setResponseHeader(c: Context, name: string, value: string): void {
@@ -31,16 +45,14 @@ function outcomeFor(status: number): Outcome {
 export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { mask, logPrompts } = c.var.security
   const store = c.var.store
-  // A line written while the shared store is unreachable says so, and so does one whose request began then.
-  const unavailable = { store: 'unavailable' }
   const record = new RequestRecord({
     requestId: requestIdFor(c.req.header('x-request-id'), mask),
     method: c.req.method,
     mask,
     logPrompts,
-    fieldsAtFinish: () => (store.ok ? {} : unavailable),
+    fieldsAtFinish: storeFields(store),
   })
-  if (!store.ok) record.set(unavailable)
+  if (!store.ok) record.set(STORE_UNAVAILABLE)
   // The route is known before the handlers run (a stream may end, and log, before next() returns).
   const route = matchedRoutes(c).findLast((entry) => !entry.path.endsWith('*'))?.path
   record.set(route ? { route } : { route: '(none)', path: c.req.path.slice(0, 200) })
