@@ -2,6 +2,7 @@ import type { EventWriter } from '../canonical/renderer'
 import type { Generation } from '../engine/generation'
 import type { RequestRecord } from '../observability/request-record'
 import { OPEN_EVENT, PING_EVENT } from '../sse'
+import { type Periodic, ticker } from '../timers/ticker'
 
 const encoder = new TextEncoder()
 
@@ -57,45 +58,66 @@ export function directBody(
   writer: DirectWriter,
   options: DirectBodyOptions,
 ): ReadableStream<Uint8Array> {
-  const { record } = options
-  record.streaming = true
-  let timer: ReturnType<typeof setInterval> | undefined
-  let countAtPing = 0
-  let closed = false
+  options.record.streaming = true
+  return new ReadableStream<Uint8Array>(new DirectSource(generation, writer, options))
+}
 
-  const end = (outcome: string, controller?: ReadableStreamDefaultController<Uint8Array>): void => {
-    if (closed) return
-    closed = true
-    clearInterval(timer)
+/** The body's source and its ping task in one object (methods, no closures: an open stream holds one). */
+class DirectSource implements Periodic {
+  private readonly generation: Generation
+  private readonly writer: DirectWriter
+  private readonly options: DirectBodyOptions
+  private countAtPing = 0
+  private closed = false
+
+  constructor(generation: Generation, writer: DirectWriter, options: DirectBodyOptions) {
+    this.generation = generation
+    this.writer = writer
+    this.options = options
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const { writer } = this
+    writer.controller = controller
+    if (this.options.open) controller.enqueue(OPEN_EVENT)
+    for (const bytes of writer.pending) controller.enqueue(bytes)
+    writer.pending = []
+    if (this.generation.finished) return this.end(this.outcome(), controller)
+    ticker.start(this, this.options.pingIntervalMs)
+  }
+
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    const { generation, writer } = this
+    // A step may bring nothing to send (a usage event, thoughts, a retry): read on until something went out.
+    const before = writer.count
+    while (writer.count === before && (await generation.step())) {}
+    if (generation.finished) this.end(this.outcome(), controller)
+  }
+
+  cancel(reason: unknown): void {
+    this.generation.abort(reason ?? new DOMException('The client closed the connection', 'AbortError'))
+    this.end('client_left')
+  }
+
+  tick(): void {
+    const { writer } = this
+    if (writer.count === this.countAtPing) writer.controller!.enqueue(PING_EVENT)
+    this.countAtPing = writer.count
+  }
+
+  private outcome(): string {
+    return this.generation.succeeded ? 'done' : 'error'
+  }
+
+  private end(outcome: string, controller?: ReadableStreamDefaultController<Uint8Array>): void {
+    if (this.closed) return
+    this.closed = true
+    ticker.stop(this)
     if (controller) controller.close()
-    record.set({ attempts: generation.attempts })
+    const { record } = this.options
+    record.set({ attempts: this.generation.attempts })
     record.finish(outcome, 200)
   }
-  const outcome = (): string => (generation.succeeded ? 'done' : 'error')
-
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      writer.controller = controller
-      if (options.open) controller.enqueue(OPEN_EVENT)
-      for (const bytes of writer.pending) controller.enqueue(bytes)
-      writer.pending = []
-      if (generation.finished) return end(outcome(), controller)
-      timer = setInterval(() => {
-        if (writer.count === countAtPing) controller.enqueue(PING_EVENT)
-        countAtPing = writer.count
-      }, options.pingIntervalMs)
-    },
-    async pull(controller) {
-      // A step may bring nothing to send (a usage event, thoughts, a retry): read on until something went out.
-      const before = writer.count
-      while (writer.count === before && (await generation.step())) {}
-      if (generation.finished) end(outcome(), controller)
-    },
-    cancel(reason) {
-      generation.abort(reason ?? new DOMException('The client closed the connection', 'AbortError'))
-      end('client_left')
-    },
-  })
 }
 
 /** Steps until the renderer wrote something or the answer ended: the output a response waits for. */

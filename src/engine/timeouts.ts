@@ -1,6 +1,7 @@
 import type { ProviderName } from '../env'
 import type { ProviderError } from '../providers/errors'
 import { firstTextTimeoutError, idleTimeoutError, maxDurationError } from '../providers/limit-errors'
+import { type Periodic, ticker } from '../timers/ticker'
 import type { GenerationLimits } from './generation-types'
 
 /** What the clocks read of a generation, at each tick. */
@@ -25,17 +26,17 @@ export interface ClockedGeneration {
 /**
  * A generation's clocks: MAX_DURATION_MS for the whole answer, FIRST_TEXT_TIMEOUT_MS until the first
  * output of each attempt, UPSTREAM_IDLE_TIMEOUT_MS while an upstream read is pending after it (a
- * client that reads slowly leaves no read pending, so it is never taken for a silent upstream). One
- * interval and one timeout per generation; the hot path only counts reads, the tick reads the clock.
+ * client that reads slowly leaves no read pending, so it is never taken for a silent upstream). They
+ * are read about four times per shortest limit (at most every second) on the process's {@link ticker}:
+ * no timer of their own on Bun and Node. The hot path only counts reads; the tick reads the clock.
  *
  * @example
  * const clocks = new Clocks(generation, limits)
  * clocks.start()
  * clocks.stop()
  */
-export class Clocks {
-  private timer: ReturnType<typeof setInterval> | undefined
-  private deadline: ReturnType<typeof setTimeout> | undefined
+export class Clocks implements Periodic {
+  private begun = false
   private readonly generation: ClockedGeneration
   private readonly limits: GenerationLimits
   /** The reads counted when the current wait was first seen, and when that was (0: no wait seen). */
@@ -48,29 +49,22 @@ export class Clocks {
   }
 
   get started(): boolean {
-    return this.timer !== undefined
+    return this.begun
   }
 
   start(): void {
     const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.limits
-    this.timer = setInterval(this.check, Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4)))
-    this.deadline = setTimeout(this.onDeadline, this.generation.startedAt + maxDurationMs - Date.now())
+    this.begun = true
+    ticker.start(this, Math.max(10, Math.min(1000, firstTextTimeoutMs / 4, idleTimeoutMs / 4, maxDurationMs / 4)))
   }
 
   stop(): void {
-    clearInterval(this.timer)
-    clearTimeout(this.deadline)
+    ticker.stop(this)
   }
 
-  private readonly onDeadline = (): void => {
-    const generation = this.generation
-    if (generation.running) generation.expire(maxDurationError(generation.provider, this.limits.maxDurationMs))
-  }
-
-  private readonly check = (): void => {
+  tick(now: number): void {
     const generation = this.generation
     if (!generation.running) return
-    const now = Date.now()
     const { firstTextTimeoutMs, idleTimeoutMs, maxDurationMs } = this.limits
     if (now - generation.startedAt >= maxDurationMs)
       generation.expire(maxDurationError(generation.provider, maxDurationMs))

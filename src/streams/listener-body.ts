@@ -1,5 +1,6 @@
 import { PING_EVENT, RETRY_EVENT, SSE_HEADERS } from '../sse'
-import type { StreamLog } from './stream-log'
+import { type Periodic, ticker } from '../timers/ticker'
+import type { LogSink, StreamLog } from './stream-log'
 
 /**
  * One client's view of a stream log as an SSE body: `retry: 1000` first, then the events after
@@ -17,58 +18,7 @@ export function listenerBody(
   after: number,
   options: { pingIntervalMs: number },
 ): ReadableStream<Uint8Array> {
-  let detach: (() => void) | undefined
-  let timer: ReturnType<typeof setInterval> | undefined
-  let pending: Uint8Array[] = []
-  let ended = false
-  let cancelled = false
-  let wake: (() => void) | undefined
-  let sent = 0
-  let sentAtPing = 0
-
-  const stop = (): void => {
-    clearInterval(timer)
-    detach?.()
-  }
-
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(RETRY_EVENT)
-      detach = log.attach(after, {
-        push(bytes) {
-          pending.push(bytes)
-          wake?.()
-        },
-        close() {
-          ended = true
-          wake?.()
-        },
-      })
-      if (ended) return
-      timer = setInterval(() => {
-        if (sent === sentAtPing && pending.length === 0) controller.enqueue(PING_EVENT)
-        sentAtPing = sent
-      }, options.pingIntervalMs)
-    },
-    async pull(controller) {
-      while (pending.length === 0 && !ended && !cancelled) await new Promise<void>((resolve) => (wake = resolve))
-      wake = undefined
-      if (cancelled) return
-      const batch = pending
-      pending = []
-      sent += batch.length
-      for (const bytes of batch) controller.enqueue(bytes)
-      if (ended && pending.length === 0) {
-        stop()
-        controller.close()
-      }
-    },
-    cancel() {
-      cancelled = true
-      wake?.()
-      stop()
-    },
-  })
+  return new ReadableStream<Uint8Array>(new Listener(log, after, options.pingIntervalMs))
 }
 
 /** A 200 SSE response following a stream, with its id in `X-Stream-Id`. */
@@ -77,4 +27,89 @@ export function listenerResponse(log: StreamLog, after: number, options: { pingI
     status: 200,
     headers: { ...SSE_HEADERS, 'x-stream-id': log.streamId },
   })
+}
+
+/**
+ * The body's source, the log's sink and the ping's task in one object (methods, no closures: an open
+ * stream holds one of these). A pull with nothing to send returns at once and leaves `waiting` set;
+ * the next event is then enqueued as it arrives, which makes the stream pull again.
+ */
+class Listener implements LogSink, Periodic {
+  private readonly log: StreamLog
+  private readonly after: number
+  private readonly pingIntervalMs: number
+  private controller: ReadableStreamDefaultController<Uint8Array> | undefined
+  private detach: (() => void) | undefined
+  private pending: Uint8Array[] = []
+  /** The connection asked for more and nothing was there. */
+  private waiting = false
+  private ended = false
+  private done = false
+  /** Events handed to the body, and that count at the last ping check. */
+  private sent = 0
+  private sentAtPing = 0
+
+  constructor(log: StreamLog, after: number, pingIntervalMs: number) {
+    this.log = log
+    this.after = after
+    this.pingIntervalMs = pingIntervalMs
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller
+    controller.enqueue(RETRY_EVENT)
+    this.detach = this.log.attach(this.after, this)
+    if (!this.ended) ticker.start(this, this.pingIntervalMs)
+  }
+
+  pull(): void {
+    if (this.done) return
+    if (this.pending.length === 0 && !this.ended) {
+      this.waiting = true
+      return
+    }
+    this.flush()
+  }
+
+  cancel(): void {
+    this.stop()
+  }
+
+  /** From the log: the next event. */
+  push(bytes: Uint8Array): void {
+    this.pending.push(bytes)
+    if (this.waiting) this.flush()
+  }
+
+  /** From the log: the closing event was pushed. */
+  close(): void {
+    this.ended = true
+    if (this.waiting) this.flush()
+  }
+
+  tick(): void {
+    if (this.sent === this.sentAtPing && this.pending.length === 0) this.controller!.enqueue(PING_EVENT)
+    this.sentAtPing = this.sent
+  }
+
+  /** Hands over every pending event, and closes the body after the closing one. */
+  private flush(): void {
+    this.waiting = false
+    const controller = this.controller!
+    const batch = this.pending
+    this.pending = []
+    this.sent += batch.length
+    for (const bytes of batch) controller.enqueue(bytes)
+    if (this.ended) {
+      this.stop()
+      controller.close()
+    }
+  }
+
+  private stop(): void {
+    if (this.done) return
+    this.done = true
+    ticker.stop(this)
+    this.detach?.()
+  }
 }
