@@ -50,10 +50,10 @@ export type BudgetCheck =
 
 /** The request's caller and budget: TOKEN_BUDGET, with a signed token's `budget` claim as the limit for its `sub`. */
 export function callerBudget(c: Context<AppEnv>): CallerBudget {
-  const { tokenBudget, tokenBudgetError } = c.var.config
+  const { tokenBudget, tokenBudgetError } = c.get('config')
   if (tokenBudgetError) return { kind: 'misconfigured', message: tokenBudgetError }
   if (!tokenBudget) return { kind: 'off' }
-  const limit = c.var.callerBudget ?? tokenBudget.limit
+  const limit = c.get('callerBudget') ?? tokenBudget.limit
   return { kind: 'on', caller: callerKey(c), spec: { limit, windowMs: tokenBudget.windowMs } }
 }
 
@@ -68,11 +68,11 @@ export async function reserveBudget(
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
   const { caller, spec } = budget
-  const reservation = await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).reserve(caller, {
+  const reservation = await budgetLedgerFor(c.env ?? {}, c.get('budgetLedger')).reserve(caller, {
     ...spec,
     input: request.input,
     ...(request.wantedOutput !== undefined ? { wantedOutput: request.wantedOutput } : {}),
-    expiresInMs: reservationLifetime(c.var.config.maxDurationMs),
+    expiresInMs: reservationLifetime(c.get('config').maxDurationMs),
   })
   if (!reservation.ok) {
     const { ok: _, ...figures } = reservation
@@ -105,5 +105,8 @@ export async function readBudgetUsage(
 > {
   const budget = callerBudget(c)
   if (budget.kind !== 'on') return budget
-  return { ...budget, usage: await budgetLedgerFor(c.env ?? {}, c.var.budgetLedger).usage(budget.caller, budget.spec) }
+  return {
+    ...budget,
+    usage: await budgetLedgerFor(c.env ?? {}, c.get('budgetLedger')).usage(budget.caller, budget.spec),
+  }
 }

@@ -50,7 +50,7 @@ export function budgetRefusalMessage(refusal: BudgetRefusal, now = Date.now()): 
 /** 429 in the gateway's shape, with `Retry-After` and the budget headers. */
 export function budgetRefusal(c: Context<AppEnv>, refusal: BudgetRefusal): Response {
   const headers = budgetRefusalHeaders(refusal)
-  return c.json({ error: budgetRefusalMessage(refusal), request_id: c.var.record.requestId }, 429, headers)
+  return c.json({ error: budgetRefusalMessage(refusal), request_id: c.get('record').requestId }, 429, headers)
 }
 
 /** The client-facing message when TOKEN_BUDGET cannot be read (the details go to the log line). */
@@ -59,6 +59,6 @@ export const MISCONFIGURED_MESSAGE =
 
 /** 503 in the gateway's shape; the record's log line says what is wrong with TOKEN_BUDGET. */
 export function budgetMisconfigured(c: Context<AppEnv>, detail: string): Response {
-  c.var.record.set({ budget_error: detail })
-  return c.json({ error: MISCONFIGURED_MESSAGE, request_id: c.var.record.requestId }, 503)
+  c.get('record').set({ budget_error: detail })
+  return c.json({ error: MISCONFIGURED_MESSAGE, request_id: c.get('record').requestId }, 503)
 }

@@ -43,8 +43,8 @@ function outcomeFor(status: number): Outcome {
  * app.get('/x', (c) => { c.var.record.set({ provider: 'gemini' }); return c.json({}) })
  */
 export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { mask, logPrompts } = c.var.security
-  const store = c.var.store
+  const { mask, logPrompts } = c.get('security')
+  const store = c.get('store')
   const record = new RequestRecord({
     requestId: requestIdFor(c.req.header('x-request-id'), mask),
     method: c.req.method,

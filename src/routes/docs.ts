@@ -23,7 +23,7 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
       openapi: '3.1.0',
       info: INFO,
       // Never the Host header: PUBLIC_URL when set, else relative to where the document was loaded.
-      servers: [{ url: c.var.security.publicUrl ?? '/' }],
+      servers: [{ url: c.get('security').publicUrl ?? '/' }],
     })
     // How to send an access token, and the 401 / 405 / 429 answers of the API routes.
     return c.json(withAccessDocs(doc))

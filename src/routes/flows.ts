@@ -43,7 +43,7 @@ export function registerFlowRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ask, async (c) => {
     const planned = await planChat(c, c.req.valid('json'))
     if (planned instanceof Response) return planned as never
-    const { record } = c.var
+    const record = c.get('record')
     const renderer = createAskRenderer(record)
     const generation = new Generation(planned.plan, renderer)
     if (planned.ticket) settleWhenDone(c, generation, planned.ticket)

@@ -12,18 +12,18 @@ const health = createRoute({
 
 export function registerHealthRoute(app: OpenAPIHono<AppEnv>): void {
   app.openapi(health, (c) => {
-    const { openai, gemini, defaultProvider, tokenBudget, tokenBudgetError } = c.var.config
+    const { openai, gemini, defaultProvider, tokenBudget, tokenBudgetError } = c.get('config')
     return c.json(
       {
         status: 'ok' as const,
         // Issue 8: whether the API needs a token; per provider only configured + model (no base URLs).
-        access: c.var.security.access,
-        store: c.var.store.kind,
-        ok: c.var.store.ok,
+        access: c.get('security').access,
+        store: c.get('store').kind,
+        ok: c.get('store').ok,
         default_provider: defaultProvider,
         providers: {
-          openai: { configured: openai.apiKey !== undefined, model: c.var.security.mask(openai.model) },
-          gemini: { configured: gemini.apiKey !== undefined, model: c.var.security.mask(gemini.model) },
+          openai: { configured: openai.apiKey !== undefined, model: c.get('security').mask(openai.model) },
+          gemini: { configured: gemini.apiKey !== undefined, model: c.get('security').mask(gemini.model) },
         },
         // Whether a token budget applies; never anyone's figures (those are GET /api/usage, per caller).
         budgets: tokenBudgetError ? ('misconfigured' as const) : tokenBudget ? ('on' as const) : ('off' as const),

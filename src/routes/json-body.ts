@@ -26,7 +26,7 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       },
     ])
   }
-  const maxSize = c.var.config.maxBodyBytes
+  const maxSize = c.get('config').maxBodyBytes
   return bodyLimit({
     maxSize,
     onError: (c) =>

@@ -85,17 +85,18 @@ async function streamChat(c: Context<AppEnv>, input: ChatInput): Promise<Respons
   const planned = await planChat(c, input)
   if (planned instanceof Response) return planned
   const { plan, ticket } = planned
-  if (c.var.streams) {
-    const response = await startResumable(c, c.var.streams, plan, { api: 'seed' }, ticket)
+  const streams = c.get('streams')
+  if (streams) {
+    const response = await startResumable(c, streams, plan, { api: 'seed' }, ticket)
     return withBudgetHeaders(response, ticket)
   }
-  const { record } = c.var
+  const record = c.get('record')
   const writer = new DirectWriter()
   const generation = new Generation(plan, createSeedRenderer(writer, record))
   if (ticket) settleWhenDone(c, generation, ticket)
   const body = directBody(generation, writer, {
-    pingIntervalMs: c.var.config.pingIntervalMs,
-    open: c.var.flushHeadersEarly,
+    pingIntervalMs: c.get('config').pingIntervalMs,
+    open: c.get('flushHeadersEarly'),
     record,
   })
   // Workers and Node also report a client that left through the request's signal.
@@ -151,9 +152,9 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>): void {
     const { count = 5, interval_ms: intervalMs = 500 } = c.req.valid('query')
     return sseResponse(
       demoStream(count, intervalMs, {
-        pingIntervalMs: c.var.config.pingIntervalMs,
-        open: c.var.flushHeadersEarly,
-        record: c.var.record,
+        pingIntervalMs: c.get('config').pingIntervalMs,
+        open: c.get('flushHeadersEarly'),
+        record: c.get('record'),
       }),
     )
   })

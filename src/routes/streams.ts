@@ -66,7 +66,7 @@ export const streamDelete = createRoute({
 })
 
 function notFound(c: Context<AppEnv>, streamId: string) {
-  const why = c.var.streams
+  const why = c.get('streams')
     ? 'it is unknown or expired (a finished stream is kept for RESUME_TTL_MS)'
     : 'resumable streams are switched off (RESUMABLE=off)'
   return c.json({ error: `stream_id: no stream ${JSON.stringify(streamId)}: ${why}` }, 404)
@@ -75,7 +75,7 @@ function notFound(c: Context<AppEnv>, streamId: string) {
 export function registerResumeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(streamGet, async (c) => {
     const { stream_id: streamId } = c.req.valid('param')
-    const host = c.var.streams
+    const host = c.get('streams')
     if (!host || !isStreamId(streamId)) return notFound(c, streamId)
     const lastEventId = c.req.header('last-event-id')?.trim() || c.req.valid('query').last_event_id?.trim()
     const after = lastEventId ? parseSeq(lastEventId, streamId) : 0
@@ -85,13 +85,13 @@ export function registerResumeRoutes(app: OpenAPIHono<AppEnv>): void {
         { field: c.req.header('last-event-id')?.trim() ? 'Last-Event-ID' : 'last_event_id', message },
       ])
     }
-    const response = await host.resume(streamId, after, c.var.config.pingIntervalMs)
+    const response = await host.resume(streamId, after, c.get('config').pingIntervalMs)
     return response.status === 404 ? notFound(c, streamId) : (response as never)
   })
 
   app.openapi(streamDelete, async (c) => {
     const { stream_id: streamId } = c.req.valid('param')
-    const host = c.var.streams
+    const host = c.get('streams')
     if (!host || !isStreamId(streamId)) return notFound(c, streamId)
     const response = await host.cancel(streamId)
     return response.status === 404 ? notFound(c, streamId) : noContent(c)

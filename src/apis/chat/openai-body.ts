@@ -17,14 +17,14 @@ import { openAIError, withRequestId } from '../../renderers/chat/errors'
 /** 413 `request_too_large` for a body over MAX_BODY_BYTES, sent with Content-Length or chunked. */
 export const openAIBodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
   bodyLimit({
-    maxSize: c.var.config.maxBodyBytes,
+    maxSize: c.get('config').maxBodyBytes,
     onError: () =>
       withRequestId(
-        openAIError(413, `The request body must be at most ${c.var.config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, {
+        openAIError(413, `The request body must be at most ${c.get('config').maxBodyBytes} bytes (MAX_BODY_BYTES).`, {
           code: 'request_too_large',
           retry: false,
         }),
-        c.var.record.requestId,
+        c.get('record').requestId,
       ),
   })(c, next)
 

@@ -111,7 +111,7 @@ export async function startBackground(
   const { data, body } = await peekFirstEvent(started)
   const response = isObject(data?.response) ? data.response : undefined
   if (typeof response?.id === 'string' && response.id !== spec.id) {
-    const { config } = c.var
+    const config = c.get('config')
     const ttlMs = Math.max(config.resumeTtlMs, stateTtlMs ?? 0) + config.maxDurationMs
     await host.keep?.(await streamIdOf(response.id), { stream: streamId }, ttlMs)
   }

@@ -35,8 +35,11 @@ import { streamIdOf } from './stored'
 type ResponsesSpec = Extract<RenderSpec, { api: 'responses' }>
 
 export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Response> {
-  const { config, record, security, providers } = c.var
-  const host = c.var.streams
+  const config = c.get('config')
+  const record = c.get('record')
+  const security = c.get('security')
+  const providers = c.get('providers')
+  const host = c.get('streams')
   const route = requestedModel(body, record)
   if (route instanceof Response) return route
   const checked = checkResponsesPolicy(body, route, {
@@ -124,7 +127,7 @@ async function direct(
   spec: ResponsesSpec,
   ticket: BudgetTicket | undefined,
 ): Promise<Response> {
-  const { config, record } = c.var
+  const record = c.get('record')
   const writer = new DirectWriter()
   const generation = new Generation(plan, createResponsesStreamRenderer(writer, record, spec))
   if (ticket) settleWhenDone(c, generation, ticket)
@@ -139,8 +142,8 @@ async function whole(
   ticket: BudgetTicket | undefined,
   stateTtlMs: number | undefined,
 ): Promise<Response> {
-  const { record } = c.var
-  const host = c.var.streams
+  const record = c.get('record')
+  const host = c.get('streams')
   plan.limits.firstTextTimeoutMs = plan.limits.maxDurationMs
   const renderer = createResponsesWholeRenderer(record, spec)
   const generation = new Generation(plan, renderer)

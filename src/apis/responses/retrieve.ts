@@ -23,9 +23,9 @@ import { findResponse, responseNotFound, type FoundResponse } from './stored'
 const SEQUENCE = /^(0|[1-9][0-9]{0,8})$/
 
 async function find(c: Context<AppEnv>, responseId: string): Promise<FoundResponse | undefined> {
-  const host = c.var.streams
+  const host = c.get('streams')
   if (!host?.snapshot || !isResponseId(responseId)) return undefined
-  c.var.record.set({ response_id: responseId })
+  c.get('record').set({ response_id: responseId })
   return findResponse(host, responseId)
 }
 
@@ -50,7 +50,7 @@ export async function retrieveResponse(c: Context<AppEnv>, responseId: string): 
     return invalidParams([{ param: 'starting_after', message: 'must be a sequence_number (an integer from 0)' }])
   }
   const after = startingAfter === undefined ? 0 : Number(startingAfter) + 1
-  const resumed = await c.var.streams!.resume(found.streamId, after, c.var.config.pingIntervalMs)
+  const resumed = await c.get('streams')!.resume(found.streamId, after, c.get('config').pingIntervalMs)
   // The client has every event: an empty stream, which the SDKs read without an error.
   if (resumed.status === 204) {
     return new Response(null, { status: 200, headers: { ...SSE_HEADERS, 'x-stream-id': found.streamId } })
@@ -61,7 +61,7 @@ export async function retrieveResponse(c: Context<AppEnv>, responseId: string): 
 export async function cancelResponse(c: Context<AppEnv>, responseId: string): Promise<Response> {
   const found = await find(c, responseId)
   if (!found) return responseNotFound(responseId)
-  const host = c.var.streams!
+  const host = c.get('streams')!
   if (!found.finished) await host.cancel(found.streamId)
   const after = await host.snapshot!(found.streamId)
   const state = after?.state as { response?: unknown } | null | undefined
@@ -70,7 +70,7 @@ export async function cancelResponse(c: Context<AppEnv>, responseId: string): Pr
 
 export async function deleteResponse(c: Context<AppEnv>, responseId: string): Promise<Response> {
   const found = await find(c, responseId)
-  const host = c.var.streams
+  const host = c.get('streams')
   if (!found || !host?.forget) return responseNotFound(responseId)
   await host.forget(found.streamId)
   if (found.pointer) await host.forget(found.pointer)
