@@ -59,7 +59,8 @@ export class Generation {
   /** The current attempt's body brought at least one chunk. */
   private bodyStarted = false
   private ended = false
-  private readonly stopped = new AbortController()
+  /** Made only when a retry waits: ends that wait when the generation stops. */
+  private stopped: AbortController | undefined
   private readonly plan: GenerationPlan
   readonly renderer: Renderer
 
@@ -92,7 +93,19 @@ export class Generation {
     if (!this.clocks.started) this.clocks.start()
     try {
       if (!this.reader) await this.open()
-      const { value, done } = await this.read()
+      // Read here rather than in a method of its own: one suspended async call less per open stream.
+      // No clock read per chunk: the clocks look at `reading` and `reads` at each tick.
+      this.reading = true
+      this.reads++
+      let chunk: { done: boolean; value?: Uint8Array }
+      try {
+        chunk = await this.reader!.read()
+      } catch (error) {
+        throw error instanceof ProviderError || this.ended ? error : truncatedError(this.provider, error)
+      } finally {
+        this.reading = false
+      }
+      const { value, done } = chunk
       if (this.ended) return false
       const decoder = this.decoder!
       if (done) {
@@ -127,19 +140,6 @@ export class Generation {
 
   private get currentTarget(): Required<GenerationPlan['targets'][number]> {
     return this.plan.targets[this.target] ?? this.plan.targets[0]!
-  }
-
-  private async read(): Promise<{ done: boolean; value?: Uint8Array }> {
-    // No clock read per chunk: the clocks look at these at each tick.
-    this.reading = true
-    this.reads++
-    try {
-      return await this.reader!.read()
-    } catch (error) {
-      throw error instanceof ProviderError || this.ended ? error : truncatedError(this.provider, error)
-    } finally {
-      this.reading = false
-    }
   }
 
   private async open(): Promise<void> {
@@ -185,6 +185,7 @@ export class Generation {
       if (wait !== undefined && wait < remaining) {
         this.triesOnTarget++
         try {
+          this.stopped ??= new AbortController()
           await sleep(wait, this.stopped.signal)
         } catch {
           return false
@@ -253,7 +254,7 @@ export class Generation {
   private end(): void {
     this.ended = true
     this.clocks.stop()
-    this.stopped.abort()
+    this.stopped?.abort()
   }
 
   /** An attempt is open and has not timed out (for the clocks). */
