@@ -93,6 +93,8 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
     async start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord) {
       if (!makeRoom(1, ENTRY_BYTES)) throw new StoreFullError()
       const { streamId, ttlMs } = start
+      // The callbacks below live as long as the stream: they hold these numbers, not the whole start.
+      const stateTtlMs = Math.max(ttlMs, start.stateTtlMs ?? 0)
       const live = new LiveStream(
         { ...start.plan, providers },
         {
@@ -108,7 +110,7 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
           },
           onEnd: () => {
             const state = live.state()
-            if (state !== null) records.set(streamId, state, Math.max(ttlMs, start.stateTtlMs ?? 0))
+            if (state !== null) records.set(streamId, state, stateTtlMs)
             finish(streamId, ttlMs)
           },
         },
