@@ -8,6 +8,7 @@ import type { GenerationPlan } from '../engine/generation'
 import { newStreamId, parseEventId } from '../streams/event-id'
 import { STORE_FULL_RETRY_SECONDS, StoreFullError, type StreamHost } from '../streams/host'
 import type { StreamStart } from '../streams/live-stream'
+import { waitUntil } from './wait-until'
 
 /**
  * Resumable streams from the request's side: starting one in its API's events (or the 503 when the
@@ -53,6 +54,11 @@ export async function startResumable(
       },
       providers,
       record,
+      {
+        env: c.env ?? {},
+        waitUntil: (work) => waitUntil(c, work),
+        runInStore: config.resumeRunner === 'object',
+      },
     )
   } catch (error) {
     // Nothing was spent: the caller's budget gets the reservation back.

@@ -1,5 +1,4 @@
 import { settleBudget } from '../budgets/gate'
-import { holdBudget } from '../budgets/hold'
 import type { BudgetLedger } from '../budgets/ledger'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
@@ -93,34 +92,18 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
     async start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord) {
       if (!makeRoom(1, ENTRY_BYTES)) throw new StoreFullError()
       const { streamId, ttlMs } = start
-      const live = new LiveStream(
-        { ...start.plan, providers },
-        {
-          streamId,
-          render: start.render,
-          graceMs: start.graceMs,
-          maxBytes: start.maxStreamBytes,
-          record,
-          ...(start.background ? { background: true } : {}),
-          onGrow(bytes) {
-            held += bytes
-            makeRoom(0, 0)
-          },
-          onEnd: () => {
-            const state = live.state()
-            if (state !== null) records.set(streamId, state, Math.max(ttlMs, start.stateTtlMs ?? 0))
-            finish(streamId, ttlMs)
-          },
+      const live = LiveStream.fromStart(start, providers, record, {
+        onGrow(bytes) {
+          held += bytes
+          makeRoom(0, 0)
         },
-      )
-      const ticket = start.budget
-      if (ticket)
-        holdBudget(
-          live.generation,
-          ticket,
-          record,
-          (spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
-        )
+        onEnd: () => {
+          const state = live.state()
+          if (state !== null) records.set(streamId, state, Math.max(ttlMs, start.stateTtlMs ?? 0))
+          finish(streamId, ttlMs)
+        },
+        settle: (ticket, spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
+      })
       entries.set(streamId, { log: live.log, live })
       held += ENTRY_BYTES
       settings.onStart?.(live, start, record)

@@ -2,7 +2,14 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { captureLogs } from './app-call'
-import { inProcessApp, parseStream, scenario, upstreamClosedEarly, upstreamRequests } from './helpers'
+import {
+  geminiFixtureText,
+  inProcessApp,
+  parseStream,
+  scenario,
+  upstreamClosedEarly,
+  upstreamRequests,
+} from './helpers'
 
 /**
  * MAX_STREAM_BYTES bounds one resumable stream's log, in this process and in the Durable Object; and a
@@ -105,9 +112,10 @@ describe('MAX_STREAM_BYTES', () => {
   })
 })
 
-describe('a start the Durable Object fails', () => {
-  const failing = (fetch: () => Promise<Response>) => ({
+describe('a start the Durable Object fails (RESUME_RUNNER=object: the object runs the answer)', () => {
+  const failing = (fetch: () => Promise<Response>, runner = 'object') => ({
     ...env,
+    RESUME_RUNNER: runner,
     RESUMABLE_STREAMS: { idFromName: (name: string) => name, get: () => ({ fetch }) },
   })
   const cases: [string, () => Promise<Response>, string][] = [
@@ -171,4 +179,21 @@ describe('a start the Durable Object fails', () => {
       request_id: response.headers.get('x-request-id'),
     })
   })
+
+  it.each(cases)(
+    'the worker runs the answer (the default) and the copy fails (its fetch %s): the client gets the whole answer, the log line says replication failed',
+    async (_, fetch) => {
+      logs = captureLogs()
+      const model = await scenario({ fixture: 'gemini-basic.sse' })
+      const response = await createApp().fetch(chatGet(model), failing(fetch, 'worker'))
+      expect(response.status).toBe(200)
+      const { events } = parseStream(await response.text())
+      expect(events.map((event) => event.chunk ?? '').join('')).toBe(await geminiFixtureText('gemini-basic.sse'))
+      expect(events.at(-1)).toMatchObject({ chunk: '', done: true, finish_reason: 'stop' })
+      expect(logs.records()).toEqual([
+        expect.objectContaining({ request_id: `bound-${model}`, status: 200, outcome: 'done', replication: 'failed' }),
+      ])
+      expect(await upstreamRequests(model)).toHaveLength(1)
+    },
+  )
 })
