@@ -54,8 +54,7 @@ export function createDurableStreams(
       onListeners(count) {
         const own = count - (copy?.holding ? 1 : 0)
         if (own > 0) clientSeen = true
-        else if (clientSeen && deadline === undefined)
-          deadline = setTimeout(stopForWorkerLifetime, afterClientLeftMs)
+        else if (clientSeen && deadline === undefined) deadline = setTimeout(stopForWorkerLifetime, afterClientLeftMs)
       },
       onEnd: () => clearTimeout(deadline),
       settle: (ticket, spent) => waitUntil(settleBudget(env, ticket, spent).catch(() => {})),
