@@ -25,7 +25,8 @@ const STAND_IN: LogSink = { push() {}, close() {} }
 /**
  * Copies a stream the worker runs to its Durable Object, off the client's path: the worker's own
  * client reads the local log at once, and what the log added since the last message goes to the
- * object `flushMs` later, several events per message, over one WebSocket. The object serves every
+ * object `flushMs` later, several events per message, over one WebSocket. The socket opens with the
+ * first batch, so creating the object never competes with the first text. The object serves every
  * other listener and resume from the copy and keeps it for RESUME_TTL_MS; it tells the producer when
  * a DELETE arrives (the producer ends the answer), when clients follow the copy (they hold off the
  * grace) and when a snapshot needs the renderer's state.
@@ -42,6 +43,7 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
   let pending: Uint8Array[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   let ended = false
+  let connecting = false
   let failed = false
   let release: (() => void) | undefined
   let complete: () => void = () => {}
@@ -51,7 +53,8 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
 
   const flush = (): void => {
     timer = undefined
-    if (!socket || pending.length === 0) return
+    if (!socket) return open()
+    if (pending.length === 0) return
     socket.send(encodeBatch(pending))
     pending = []
   }
@@ -96,28 +99,34 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
     push(bytes) {
       if (failed) return
       pending.push(bytes)
-      if (socket && timer === undefined) timer = setTimeout(flush, settings.flushMs)
+      if (timer === undefined) timer = setTimeout(flush, settings.flushMs)
     },
     close() {
       if (failed) return
       ended = true
       if (socket) finish(live, socket)
+      else open()
     },
   })
-
-  settings
-    .connect()
-    .then((response) => {
-      const opened = response.webSocket
-      if (!opened) throw new Error(`the stream object refused the copy (HTTP ${response.status})`)
-      opened.accept()
-      opened.addEventListener('message', onMessage)
-      opened.addEventListener('close', fail)
-      opened.addEventListener('error', fail)
-      socket = opened
-      if (ended) finish(live, opened)
-      else flush()
-    })
-    .catch(fail)
   return copy
+
+  /** Connects to the object once, with the first batch (never before the first event is out). */
+  function open(): void {
+    if (connecting) return
+    connecting = true
+    settings
+      .connect()
+      .then((response) => {
+        const opened = response.webSocket
+        if (!opened) throw new Error(`the stream object refused the copy (HTTP ${response.status})`)
+        opened.accept()
+        opened.addEventListener('message', onMessage)
+        opened.addEventListener('close', fail)
+        opened.addEventListener('error', fail)
+        socket = opened
+        if (ended) finish(live, opened)
+        else flush()
+      })
+      .catch(fail)
+  }
 }

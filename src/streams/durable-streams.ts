@@ -8,7 +8,7 @@ import { LiveStream, type StreamStart } from './live-stream'
 const ORIGIN = 'https://resumable-stream.internal'
 
 /** How long new events wait before they are copied to the object, so that several go in one message. */
-const COPY_FLUSH_MS = 10
+const COPY_FLUSH_MS = 50
 
 /**
  * How long an answer the worker runs goes on after its own client left. Workers ends a request's
@@ -20,7 +20,7 @@ const AFTER_CLIENT_LEFT_MS = 25_000
 export interface DurableStreamsSettings {
   /** How long an answer the worker runs goes on after its own client left (25 s). */
   afterClientLeftMs?: number
-  /** How long new events wait before they are copied to the object (10 ms). */
+  /** How long new events wait before they are copied to the object (50 ms). */
   flushMs?: number
 }
 
