@@ -4,10 +4,11 @@
  * piece, the client when the read that completed each text event arrived, both on the machine's
  * monotonic clock; a piece's delay is its arrival minus its write. A piece is matched by where it
  * ends in the answer text (the first event whose text reaches it), so a contender that merges or
- * splits pieces is still timed per upstream piece. The added gap p50 / p99 is the contender's
- * quantile of delays over every piece of every round minus the floor's (the bare pass-through,
- * same runtime, same rounds). A piece held back (until the next one comes, or a buffer fills)
- * adds the hold to its own delay, so it shows even when the gaps between arrivals stay even.
+ * splits pieces is still timed per upstream piece. The added gap p50 / p99: per round, the
+ * contender's quantile of delays over every piece of its batch minus the floor's (the bare
+ * pass-through, same runtime, same round); the median over rounds. A piece held back (until the
+ * next one comes, or a buffer fills) adds the hold to its own delay, so it shows even when the gaps
+ * between arrivals stay even; a stall of the shared machine that hits one batch moves one round only.
  *
  * @example
  * await timeChunks(batch.samples, emulatorUrl) // after the batch: fills each sample's chunkDelays
@@ -31,9 +32,11 @@ export interface GapFigures {
   /** ms from the emulator's write to the client's read, p50 / p99 over every piece of every round. */
   chunkDelayP50: number
   chunkDelayP99: number
-  /** The same minus the floor's: what the contender adds to each piece's way through. */
+  /** Median over rounds of (the round's p50 / p99 − the floor's in the same round): what the contender adds to a piece's way. */
   addedGapP50: number
   addedGapP99: number
+  /** Each round's p99 − the floor's (ms). */
+  addedGapP99Rounds: number[]
 }
 
 /** performance.now() and the monotonic clock run together (both CLOCK_MONOTONIC), one offset apart. */
@@ -78,20 +81,22 @@ export async function timeChunks(samples: StreamSample[], emulatorUrl: string): 
   }
 }
 
-const delays = (batches: Batch[]) =>
-  batches.flatMap((b) => b.samples.filter((s) => s.ok).flatMap((s) => s.chunkDelays ?? []))
+const delays = (b: Batch | undefined) => (b?.samples ?? []).filter((s) => s.ok).flatMap((s) => s.chunkDelays ?? [])
+const p99 = (xs: number[]) => quantile(xs, 0.99)
 
-/** A contender's delays against the floor's over the same rounds; NaN where nothing was timed. */
+/** A contender's delays against the floor's, round by round (`floor[i]` ran in the same round as `batches[i]`); NaN where nothing was timed. */
 export function gapFigures(batches: Batch[], floor: Batch[]): GapFigures {
-  const own = delays(batches)
-  const base = delays(floor)
-  const p50 = median(own)
-  const p99 = quantile(own, 0.99)
+  const own = batches.map(delays)
+  const base = batches.map((_, i) => delays(floor[i]))
+  const all = own.flat()
+  const paired = (q: (xs: number[]) => number) => own.map((xs, i) => q(xs) - q(base[i]!))
+  const p99Rounds = paired(p99)
   return {
-    chunksTimed: own.length,
-    chunkDelayP50: p50,
-    chunkDelayP99: p99,
-    addedGapP50: p50 - median(base),
-    addedGapP99: p99 - quantile(base, 0.99),
+    chunksTimed: all.length,
+    chunkDelayP50: median(all),
+    chunkDelayP99: p99(all),
+    addedGapP50: median(paired(median)),
+    addedGapP99: median(p99Rounds),
+    addedGapP99Rounds: p99Rounds.map((x) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x)),
   }
 }

@@ -106,7 +106,7 @@ export function markdown(r: Results): string {
   const lines: string[] = []
   const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
   lines.push(
-    `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time. Added gap between chunks: per content piece, the emulator's write to the client's read, minus the floor's, p50 / p99 over every piece of every round (the floor's row: its own write-to-read times).`,
+    `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time. Added gap between chunks: each content piece's time from the emulator's write to the client's read; per round the contender's p50 / p99 over its pieces minus the floor's, median over rounds (the floor's row: its own write-to-read p50 / p99 over every piece).`,
     '',
   )
   lines.push(

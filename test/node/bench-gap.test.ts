@@ -70,6 +70,16 @@ describe('added gap between chunks (bench/lib/gap.ts)', () => {
     expect(gapFigures([batch([])], [floor]).addedGapP99).toBeNaN()
   })
 
+  it('pairs each round with the floor of the same round: a stall in one batch moves that round only', () => {
+    const even = batch([0.2, 0.3, 0.2, 0.2])
+    const stalled = batch([0.2, 9, 0.2, 0.2])
+    const figures = gapFigures([even, stalled, even], [even, even, even])
+    expect(figures.addedGapP99Rounds.map((x) => x > 5)).toEqual([false, true, false])
+    expect(figures.addedGapP99).toBe(0)
+    // Over every piece of every round, the one stall would be the contender's p99.
+    expect(figures.chunkDelayP99).toBeGreaterThan(5)
+  })
+
   it('failed streams are left out', () => {
     const failed = { ...batch([50, 50]).samples[0]!, ok: false }
     expect(gapFigures([{ samples: [failed], cpuMs: NaN, wallMs: NaN }, batch([1])], [batch([1])]).chunksTimed).toBe(1)
