@@ -161,7 +161,7 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
           continue
         }
         const began = performance.now()
-        const res = await runRounds(tgs, spec, pgids, stop)
+        const res = await runRounds(tgs, { ...spec, pieceTimesFrom: emulator!.url }, pgids, stop)
         const warm = Object.fromEntries(
           Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]),
         )
@@ -183,7 +183,7 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
         const line = Object.entries(figures)
           .map(
             ([k, f]) =>
-              `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
+              `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s, gap p99 ${f.addedGapP99?.toFixed(2)} ms${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
           )
           .join(' | ')
         say(`${at} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
