@@ -129,7 +129,7 @@ export function markdown(r: Results): string {
   if (variants.length) {
     lines.push(
       '',
-      '**Gateway variants against the plain gateway** (same rounds; `gateway+redis`: REDIS_URL at a local redis-server, whose own CPU is not counted; `gateway+budget`: TOKEN_BUDGET that never refuses, the reservation and settlement per request): variant vs gateway',
+      '**Gateway variants against the plain gateway** (same rounds; `gateway+redis`: REDIS_URL at a local redis-server, whose own CPU is not counted; `gateway+budget`: TOKEN_BUDGET that never refuses, the reservation and settlement per request; `gateway+object`: RESUME_RUNNER=object, the Durable Object of the stream runs the answer): variant vs gateway',
       '',
       '| where | variant | own first text, 1 stream | own first text, 50 streams | CPU/chunk burst | CPU/chunk steady |',
       '|---|---|---|---|---|---|',

@@ -43,7 +43,7 @@ export type ProducerMessage = EndMessage | StateMessage
 export type ObjectMessage = CancelMessage | ListenersMessage | StateRequest
 
 /** One binary message holding `events`. */
-export function encodeBatch(events: readonly Uint8Array[]): Uint8Array {
+export function encodeBatch(events: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 4 + 4 * events.length
   for (const event of events) size += event.byteLength
   const batch = new Uint8Array(size)

@@ -117,7 +117,8 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
     settings
       .connect()
       .then((response) => {
-        const opened = response.webSocket
+        // Workers only: the socket of an upgraded response.
+        const opened = (response as Response & { webSocket?: (WebSocket & { accept(): void }) | null }).webSocket
         if (!opened) throw new Error(`the stream object refused the copy (HTTP ${response.status})`)
         opened.accept()
         opened.addEventListener('message', onMessage)
