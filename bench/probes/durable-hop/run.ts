@@ -7,6 +7,7 @@
  * concurrency (report.ts) and the load average.
  *
  *   npm run bench:durable-hop -- [--rounds1 20] [--block1 10] [--rounds50 10] [--batch 10] [--concurrency 1,50]
+ *                                [--observability on|off]
  */
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -24,8 +25,12 @@ const { values: opt } = parseArgs({
     batch: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '1,50' },
     'settle-ms': { type: 'string', default: '100' },
+    // wrangler dev's local observability (on by default, as under `npm run bench`): every invocation,
+    // the object's too, is traced to a collector that writes SQLite on the same workerd.
+    observability: { type: 'string', default: 'on' },
   },
 })
+process.env.X_LOCAL_OBSERVABILITY = opt.observability === 'off' ? 'false' : 'true'
 const batch = Number(opt.batch)
 const settleMs = Number(opt['settle-ms'])
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -99,7 +104,7 @@ async function runConcurrency(concurrency: number, rounds: number, perBlock: num
 try {
   const names = cpu.groupPids(server.pid).map(([pid, name]) => `${pid}:${name}`)
   console.log(`wrangler dev at ${server.url}, group ${server.pid}: ${names.join(', ')}`)
-  console.log(`load average at start: ${load()}`)
+  console.log(`local observability ${opt.observability}; load average at start: ${load()}`)
   const idleBefore = workerdCpu()
   await sleep(2000)
   console.log(`workerd CPU while idle: ${((workerdCpu() - idleBefore) / 2).toFixed(2)} ms per s`)
