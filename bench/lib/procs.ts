@@ -164,7 +164,7 @@ export function startEmulatorProcess(timeoutMs = 15_000): Promise<Managed> {
   })
 }
 
-/** A worker of bench/ under `wrangler dev` (no interactive session, own inspector port), ready when GET /__ready answers. */
+/** A worker of bench/ under `wrangler dev` (no interactive session, own inspector port, no local trace store), ready when GET /__ready answers. */
 export async function startWranglerDev(
   name: string,
   config: string,
@@ -195,6 +195,9 @@ export async function startWranglerDev(
     name,
     file: join(BIN, 'wrangler'),
     args,
+    // The dev server's local trace store writes every invocation (the Durable Objects' too) to SQLite
+    // with an fsync: a cost of `wrangler dev` alone, not of a deployed worker (bench/NOTES.md).
+    env: { X_LOCAL_OBSERVABILITY: 'false' },
     ready: async (_, exited) => {
       await pollReady(`${url}/__ready`, exited, timeoutMs)
       return url
