@@ -1,7 +1,16 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { ANSWERED_TIMING, gateway, parseEvents, postChat, scenario, upstreamRequests, waitFor, withoutRequestId } from './helpers'
+import {
+  ANSWERED_TIMING,
+  gateway,
+  parseEvents,
+  postChat,
+  scenario,
+  upstreamRequests,
+  waitFor,
+  withoutRequestId,
+} from './helpers'
 
 /** Where the client leaving stops the answer at once: the direct path, and resumable streams with no grace. */
 const STOP_AT_ONCE: [string, Record<string, string>][] = [
