@@ -18,10 +18,12 @@ const HEADERS_DELAY_MS = 200
 /** Date.now() in workerd and in the fake upstream's process may round differently: a margin, never a ceiling. */
 const AT_LEAST_MS = HEADERS_DELAY_MS - 20
 
+/** Where the answer runs: the record that takes the upstream's times is the request's own, or rebuilt by the object. */
 const PATHS = [
   ['direct path (RESUMABLE=off)', () => createApp(), { RESUMABLE: 'off' }],
   ['resumable, in this process', () => inProcessApp(), {}],
-  ['resumable, in a Durable Object', () => createApp(), {}],
+  ['resumable on Workers, the worker runs it and copies it to the object', () => createApp(), {}],
+  ['resumable on Workers, RESUME_RUNNER=object', () => createApp(), { RESUME_RUNNER: 'object' }],
 ] as const
 
 /** The log line of the request `requestId`, once written (a stream writes it when it ends). */
@@ -55,7 +57,7 @@ describe('the seed API’s closing event carries the upstream’s timing', () =>
       expect(timing).toEqual(ANSWERED_TIMING)
       const { gw_ms, upstream_ms } = timing as AnswerTiming
       expect(upstream_ms).toBeGreaterThanOrEqual(AT_LEAST_MS)
-      // A Durable Object writes the line where the answer ran, with the record rebuilt from the start's snapshot.
+      // With RESUME_RUNNER=object the object writes the line, with the record it rebuilt from the start's snapshot.
       expect(await logLine(response.headers.get('x-request-id')!)).toMatchObject({
         outcome: 'done',
         gw_ms,
@@ -111,12 +113,13 @@ describe('the OpenAI-shaped APIs send their headers after the first output: Serv
   ] as const
   /**
    * Known gaps, where the header still has `gw` alone (and `gw` counts the upstream's wait): the
-   * Responses API's direct path (its plan does not take the record's upstream times), and a Durable
-   * Object, whose times never reach the worker's record. `it.fails` until fixed: the fix turns the
-   * case red, and it then moves to `it`.
+   * Responses API's direct path (its plan does not take the record's upstream times), and
+   * RESUME_RUNNER=object, whose record is the object's: its times never reach the worker's. `it.fails`
+   * until fixed: the fix turns the case red, and it then moves to `it`.
    */
   const lacksUpstream = (route: string, path: string) =>
-    path === 'resumable, in a Durable Object' || (route === '/v1/responses' && path === 'direct path (RESUMABLE=off)')
+    path === 'resumable on Workers, RESUME_RUNNER=object' ||
+    (route === '/v1/responses' && path === 'direct path (RESUMABLE=off)')
   for (const [route, fixture, body] of requests) {
     for (const [path, app, vars] of PATHS) {
       ;(lacksUpstream(route, path) ? it.fails : it)(`${route}, ${path}`, async () => {
