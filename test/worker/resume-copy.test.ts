@@ -4,7 +4,15 @@ import { createApp } from '../../src/app'
 import { encodeBatch } from '../../src/streams/copy-messages'
 import { createDurableStreams } from '../../src/streams/durable-streams'
 import { PRODUCER_LOST } from '../../src/streams/received-copy'
-import { gateway, geminiFixtureText, parseStream, scenario, upstreamRequests, waitFor } from './helpers'
+import {
+  ANSWERED_TIMING,
+  gateway,
+  geminiFixtureText,
+  parseStream,
+  scenario,
+  upstreamRequests,
+  waitFor,
+} from './helpers'
 
 /**
  * The copy of a stream the worker runs, as its Durable Object receives it: what listeners get when
@@ -83,6 +91,7 @@ describe('an answer the worker runs, after its client left', () => {
       error:
         'gemini: the answer was stopped 0.4 s after its client left, the most a Worker runs after that (RESUME_RUNNER=object keeps answers running after a disconnect). Send the request again.',
       done: true,
+      timing: ANSWERED_TIMING,
       request_id: response.headers.get('x-request-id'),
     })
     const closed = await waitFor(async () => {
@@ -103,7 +112,14 @@ describe('an answer the worker runs, after its client left', () => {
     const listener = await call(`/api/streams/${id}`)
     await reader.cancel()
     const events = parseStream(await listener.text()).events
-    expect(events.at(-1)).toMatchObject({ chunk: '', done: true, provider: 'gemini', finish_reason: 'stop' })
+    // The copy carries the closing event as the worker wrote it, timing included.
+    expect(events.at(-1)).toMatchObject({
+      chunk: '',
+      done: true,
+      provider: 'gemini',
+      finish_reason: 'stop',
+      timing: ANSWERED_TIMING,
+    })
     expect(events.map((event) => event.chunk ?? '').join('')).toBe(
       await geminiFixtureText('gemini-basic-long-2024.sse'),
     )

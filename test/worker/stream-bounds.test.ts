@@ -3,12 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { captureLogs } from './app-call'
 import {
+  ANSWERED_TIMING,
   geminiFixtureText,
   inProcessApp,
   parseStream,
   scenario,
   upstreamClosedEarly,
   upstreamRequests,
+  withoutRequestId,
+  withoutTiming,
 } from './helpers'
 
 /**
@@ -41,13 +44,16 @@ async function expectCut(response: Response, model: string) {
   const streamId = response.headers.get('x-stream-id')!
   const event = (n: number, data: string) => `id: ${streamId}:${n}\ndata: ${data}\n\n`
   const chunk = JSON.stringify({ chunk: TEXT, done: false })
-  const closing = JSON.stringify({ error: TOO_LONG, done: true, request_id: `bound-${model}` })
   const wire = await response.text()
+  // The upstream had answered: the error event carries the log line's figures.
+  const { timing } = withoutTiming(withoutRequestId(wire, `bound-${model}`))
+  expect(timing).toEqual(ANSWERED_TIMING)
+  const closing = JSON.stringify({ error: TOO_LONG, done: true, timing, request_id: `bound-${model}` })
   expect(wire).toBe(`retry: 1000\n\n${event(1, chunk)}${event(2, chunk)}${event(3, chunk)}${event(4, closing)}`)
   expect(new TextEncoder().encode(event(1, chunk)).byteLength).toBe(164)
   expect(await upstreamClosedEarly(model, 5000), 'the upstream request was left open').toBeDefined()
   expect(await upstreamRequests(model)).toHaveLength(1)
-  return { streamId, wire }
+  return { streamId, wire, timing: timing! }
 }
 
 describe('MAX_STREAM_BYTES', () => {
@@ -58,7 +64,7 @@ describe('MAX_STREAM_BYTES', () => {
     logs = captureLogs()
     const model = await endless()
     const app = inProcessApp()
-    const { streamId, wire } = await expectCut(await app.fetch(chatGet(model), vars), model)
+    const { streamId, wire, timing } = await expectCut(await app.fetch(chatGet(model), vars), model)
     // Finished: a replay from the start gives the same bytes, the last id gets 204.
     const replay = await app.fetch(new Request(`http://gateway.test/api/streams/${streamId}`), vars)
     expect(await replay.text()).toBe(wire)
@@ -70,6 +76,8 @@ describe('MAX_STREAM_BYTES', () => {
         status: 200,
         outcome: 'max_stream_bytes',
         stream_id: streamId,
+        gw_ms: timing.gw_ms,
+        upstream_ms: timing.upstream_ms,
         error: { kind: 'max_stream_bytes', message: `ProviderError: ${TOO_LONG}` },
       }),
     ])
