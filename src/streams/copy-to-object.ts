@@ -32,7 +32,8 @@ const STAND_IN: LogSink = { push() {}, close() {} }
  * grace) and when a snapshot needs the renderer's state.
  *
  * A copy that cannot start or breaks leaves the answer running for its own client, no longer
- * resumable; its log line says `"replication":"failed"`.
+ * resumable; its log line says `"replication":"failed"` (or, when that line was already written, a
+ * line of its own: `{"event":"replication",…,"replication":"failed"}`).
  *
  * @example
  * copyToObject(live, { connect: () => stub.fetch(copyRequest), record, flushMs: 10, waitUntil: ctx.waitUntil.bind(ctx) })
@@ -44,6 +45,8 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
   let timer: ReturnType<typeof setTimeout> | undefined
   let ended = false
   let connecting = false
+  /** The whole copy, closing event and state included, was handed to the socket. */
+  let finished = false
   let failed = false
   let release: (() => void) | undefined
   let complete: () => void = () => {}
@@ -70,17 +73,24 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
   }
 
   const fail = (): void => {
-    if (failed || ended) return
+    if (failed || finished) return
     failed = true
     pending = []
     clearTimeout(timer)
-    settings.record.set({ replication: 'failed' })
     hold(0)
     socket?.close(1011, 'the copy failed')
     complete()
+    // Before the end the stream's own log line says so; after it (the copy opens late), a line of its own.
+    const { record } = settings
+    if (!ended) record.set({ replication: 'failed' })
+    else {
+      const line = { event: 'replication', request_id: record.requestId, stream_id: log.streamId }
+      console.log(JSON.stringify({ ...line, replication: 'failed' }))
+    }
   }
 
   const finish = (live: LiveStream, open: WebSocket): void => {
+    finished = true
     clearTimeout(timer)
     flush()
     open.send(JSON.stringify({ type: 'end', state: live.state() }))

@@ -112,14 +112,11 @@ describe('the OpenAI-shaped APIs send their headers after the first output: Serv
     ],
   ] as const
   /**
-   * Known gaps, where the header still has `gw` alone (and `gw` counts the upstream's wait): the
-   * Responses API's direct path (its plan does not take the record's upstream times), and
+   * A known gap, where the header still has `gw` alone (and `gw` counts the upstream's wait):
    * RESUME_RUNNER=object, whose record is the object's: its times never reach the worker's. `it.fails`
    * until fixed: the fix turns the case red, and it then moves to `it`.
    */
-  const lacksUpstream = (route: string, path: string) =>
-    path === 'resumable on Workers, RESUME_RUNNER=object' ||
-    (route === '/v1/responses' && path === 'direct path (RESUMABLE=off)')
+  const lacksUpstream = (_route: string, path: string) => path === 'resumable on Workers, RESUME_RUNNER=object'
   for (const [route, fixture, body] of requests) {
     for (const [path, app, vars] of PATHS) {
       ;(lacksUpstream(route, path) ? it.fails : it)(`${route}, ${path}`, async () => {

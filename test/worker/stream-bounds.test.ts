@@ -10,6 +10,7 @@ import {
   scenario,
   upstreamClosedEarly,
   upstreamRequests,
+  waitFor,
   withoutRequestId,
   withoutTiming,
 } from './helpers'
@@ -188,19 +189,34 @@ describe('a start the Durable Object fails (RESUME_RUNNER=object: the object run
     })
   })
 
-  it.each(cases)(
-    'the worker runs the answer (the default) and the copy fails (its fetch %s): the client gets the whole answer, the log line says replication failed',
-    async (_, fetch) => {
+  const copyFails = cases.flatMap(([name, fetch]): [string, string, () => Promise<Response>, number][] => [
+    ['before the end', name, fetch, 150],
+    ['after the end', name, fetch, 0],
+  ])
+  it.each(copyFails)(
+    'the worker runs the answer (the default) and the copy fails %s (its fetch %s): the client gets the whole answer, a log line says replication failed',
+    async (when, _, fetch, delayMs) => {
       logs = captureLogs()
-      const model = await scenario({ fixture: 'gemini-basic.sse' })
+      const model = await scenario({ fixture: 'gemini-basic.sse', delayMs })
       const response = await createApp().fetch(chatGet(model), failing(fetch, 'worker'))
       expect(response.status).toBe(200)
+      const streamId = response.headers.get('x-stream-id')
       const { events } = parseStream(await response.text())
       expect(events.map((event) => event.chunk ?? '').join('')).toBe(await geminiFixtureText('gemini-basic.sse'))
       expect(events.at(-1)).toMatchObject({ chunk: '', done: true, finish_reason: 'stop' })
-      expect(logs.records()).toEqual([
-        expect.objectContaining({ request_id: `bound-${model}`, status: 200, outcome: 'done', replication: 'failed' }),
-      ])
+      const request = { request_id: `bound-${model}`, status: 200, outcome: 'done' }
+      const replicationLines = () =>
+        logs.lines.filter((line) => line.startsWith('{"event":"replication"')).map((line) => JSON.parse(line))
+      if (when === 'before the end') {
+        expect(logs.records()).toEqual([expect.objectContaining({ ...request, replication: 'failed' })])
+      } else {
+        expect(logs.records()).toEqual([expect.objectContaining(request)])
+        expect(logs.records()[0]).not.toHaveProperty('replication')
+        expect(await waitFor(async () => (replicationLines().length > 0 ? true : undefined), 3000)).toBe(true)
+        expect(replicationLines()).toEqual([
+          { event: 'replication', request_id: `bound-${model}`, stream_id: streamId, replication: 'failed' },
+        ])
+      }
       expect(await upstreamRequests(model)).toHaveLength(1)
     },
   )

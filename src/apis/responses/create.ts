@@ -84,6 +84,7 @@ export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Re
     request,
     fallback: options.fallback,
   })
+  plan.timing = c.var.record.upstream
   // Gemini cannot answer what it cannot read: untranslatable input, or a conversation OpenAI keeps.
   if (!translated && (parsed.untranslatable.length > 0 || options.previousResponseId)) {
     plan.targets = plan.targets.filter((target) => target.provider !== 'gemini')
