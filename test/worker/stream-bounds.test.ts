@@ -196,7 +196,8 @@ describe('a start the Durable Object fails (RESUME_RUNNER=object: the object run
   it.each(copyFails)(
     'the worker runs the answer (the default) and the copy fails %s (its fetch %s): the client gets the whole answer, a log line says replication failed',
     async (when, _, fetch, delayMs) => {
-      logs = captureLogs()
+      const captured = captureLogs()
+      logs = captured
       const model = await scenario({ fixture: 'gemini-basic.sse', delayMs })
       const response = await createApp().fetch(chatGet(model), failing(fetch, 'worker'))
       expect(response.status).toBe(200)
@@ -206,12 +207,12 @@ describe('a start the Durable Object fails (RESUME_RUNNER=object: the object run
       expect(events.at(-1)).toMatchObject({ chunk: '', done: true, finish_reason: 'stop' })
       const request = { request_id: `bound-${model}`, status: 200, outcome: 'done' }
       const replicationLines = () =>
-        logs.lines.filter((line) => line.startsWith('{"event":"replication"')).map((line) => JSON.parse(line))
+        captured.lines.filter((line) => line.startsWith('{"event":"replication"')).map((line) => JSON.parse(line))
       if (when === 'before the end') {
-        expect(logs.records()).toEqual([expect.objectContaining({ ...request, replication: 'failed' })])
+        expect(captured.records()).toEqual([expect.objectContaining({ ...request, replication: 'failed' })])
       } else {
-        expect(logs.records()).toEqual([expect.objectContaining(request)])
-        expect(logs.records()[0]).not.toHaveProperty('replication')
+        expect(captured.records()).toEqual([expect.objectContaining(request)])
+        expect(captured.records()[0]).not.toHaveProperty('replication')
         expect(await waitFor(async () => (replicationLines().length > 0 ? true : undefined), 3000)).toBe(true)
         expect(replicationLines()).toEqual([
           { event: 'replication', request_id: `bound-${model}`, stream_id: streamId, replication: 'failed' },
