@@ -127,3 +127,30 @@ describe('an answer the worker runs, after its client left', () => {
     expect(request!.clientClosedEarly).toBe(false)
   })
 })
+
+describe('a Responses stream the worker runs', () => {
+  it('GET /v1/responses/{id} while it runs: the object asks the producer for the Response so far', async () => {
+    const model = await scenario({ fixture: 'gemini-basic.sse', stallAfterWrites: 2 })
+    const response = await gateway('/v1/responses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `gemini/${model}`, input: 'Hi', stream: true }),
+    })
+    expect(response.status).toBe(200)
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let raw = ''
+    while (!raw.includes('response.output_text.delta')) {
+      const { value, done } = await reader.read()
+      if (done) break
+      raw += decoder.decode(value, { stream: true })
+    }
+    const id = /"response":\{"id":"(resp_[^"]+)"/.exec(raw)![1]!
+    const running = await gateway(`/v1/responses/${id}`)
+    expect(running.status).toBe(200)
+    const body = (await running.json()) as { id: string; status: string; output: { content?: { text: string }[] }[] }
+    expect(body).toMatchObject({ id, status: 'in_progress' })
+    expect(body.output[0]?.content?.[0]?.text.length).toBeGreaterThan(0)
+    await reader.cancel()
+  })
+})
