@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
-import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { accessControl } from './access/access-control'
+import { corsFor } from './access/cors'
 import { rateLimiting } from './access/rate-limiting'
 import type { RateLimiterFactory } from './access/rate-limit'
 import { readSecurity } from './access/settings'
@@ -106,12 +106,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
 
   app.use(
     '*',
-    cors({
-      origin: (origin, c) => {
-        const allowed = (c.var as unknown as AppEnv['Variables']).config.corsOrigins
-        if (allowed === '*') return '*'
-        return allowed.includes(origin) ? origin : null
-      },
+    corsFor({
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: [
         'Content-Type',
@@ -140,7 +135,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       return error.getResponse()
     }
     // The record logs the error (masked, no stack, no file path) on the request's one line.
-    const record = c.var.record
+    const record = c.get('record')
     const message = 'gateway: internal error. Retry; if it persists, check the gateway logs for this request id.'
     if (!record) return c.json({ error: message }, 500)
     return c.json({ error: record.fail(error, message), request_id: record.requestId }, 500)
@@ -160,7 +155,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.notFound((c) => {
     // The OpenAI-compatible API answers in OpenAI's shape, so that the SDKs raise NotFoundError.
     if (/^\/v1(\/|$)/.test(c.req.path)) {
-      return withRequestId(unknownUrl(c.req.method, c.req.path), c.var.record.requestId)
+      return withRequestId(unknownUrl(c.req.method, c.req.path), c.get('record').requestId)
     }
     return c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404)
   })
