@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { announcedBodyLimit } from '../apis/body-limit'
 import type { AppEnv } from '../app-env'
 import type { GatewayConfig } from '../env'
 import { ErrorSchema } from '../schemas'
@@ -33,7 +33,7 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   let limit = limits.get(config)
   if (!limit) {
     const maxSize = config.maxBodyBytes
-    limit = bodyLimit({
+    limit = announcedBodyLimit({
       maxSize,
       onError: (c) =>
         fieldErrors(c, 413, [{ field: 'body', message: `must be at most ${maxSize} bytes (MAX_BODY_BYTES)` }]),

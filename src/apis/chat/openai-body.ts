@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { announcedBodyLimit } from '../body-limit'
 import type { AppEnv } from '../../app-env'
 import type { GatewayConfig } from '../../env'
 import { openAIError, withRequestId } from '../../renderers/chat/errors'
@@ -24,7 +24,7 @@ export const openAIBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
   let limit = limits.get(config)
   if (!limit) {
     const maxSize = config.maxBodyBytes
-    limit = bodyLimit({
+    limit = announcedBodyLimit({
       maxSize,
       onError: (c) =>
         withRequestId(

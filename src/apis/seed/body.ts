@@ -23,7 +23,7 @@ export async function readChatBody(c: Context<AppEnv>): Promise<ChatRequestBody 
   }
   let value: unknown
   try {
-    value = await c.req.json()
+    value = await c.req.raw.json()
   } catch {
     // The app's error handler turns it into `body: is not valid JSON`.
     throw new HTTPException(400, { message: 'Malformed JSON in request body' })
