@@ -6,6 +6,9 @@ import { PROVIDER_NAMES } from './env'
  * Each message reads after its field name: `user_input: is required`.
  */
 
+/** A model name: letters, digits and `. _ - : @ /`, starting with a letter or digit, no `..`. */
+export const MODEL_NAME = /^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/
+
 const required = (type: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${type}`
 
@@ -29,7 +32,7 @@ const model = z
   .string({ error: required('a string') })
   .min(1, { error: 'must not be empty' })
   .max(200, { error: 'must be at most 200 characters' })
-  .regex(/^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/, {
+  .regex(MODEL_NAME, {
     error: 'must be a model name (letters, digits and . _ - : @ /, no "..")',
   })
   .optional()

@@ -28,7 +28,7 @@ function presentedToken(authorization: string | undefined, query: string | undef
 export const createAccessControl =
   (reply: RefusalReply): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    const security = c.var.security
+    const security = c.get('security')
     if (security.access === 'open') return next()
     const token = presentedToken(c.req.header('authorization'), c.req.query('access_token'))
     if (token === undefined) {
@@ -61,7 +61,7 @@ export const createAccessControl =
       return reply(c, { reason: 'invalid_token', status: 401, message })
     }
     c.set('caller', caller)
-    c.var.record.set({ caller })
+    c.get('record').set({ caller })
     return next()
   }
 

@@ -9,6 +9,6 @@ import type { AppEnv } from '../app-env'
  * const key = callerKey(c) // 'sub:alice'
  */
 export function callerKey(c: Context<AppEnv>): string {
-  const ip = c.var.clientIp
-  return c.var.caller ?? (ip ? `ip:${ip}` : 'anonymous')
+  const ip = c.get('clientIp')
+  return c.get('caller') ?? (ip ? `ip:${ip}` : 'anonymous')
 }

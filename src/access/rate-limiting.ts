@@ -14,7 +14,7 @@ import { gatewayRefusal, type RefusalReply } from './refusal'
 export const createRateLimiting =
   (reply: RefusalReply): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    const limiter = c.var.security.limiter
+    const limiter = c.get('security').limiter
     if (!limiter || c.req.method === 'OPTIONS') return next()
     const { ok, retryAfterSeconds } = await limiter.limit(callerKey(c))
     if (ok) return next()

@@ -50,6 +50,9 @@ export async function reserveForRequest(
   request: CanonicalRequest,
   shape: 'gateway' | 'openai',
 ): Promise<{ ticket?: BudgetTicket } | Response> {
+  const { tokenBudget, tokenBudgetError } = c.get('config')
+  // No TOKEN_BUDGET: nothing to estimate or reserve (reserveBudget would answer `off`).
+  if (!tokenBudget && !tokenBudgetError) return {}
   const check = await reserveBudget(c, {
     input: estimateRequest(request),
     ...(request.maxOutputTokens !== undefined ? { wantedOutput: request.maxOutputTokens } : {}),
@@ -63,15 +66,15 @@ export async function reserveForRequest(
       return shape === 'openai' ? openAIBudgetRefusal(c, check.refusal) : budgetRefusal(c, check.refusal)
     case 'granted':
       request.maxOutputTokens = check.ticket.output
-      c.var.record.set({ budget: { reserved: check.ticket.input + check.ticket.output } })
+      c.get('record').set({ budget: { reserved: check.ticket.input + check.ticket.output } })
       return { ticket: check.ticket }
   }
 }
 
 /** Settles the ticket when the generation ends, with this request's bindings. */
 export function settleWhenDone(c: Context<AppEnv>, generation: Generation, ticket: BudgetTicket): void {
-  holdBudget(generation, ticket, c.var.record, (spent) =>
-    waitUntil(c, settleBudget(c.env ?? {}, ticket, spent, c.var.budgetLedger)),
+  holdBudget(generation, ticket, c.get('record'), (spent) =>
+    waitUntil(c, settleBudget(c.env ?? {}, ticket, spent, c.get('budgetLedger'))),
   )
 }
 

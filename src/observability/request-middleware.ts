@@ -4,13 +4,15 @@ import type { AppEnv } from '../app-env'
 import { requestIdFor } from './request-id'
 import { RequestRecord, type Outcome } from './request-record'
 
-/** Sets a header on the response, copying it first when the runtime made its headers immutable. */
-export function setResponseHeader(c: Context, name: string, value: string): void {
+/** Sets (or appends to) a header of the response, copying it first when the runtime made its headers immutable. */
+export function setResponseHeader(c: Context, name: string, value: string, options?: { append?: boolean }): void {
   try {
-    c.res.headers.set(name, value)
+    if (options?.append) c.res.headers.append(name, value)
+    else c.res.headers.set(name, value)
   } catch {
     c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
+    if (options?.append) c.res.headers.append(name, value)
+    else c.res.headers.set(name, value)
   }
 }
 
@@ -29,8 +31,8 @@ function outcomeFor(status: number): Outcome {
  * app.get('/x', (c) => { c.var.record.set({ provider: 'gemini' }); return c.json({}) })
  */
 export const recordRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { mask, logPrompts } = c.var.security
-  const store = c.var.store
+  const { mask, logPrompts } = c.get('security')
+  const store = c.get('store')
   // A line written while the shared store is unreachable says so, and so does one whose request began then.
   const unavailable = { store: 'unavailable' }
   const record = new RequestRecord({

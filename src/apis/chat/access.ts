@@ -22,7 +22,7 @@ export const openAIRefusal: RefusalReply = (c, refusal) => {
           code: refusal.reason === 'missing_token' ? 'missing_api_key' : 'invalid_api_key',
         }
   const body = errorBody(refusal.message, refusal.status, fields)
-  return c.json({ ...body, request_id: c.var.record.requestId }, refusal.status)
+  return c.json({ ...body, request_id: c.get('record').requestId }, refusal.status)
 }
 
 export const openAIAccessControl = createAccessControl(openAIRefusal)

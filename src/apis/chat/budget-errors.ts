@@ -15,11 +15,11 @@ import { errorBody } from '../../renderers/chat/errors'
  */
 export function openAIBudgetRefusal(c: Context<AppEnv>, refusal: BudgetRefusal): Response {
   const body = errorBody(budgetRefusalMessage(refusal), 429, { type: 'tokens', code: 'budget_exceeded' })
-  return c.json({ ...body, request_id: c.var.record.requestId }, 429, budgetRefusalHeaders(refusal))
+  return c.json({ ...body, request_id: c.get('record').requestId }, 429, budgetRefusalHeaders(refusal))
 }
 
 export function openAIBudgetMisconfigured(c: Context<AppEnv>, detail: string): Response {
-  c.var.record.set({ budget_error: detail })
+  c.get('record').set({ budget_error: detail })
   const body = errorBody(MISCONFIGURED_MESSAGE, 503, { code: 'budget_misconfigured' })
-  return c.json({ ...body, request_id: c.var.record.requestId }, 503, { 'x-should-retry': 'false' })
+  return c.json({ ...body, request_id: c.get('record').requestId }, 503, { 'x-should-retry': 'false' })
 }

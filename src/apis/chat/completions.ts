@@ -28,7 +28,10 @@ import { createChatWholeRenderer } from '../../renderers/chat/whole'
 type Json = Record<string, unknown>
 
 export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<Response> {
-  const { config, record, security, providers } = c.var
+  const config = c.get('config')
+  const record = c.get('record')
+  const security = c.get('security')
+  const providers = c.get('providers')
   const route = requestedModel(input, record)
   if (route instanceof Response) return route
   const checked = checkPolicy(input, route, {
@@ -58,7 +61,8 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
   if (parsed.untranslatable.length > 0) plan.targets = plan.targets.filter((target) => target.provider !== 'gemini')
   if (!options.stream) return withBudgetHeaders(await whole(c, plan, ticket), ticket)
   const render = { api: 'chat' as const, includeUsage: options.includeUsage }
-  if (c.var.streams) return withBudgetHeaders(await startResumable(c, c.var.streams, plan, render, ticket), ticket)
+  const streams = c.get('streams')
+  if (streams) return withBudgetHeaders(await startResumable(c, streams, plan, render, ticket), ticket)
   const writer = new DirectWriter()
   const generation = new Generation(plan, createChatStreamRenderer(writer, record, render))
   if (ticket) settleWhenDone(c, generation, ticket)
@@ -67,7 +71,7 @@ export async function chatCompletions(c: Context<AppEnv>, input: Json): Promise<
 
 /** A whole chat completion: the first output is the whole answer, so only MAX_DURATION_MS bounds the wait. */
 async function whole(c: Context<AppEnv>, plan: GenerationPlan, ticket: BudgetTicket | undefined): Promise<Response> {
-  const { record } = c.var
+  const record = c.get('record')
   plan.limits.firstTextTimeoutMs = plan.limits.maxDurationMs
   const renderer = createChatWholeRenderer(record)
   const generation = new Generation(plan, renderer)

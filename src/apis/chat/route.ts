@@ -83,7 +83,7 @@ async function completionsReply(c: Context<AppEnv>): Promise<Response> {
 export function registerOpenAIRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(completions)
   app.post(completions.path, resumeFromLastEventId, openAIBodyLimit, async (c) =>
-    withRequestId(await completionsReply(c), c.var.record.requestId),
+    withRequestId(await completionsReply(c), c.get('record').requestId),
   )
-  app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.var.config) }, 200))
+  app.openapi(models, (c) => c.json({ object: 'list' as const, data: listModels(c.get('config')) }, 200))
 }

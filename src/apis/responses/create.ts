@@ -35,8 +35,11 @@ import { streamIdOf } from './stored'
 type ResponsesSpec = Extract<RenderSpec, { api: 'responses' }>
 
 export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Response> {
-  const { config, record, security, providers } = c.var
-  const host = c.var.streams
+  const config = c.get('config')
+  const record = c.get('record')
+  const security = c.get('security')
+  const providers = c.get('providers')
+  const host = c.get('streams')
   const route = requestedModel(body, record)
   if (route instanceof Response) return route
   const checked = checkResponsesPolicy(body, route, {
@@ -103,14 +106,14 @@ export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Re
   }
   const stateTtlMs = options.store ? config.responsesTtlMs : undefined
   if (options.background && host) {
-    const streamId = await streamIdOf(id)
+    const streamId = streamIdOf(id)
     const background = { streamId, stream: options.stream, relayable: !translated, stateTtlMs }
     return withBudgetHeaders(await startBackground(c, host, plan, spec, ticket, background), ticket)
   }
   if (!options.stream) return withBudgetHeaders(await whole(c, plan, spec, ticket, stateTtlMs), ticket)
   if (host) {
     const started = await startResumable(c, host, plan, spec, ticket, {
-      streamId: await streamIdOf(id),
+      streamId: streamIdOf(id),
       ...(stateTtlMs !== undefined ? { stateTtlMs } : {}),
     })
     return withBudgetHeaders(started, ticket)
@@ -125,7 +128,7 @@ async function direct(
   spec: ResponsesSpec,
   ticket: BudgetTicket | undefined,
 ): Promise<Response> {
-  const { config, record } = c.var
+  const record = c.get('record')
   const writer = new DirectWriter()
   const generation = new Generation(plan, createResponsesStreamRenderer(writer, record, spec))
   if (ticket) settleWhenDone(c, generation, ticket)
@@ -140,8 +143,8 @@ async function whole(
   ticket: BudgetTicket | undefined,
   stateTtlMs: number | undefined,
 ): Promise<Response> {
-  const { record } = c.var
-  const host = c.var.streams
+  const record = c.get('record')
+  const host = c.get('streams')
   plan.limits.firstTextTimeoutMs = plan.limits.maxDurationMs
   const renderer = createResponsesWholeRenderer(record, spec)
   const generation = new Generation(plan, renderer)
@@ -152,7 +155,7 @@ async function whole(
   const state = renderer.state()
   if (response.ok && state.conversation && stateTtlMs !== undefined && host?.keep) {
     try {
-      await host.keep(await streamIdOf(spec.id!), state, stateTtlMs)
+      await host.keep(streamIdOf(spec.id!), state, stateTtlMs)
     } catch (error) {
       record.set({ kept: false, keep_error: error instanceof Error ? error.message : String(error) })
     }

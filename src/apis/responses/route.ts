@@ -97,15 +97,15 @@ export function registerResponsesRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/v1/responses', resumeFromLastEventId, openAIBodyLimit, async (c) => {
     const body = await readOpenAIBody(c)
     const reply = body instanceof Response ? body : await createResponse(c, body)
-    return withRequestId(reply, c.var.record.requestId)
+    return withRequestId(reply, c.get('record').requestId)
   })
   app.get('/v1/responses/:response_id', async (c) =>
-    withRequestId(await retrieveResponse(c, c.req.param('response_id')), c.var.record.requestId),
+    withRequestId(await retrieveResponse(c, c.req.param('response_id')), c.get('record').requestId),
   )
   app.post('/v1/responses/:response_id/cancel', async (c) =>
-    withRequestId(await cancelResponse(c, c.req.param('response_id')), c.var.record.requestId),
+    withRequestId(await cancelResponse(c, c.req.param('response_id')), c.get('record').requestId),
   )
   app.delete('/v1/responses/:response_id', async (c) =>
-    withRequestId(await deleteResponse(c, c.req.param('response_id')), c.var.record.requestId),
+    withRequestId(await deleteResponse(c, c.req.param('response_id')), c.get('record').requestId),
   )
 }

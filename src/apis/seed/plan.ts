@@ -20,7 +20,9 @@ import { checkInputSize, seedRequest } from './parse'
  * if (planned instanceof Response) return planned
  */
 export async function planChat(c: Context<AppEnv>, input: ChatRequestBody): Promise<PlannedChat | Response> {
-  const { config, record, security } = c.var
+  const config = c.get('config')
+  const record = c.get('record')
+  const security = c.get('security')
   const tooLong = checkInputSize(input, config.maxInputChars)
   if (tooLong) return badRequest(c, [tooLong])
   const provider = input.provider ?? config.defaultProvider
@@ -35,7 +37,7 @@ export async function planChat(c: Context<AppEnv>, input: ChatRequestBody): Prom
   if (maxTokens !== undefined) request.maxOutputTokens = maxTokens
   const reserved = await reserveForRequest(c, request, 'gateway')
   if (reserved instanceof Response) return reserved
-  const plan = planFor(config, c.var.providers, {
+  const plan = planFor(config, c.get('providers'), {
     provider,
     ...(input.model !== undefined ? { model: input.model } : {}),
     request,
