@@ -17,7 +17,8 @@ export async function streamAfterFirstOutput(
   generation: Generation,
   writer: DirectWriter,
 ): Promise<Response> {
-  const { config, record } = c.var
+  const config = c.get('config')
+  const record = c.get('record')
   const client = c.req.raw.signal
   client?.addEventListener('abort', () => generation.abort(client.reason), { once: true })
   await untilFirstOutput(generation)
