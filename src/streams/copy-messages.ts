@@ -7,6 +7,7 @@
  * @example
  * socket.send(encodeBatch([first, second]))
  * decodeBatch(new Uint8Array(message.data)) // [first, second], views into the message
+ * decodeWhole(encodeWhole([first, second], state)) // { events: [first, second], state }
  */
 
 /** From the producer: the closing event was in the last batch; `state` is the renderer's final state. */
@@ -71,4 +72,25 @@ export function decodeBatch(batch: Uint8Array): Uint8Array[] {
     offset += length
   }
   return events
+}
+
+/**
+ * A whole stream in one body, for a stream that ended before its socket opened: the state's JSON
+ * length (little-endian 32-bit), the state's JSON, then the events as {@link encodeBatch} puts them.
+ */
+export function encodeWhole(events: readonly Uint8Array[], state: unknown): Uint8Array<ArrayBuffer> {
+  const json = new TextEncoder().encode(JSON.stringify(state ?? null))
+  const batch = encodeBatch(events)
+  const body = new Uint8Array(4 + json.byteLength + batch.byteLength)
+  new DataView(body.buffer).setUint32(0, json.byteLength, true)
+  body.set(json, 4)
+  body.set(batch, 4 + json.byteLength)
+  return body
+}
+
+/** The events and state of a {@link encodeWhole} body. */
+export function decodeWhole(body: Uint8Array): { events: Uint8Array[]; state: unknown } {
+  const length = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, true)
+  const state = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + length))) as unknown
+  return { events: decodeBatch(body.subarray(4 + length)), state }
 }

@@ -1,11 +1,15 @@
 import type { RequestRecord } from '../observability/request-record'
-import { encodeBatch, type ObjectMessage } from './copy-messages'
+import { encodeBatch, encodeWhole, type ObjectMessage } from './copy-messages'
 import type { LiveStream } from './live-stream'
 import type { LogSink } from './stream-log'
 
 export interface ObjectCopySettings {
   /** Opens the WebSocket to the stream's Durable Object (`GET /copy`, `Upgrade: websocket`). */
   connect: () => Promise<Response>
+  /** Sends a stream that ended before its socket opened, whole, in one request (`POST /copied`, {@link encodeWhole}). */
+  sendWhole: (body: Uint8Array<ArrayBuffer>) => Promise<Response>
+  /** How long after the first event the socket opens (a shorter answer is sent whole when it ends). */
+  openAfterMs: number
   /** The starting request's record: a copy that fails says so in its log line (`"replication":"failed"`). */
   record: RequestRecord
   /** How long new events wait to be sent, so that several go in one message. */
@@ -25,8 +29,9 @@ const STAND_IN: LogSink = { push() {}, close() {} }
 /**
  * Copies a stream the worker runs to its Durable Object, off the client's path: the worker's own
  * client reads the local log at once, and what the log added since the last message goes to the
- * object `flushMs` later, several events per message, over one WebSocket. The socket opens with the
- * first batch, so creating the object never competes with the first text. The object serves every
+ * object `flushMs` later, several events per message, over one WebSocket. The socket opens
+ * `openAfterMs` after the first event, so creating the object never competes with the first text; an
+ * answer that ends before that goes to the object whole, in one request. The object serves every
  * other listener and resume from the copy and keeps it for RESUME_TTL_MS; it tells the producer when
  * a DELETE arrives (the producer ends the answer), when clients follow the copy (they hold off the
  * grace) and when a snapshot needs the renderer's state.
@@ -109,18 +114,36 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
     push(bytes) {
       if (failed) return
       pending.push(bytes)
-      if (timer === undefined) timer = setTimeout(flush, settings.flushMs)
+      if (timer === undefined) timer = setTimeout(flush, socket ? settings.flushMs : settings.openAfterMs)
     },
     close() {
       if (failed) return
       ended = true
       if (socket) finish(live, socket)
-      else open()
+      else if (!connecting) sendWhole()
     },
   })
   return copy
 
-  /** Connects to the object once, with the first batch (never before the first event is out). */
+  /** The answer ended before the socket opened: all of it in one request, no socket. */
+  function sendWhole(): void {
+    clearTimeout(timer)
+    finished = true
+    const body = encodeWhole(pending, live.state())
+    pending = []
+    settings
+      .sendWhole(body)
+      .then((response) => {
+        if (response.status !== 204) throw new Error(`the stream object refused the copy (HTTP ${response.status})`)
+        complete()
+      })
+      .catch(() => {
+        finished = false
+        fail()
+      })
+  }
+
+  /** Connects to the object once, `openAfterMs` after the first event (never before it is out). */
   function open(): void {
     if (connecting) return
     connecting = true

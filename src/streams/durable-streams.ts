@@ -9,6 +9,8 @@ const ORIGIN = 'https://resumable-stream.internal'
 
 /** How long new events wait before they are copied to the object, so that several go in one message. */
 const COPY_FLUSH_MS = 50
+/** How long after the first event the copy's socket opens; a shorter answer goes to the object whole when it ends. */
+const COPY_OPEN_AFTER_MS = 200
 
 /**
  * How long an answer the worker runs goes on after its own client left. Workers ends a request's
@@ -22,6 +24,8 @@ export interface DurableStreamsSettings {
   afterClientLeftMs?: number
   /** How long new events wait before they are copied to the object (50 ms). */
   flushMs?: number
+  /** How long after the first event the copy's socket opens (200 ms). */
+  openAfterMs?: number
 }
 
 /**
@@ -41,7 +45,11 @@ export function createDurableStreams(
   namespace: DurableStreamNamespace,
   settings: DurableStreamsSettings = {},
 ): StreamHost {
-  const { afterClientLeftMs = AFTER_CLIENT_LEFT_MS, flushMs = COPY_FLUSH_MS } = settings
+  const {
+    afterClientLeftMs = AFTER_CLIENT_LEFT_MS,
+    flushMs = COPY_FLUSH_MS,
+    openAfterMs = COPY_OPEN_AFTER_MS,
+  } = settings
   const stub = (streamId: string) => namespace.get(namespace.idFromName(streamId) as never)
 
   /** Runs the generation here and copies its events to the stream's object. */
@@ -65,6 +73,8 @@ export function createDurableStreams(
       )
     copy = copyToObject(live, {
       connect: () => stub(start.streamId).fetch(copyRequest(start)),
+      sendWhole: (body) => stub(start.streamId).fetch(copyRequest(start, body)),
+      openAfterMs,
       record,
       flushMs,
       waitUntil,
@@ -118,13 +128,14 @@ export function createDurableStreams(
   }
 }
 
-/** Opens the copy's WebSocket in the stream's object. */
-function copyRequest(start: StreamStart): Request {
+/** Opens the copy's WebSocket in the stream's object, or with `body`, hands it a stream that ended. */
+function copyRequest(start: StreamStart, body?: Uint8Array<ArrayBuffer>): Request {
   const query = new URLSearchParams({
     stream_id: start.streamId,
     api: start.render.api,
     ttl_ms: String(start.ttlMs),
     state_ttl_ms: String(start.stateTtlMs ?? 0),
   })
+  if (body) return new Request(`${ORIGIN}/copied?${query}`, { method: 'POST', body })
   return new Request(`${ORIGIN}/copy?${query}`, { headers: { upgrade: 'websocket' } })
 }

@@ -6,7 +6,8 @@ import { providersFor } from '../providers/registry'
 import { finishedResponse, unknownResponse } from './host'
 import { listenerResponse } from './listener-body'
 import { LiveStream, type StreamStart } from './live-stream'
-import type { StreamLog } from './stream-log'
+import { StreamLog } from './stream-log'
+import { decodeWhole } from './copy-messages'
 import type { RenderSpec } from '../renderers/spec'
 import { ReceivedCopy } from './received-copy'
 import { logKeys, persistLog, restoreLog, type StoredMeta } from './stored-log'
@@ -22,7 +23,8 @@ const CATCH_UP_MS = 2000
  * It holds the stream's log and serves every listener but the first, replay then live, in one of two
  * ways:
  * - a copy (`GET /copy`, a WebSocket): the worker that received the request runs the generation and
- *   serves its own client; the events arrive here in batches ({@link ReceivedCopy}). DELETE and the
+ *   serves its own client; the events arrive here in batches ({@link ReceivedCopy}), or whole in one
+ *   request (`POST /copied`) when the answer ended before the socket opened. DELETE and the
  *   listeners here reach the producer over the same socket.
  * - a run (`POST /start`, a {@link StreamStart}): the object runs the generation itself (background
  *   mode, or RESUME_RUNNER=object), so the answer goes on whatever happens to the client's request.
@@ -37,6 +39,7 @@ const CATCH_UP_MS = 2000
  * a value (`PUT /keep`) the same way.
  *
  * Its paths (reached only through a stub): `GET /copy?stream_id=…&api=…&ttl_ms=…&state_ttl_ms=…`,
+ * `POST /copied?…` (the same query; a stream that ended before its socket opened, whole),
  * `POST /start`, `GET /resume?after=n&ping_ms=…`, `DELETE /cancel`, `GET /snapshot`,
  * `PUT /keep?ttl_ms=…` (a JSON value), `DELETE /forget`.
  */
@@ -63,6 +66,7 @@ export class ResumableStream {
     const query = url.searchParams
     const route = `${request.method} ${url.pathname}`
     if (route === 'GET /copy') return this.receive(query)
+    if (route === 'POST /copied') return this.receiveWhole(query, new Uint8Array(await request.arrayBuffer()))
     if (route === 'POST /start') return this.start((await request.json()) as StreamStart)
     if (route === 'GET /resume') {
       return this.resume(Number(query.get('after') ?? 0), Number(query.get('ping_ms') ?? 15_000))
@@ -114,6 +118,22 @@ export class ResumableStream {
     return new Response(null, { status: 101, webSocket: client })
   }
 
+  /** A stream that ended before its copy's socket opened, whole. */
+  private receiveWhole(query: URLSearchParams, body: Uint8Array): Response {
+    if (this.log ?? this.live) return new Response(null, { status: 409 })
+    const { events, state } = decodeWhole(body)
+    const log = new StreamLog(query.get('stream_id') ?? '', { graceMs: 0 })
+    for (const event of events) log.appendEncoded(event)
+    log.close()
+    this.log = log
+    this.finalState = state
+    this.arrived()
+    const ttlMs = Number(query.get('ttl_ms'))
+    const stateTtlMs = Number(query.get('state_ttl_ms') ?? 0)
+    this.ctx.waitUntil(this.persist(log, state, { ttlMs, stateTtlMs }))
+    return finishedResponse()
+  }
+
   private start(start: StreamStart): Promise<Response> {
     if (this.log ?? this.live) return Promise.resolve(new Response(null, { status: 409 }))
     const providers = providersFor(readConfig(this.env))
@@ -154,16 +174,13 @@ export class ResumableStream {
   }
 
   private async snapshot(): Promise<Response> {
+    const stored = this.live || this.copy ? undefined : await getState(this.ctx.storage)
+    if (stored !== undefined) return Response.json({ finished: true, state: stored })
+    if (!(await this.known())) return unknownResponse()
     const { live, copy } = this
     if (live) return Response.json({ finished: live.log.finished, state: live.state() })
-    if (copy) {
-      const { finished } = copy.log
-      return Response.json({ finished, state: finished ? this.finalState : await copy.state() })
-    }
-    const state = await getState(this.ctx.storage)
-    if (state !== undefined) return Response.json({ finished: true, state })
-    if (await this.known()) return this.snapshot()
-    return unknownResponse()
+    if (copy && !copy.log.finished) return Response.json({ finished: false, state: await copy.state() })
+    return Response.json({ finished: true, state: this.finalState })
   }
 
   private async keep(value: unknown, ttlMs: number): Promise<Response> {
