@@ -35,7 +35,14 @@ import { writeResults } from './lib/report.ts'
 import type { CaseOut, MemoryOut } from './lib/results.ts'
 import { runRounds } from './lib/rounds.ts'
 import { r3, summarizeCase } from './lib/summary.ts'
-import { VARIANT_RUNTIMES, isGatewayRow, startVariants, variantLabel } from './lib/variants.ts'
+import {
+  DEFAULT_VARIANT_RUNTIMES,
+  VARIANT_RUNTIMES,
+  type VariantId,
+  isGatewayRow,
+  startVariants,
+  variantLabel,
+} from './lib/variants.ts'
 
 const { opt, cfg, gatewayVars } = readOptions()
 const { quick, rounds } = cfg
@@ -103,9 +110,10 @@ async function start(
 
 /** The gateway variants on `runtime` (lib/variants.ts), with the redis-server the `redis` one needs. */
 async function variantsOn(runtime: Runtime): Promise<{ label: string; m: Managed }[]> {
-  if (!cfg.contenders.includes('gateway') || !cfg.variantRuntimes.includes(runtime)) return []
+  if (!cfg.contenders.includes('gateway')) return []
+  const on = (v: VariantId) => (cfg.variantRuntimes ?? DEFAULT_VARIANT_RUNTIMES[v]).includes(runtime)
   return startVariants(
-    cfg.variants.filter((v) => VARIANT_RUNTIMES[v].includes(runtime)),
+    cfg.variants.filter((v) => VARIANT_RUNTIMES[v].includes(runtime) && on(v)),
     {
       startGateway: (label, vars) => start('gateway', runtime, emulator!.url, label, vars),
       onRedis: (redis) => {
@@ -161,7 +169,7 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
           continue
         }
         const began = performance.now()
-        const res = await runRounds(tgs, spec, pgids, stop)
+        const res = await runRounds(tgs, { ...spec, pieceTimesFrom: emulator!.url }, pgids, stop)
         const warm = Object.fromEntries(
           Object.entries(res.warmupFailures).map(([k, v]) => [k, v.map((s) => `warm-up: ${s.failure}`)]),
         )
@@ -183,7 +191,7 @@ async function streamingCases(runtime: Runtime, out: CaseOut[]): Promise<void> {
         const line = Object.entries(figures)
           .map(
             ([k, f]) =>
-              `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
+              `${k} ttft ${f.ttftP50.toFixed(2)} ms, cpu ${f.cpuUsPerChunk.toFixed(1)} µs/chunk, ${Math.round(f.chunksPerSec)}/s, gap p99 ${f.addedGapP99?.toFixed(2)} ms${f.failures ? ` FAILED ${f.failures}: ${f.failureSamples[0]}` : ''}`,
           )
           .join(' | ')
         say(`${at} ${spec.name} (${c.seconds.toFixed(1)} s): ${line}`)
@@ -239,7 +247,7 @@ let exitCode = 0
 try {
   for (const peer of PEERS) if (cfg.contenders.includes(peer)) ensurePeerInstalled(peer)
   say(
-    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; APIs ${cfg.apis.map((api) => APIS[api].route).join(', ')}; contenders ${cfg.contenders.join(', ')}; gateway variants ${cfg.variants.map(variantLabel).join(', ') || 'none'} on ${cfg.variantRuntimes.join(', ')}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
+    `bench: runtimes ${cfg.runtimes.join(', ')}; providers ${cfg.providers.join(', ')}; APIs ${cfg.apis.map((api) => APIS[api].route).join(', ')}; contenders ${cfg.contenders.join(', ')}; gateway variants ${cfg.variants.map(variantLabel).join(', ') || 'none'} on ${cfg.variantRuntimes?.join(', ') ?? 'their default runtimes'}; ${rounds} rounds; memory ${cfg.memoryRuntimes.join(', ') || 'off'} × ${cfg.memoryStreams}; budget ${cfg.budgetMs / 1000} s`,
   )
   const bundles: (BundleResult & { name: string })[] = []
   // The bundle first: it is quick and does not depend on the servers.

@@ -1,7 +1,7 @@
 /**
  * Runs the provider emulator in the foreground.
  *
- *   node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]
+ *   node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511] [--piece-times]
  *
  * Prints its URL (and the base URLs to configure) and stops on SIGINT/SIGTERM.
  */
@@ -16,13 +16,14 @@ const { values } = parseArgs({
     defaults: { type: 'string', default: process.env.EMULATOR_DEFAULTS ?? '' },
     'keep-alive-ms': { type: 'string', default: '5000' },
     backlog: { type: 'string', default: '511' },
+    'piece-times': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 
 if (values.help) {
   console.log(
-    'usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511]',
+    'usage: node emulator/cli.ts [--port 8787] [--host 127.0.0.1] [--defaults "ttft=300 delay=40"] [--keep-alive-ms 5000] [--backlog 511] [--piece-times]',
   )
   process.exit(0)
 }
@@ -40,6 +41,7 @@ try {
     defaults: parseControls(values.defaults),
     keepAliveTimeoutMs: Number(values['keep-alive-ms']) || 5000,
     backlog: Number(values.backlog) || 511,
+    recordPieceTimes: values['piece-times'],
   })
   console.log(`Provider emulator listening on ${emu.url}`)
   console.log(`  OPENAI_BASE_URL=${emu.url}/v1`)

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorReply } from './errors.ts'
 import type { RequestLog, RequestLogEntry } from './log.ts'
+import { monotonicMs, type PieceTimes } from './piece-times.ts'
 import type { Scenario } from './scenario.ts'
 
 export class Exchange {
@@ -17,14 +18,26 @@ export class Exchange {
   private ended = false
   private selfDestroyed = false
   private closeWaiters = new Set<() => void>()
+  private pieceTimes: PieceTimes | undefined
+  private pieces: ReturnType<PieceTimes['start']> | undefined
+  /** Answer text sent so far (UTF-16 code units), and when the last write began handing bytes to the socket. */
+  private textSent = 0
+  private lastFlushAt = 0
   /** True once the connection is gone (client left, or the emulator dropped it). */
   closed = false
 
-  constructor(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, log: RequestLog) {
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    log: RequestLog,
+    pieceTimes?: PieceTimes,
+  ) {
     this.req = req
     this.res = res
     this.entry = entry
     this.log = log
+    this.pieceTimes = pieceTimes
     this.scenario = {}
     res.on('close', () => {
       this.closed = true
@@ -78,6 +91,7 @@ export class Exchange {
 
   /** Writes and waits until Node handed the bytes to the socket. */
   private flush(bytes: Uint8Array): Promise<boolean> {
+    if (this.pieceTimes) this.lastFlushAt = monotonicMs()
     return new Promise((resolve) => {
       this.res.write(bytes, (err) => resolve(!err && !this.closed))
     })
@@ -97,9 +111,14 @@ export class Exchange {
     return this.write(text)
   }
 
-  /** Counts a content piece for the log. */
-  sent(): void {
+  /** Counts a content piece (just written) for the log; with piece times on, records when its last bytes went out. */
+  sent(piece = ''): void {
     this.entry.chunksSent++
+    if (this.pieceTimes) {
+      this.pieces ??= this.pieceTimes.start(this.entry.prompt ?? '')
+      this.textSent += piece.length
+      this.pieces.add(this.textSent, this.lastFlushAt)
+    }
     this.log.changed()
   }
 

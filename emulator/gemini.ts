@@ -375,7 +375,7 @@ export async function handleGemini(ex: Exchange, url: URL, context: HandlerConte
     const last = i === pieces.length - 1
     const finish = last ? 'STOP' : undefined
     if (!(await send(frame(f, response(turn, textCandidate([{ text: piece }], finish)))))) return
-    ex.sent()
+    ex.sent(piece)
   }
   switch (fault) {
     case 'drop':

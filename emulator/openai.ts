@@ -341,7 +341,7 @@ export async function handleOpenAI(ex: Exchange, url: URL, context: HandlerConte
   for (const piece of pieces.slice(0, cut)) {
     const delta = fault === 'refusal' ? { refusal: piece } : { content: piece }
     if (!(await ex.paced(chunk(turn, [choice(delta)])))) return
-    ex.sent()
+    ex.sent(piece)
   }
   switch (fault) {
     case 'drop':

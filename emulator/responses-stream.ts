@@ -77,7 +77,7 @@ export async function streamResponse(ex: Exchange, turn: ResponsesTurn, plan: Pl
   for (const delta of plan.pieces.slice(0, cut)) {
     const event = deltaEvent(turn, plan, id, delta)
     if (!(await ex.paced(event))) return
-    ex.sent()
+    ex.sent(delta)
   }
   const sent = plan.pieces.slice(0, cut).join('')
   switch (fault) {

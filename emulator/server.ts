@@ -16,10 +16,12 @@ import { Exchange } from './exchange.ts'
 import { handleGemini } from './gemini.ts'
 import { RequestLog, type RequestLogEntry } from './log.ts'
 import { handleOpenAI } from './openai.ts'
+import { PieceTimes } from './piece-times.ts'
 import { handleResponses } from './responses.ts'
 import type { Scenario } from './scenario.ts'
 
 export type { RequestLogEntry } from './log.ts'
+export type { PieceRecord } from './piece-times.ts'
 export type { Scenario } from './scenario.ts'
 export { expectedAnswer, expectedChunks, expectedPrefix, expectedRefusal, thoughtTexts } from './answer.ts'
 export { emulatorSignature, expectedFunctionCall, toolResultPrompt } from './tools.ts'
@@ -35,6 +37,8 @@ export interface EmulatorOptions {
   keepAliveTimeoutMs?: number
   /** Pending connections the listening socket queues (default 511, Node's; the kernel caps it at somaxconn). */
   backlog?: number
+  /** Record when each content piece was written, by prompt (`GET /__emulator/piece-times`); off by default. */
+  recordPieceTimes?: boolean
 }
 
 export interface Emulator {
@@ -71,8 +75,21 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(body)
 }
 
-function control(req: IncomingMessage, res: ServerResponse, url: URL, log: RequestLog, attempts: AttemptCounter): void {
+interface State {
+  log: RequestLog
+  attempts: AttemptCounter
+  pieceTimes: PieceTimes | undefined
+}
+
+function control(req: IncomingMessage, res: ServerResponse, url: URL, { log, attempts, pieceTimes }: State): void {
   const path = url.pathname
+  if (path === '/__emulator/piece-times' && (req.method === 'GET' || req.method === 'DELETE')) {
+    if (!pieceTimes) return json(res, 404, { error: 'piece times are off: start the emulator with --piece-times' })
+    if (req.method === 'GET') return json(res, 200, pieceTimes.list())
+    pieceTimes.clear()
+    res.writeHead(204).end()
+    return
+  }
   if (path === '/__emulator/requests' && req.method === 'GET') return json(res, 200, log.list())
   if (path === '/__emulator/requests' && req.method === 'DELETE') {
     log.clear()
@@ -105,11 +122,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const defaults = options.defaults ?? {}
   const log = new RequestLog()
   const attempts = new AttemptCounter()
+  const pieceTimes = options.recordPieceTimes ? new PieceTimes() : undefined
+  const state: State = { log, attempts, pieceTimes }
   const sockets = new Set<Socket>()
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator')
-    if (url.pathname === '/' || url.pathname.startsWith('/__emulator/')) return control(req, res, url, log, attempts)
+    if (url.pathname === '/' || url.pathname.startsWith('/__emulator/')) return control(req, res, url, state)
     const query: Record<string, string> = {}
     for (const [k, v] of url.searchParams) query[k] = k === 'key' ? '***' : v
     const entry = log.create({
@@ -119,7 +138,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headers: headerRecord(req),
       keyPresent: keyPresent(req, url),
     })
-    const ex = new Exchange(req, res, entry, log)
+    const ex = new Exchange(req, res, entry, log, pieceTimes)
     const gemini = /^\/v1(beta|alpha)?\/models\//.test(url.pathname) || /^\/v1(beta|alpha)\//.test(url.pathname)
     const responses = url.pathname.replace(/\/+$/, '') === '/v1/responses'
     const handler = gemini ? handleGemini : responses ? handleResponses : handleOpenAI

@@ -1,14 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
-import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { accessControl } from './access/access-control'
+import { corsFor } from './access/cors'
 import { rateLimiting } from './access/rate-limiting'
 import type { RateLimiterFactory } from './access/rate-limit'
 import { readSecurity } from './access/settings'
 import type { AppEnv } from './app-env'
 import type { BudgetLedger } from './budgets/ledger'
-import { readConfig } from './env'
+import { type Bindings, readConfig } from './env'
 import { openAIAccessControl, openAIRateLimiting } from './apis/chat/access'
 import { unknownUrl, withRequestId } from './renderers/chat/errors'
 import { registerOpenAIRoutes } from './apis/chat/route'
@@ -28,6 +28,9 @@ import { DURABLE_OBJECT_STORE, MEMORY_STORE, type StoreStatus } from './stores/s
 import { streamHostFor } from './streams/host-for'
 import type { StreamHost } from './streams/host'
 import { badRequest, validationHook } from './validation'
+
+/** What a bindings object gives every request (see the config middleware). */
+type BindingsState = Pick<AppEnv['Variables'], 'config' | 'security' | 'providers' | 'streams' | 'store'>
 
 export interface AppOptions {
   /** The `fetch` the providers call upstream with; the runtime's own by default. */
@@ -87,17 +90,38 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   const streams = streamHostFor(options.streams, options.budgetLedger)
 
+  // What the bindings give every request, read once per bindings object (the same one for every request
+  // on Bun and Node, and per isolate on Workers).
+  const perBindings = new WeakMap<Bindings, BindingsState>()
+  const stateFor = (bindings: Bindings): BindingsState => {
+    let state = perBindings.get(bindings)
+    if (!state) {
+      const config = readConfig(bindings)
+      state = {
+        config,
+        security: readSecurity(bindings, options.rateLimiter),
+        providers: providersFor(config, options.fetch),
+        streams: config.resumable ? streams(bindings) : undefined,
+        store: options.store ?? (bindings.RESUMABLE_STREAMS ? DURABLE_OBJECT_STORE : MEMORY_STORE),
+      }
+      perBindings.set(bindings, state)
+    }
+    return state
+  }
+  const flushHeadersEarly = options.flushHeadersEarly ?? false
+
   app.use('*', async (c, next) => {
-    const bindings = c.env ?? {}
-    const config = readConfig(bindings)
-    c.set('config', config)
-    c.set('security', readSecurity(bindings, options.rateLimiter))
-    c.set('clientIp', options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip'))
-    c.set('providers', providersFor(config, options.fetch))
-    c.set('flushHeadersEarly', options.flushHeadersEarly ?? false)
-    c.set('streams', config.resumable ? streams(c.env ?? {}) : undefined)
-    c.set('budgetLedger', options.budgetLedger)
-    c.set('store', options.store ?? (bindings.RESUMABLE_STREAMS ? DURABLE_OBJECT_STORE : MEMORY_STORE))
+    const state = stateFor(c.env ?? {})
+    c.set('config', state.config)
+    c.set('security', state.security)
+    c.set('providers', state.providers)
+    c.set('store', state.store)
+    c.set('flushHeadersEarly', flushHeadersEarly)
+    // Unset and undefined read the same (`c.get`), so only what is there is set.
+    if (state.streams) c.set('streams', state.streams)
+    if (options.budgetLedger) c.set('budgetLedger', options.budgetLedger)
+    const clientIp = options.clientIp ? options.clientIp(c.req.raw) : c.req.header('cf-connecting-ip')
+    if (clientIp !== undefined) c.set('clientIp', clientIp)
     await next()
   })
   // Issue 8: request id + one log line per request, security headers, then access and limits.
@@ -106,12 +130,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
 
   app.use(
     '*',
-    cors({
-      origin: (origin, c) => {
-        const allowed = (c.var as unknown as AppEnv['Variables']).config.corsOrigins
-        if (allowed === '*') return '*'
-        return allowed.includes(origin) ? origin : null
-      },
+    corsFor({
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: [
         'Content-Type',
@@ -140,7 +159,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       return error.getResponse()
     }
     // The record logs the error (masked, no stack, no file path) on the request's one line.
-    const record = c.var.record
+    const record = c.get('record')
     const message = 'gateway: internal error. Retry; if it persists, check the gateway logs for this request id.'
     if (!record) return c.json({ error: message }, 500)
     return c.json({ error: record.fail(error, message), request_id: record.requestId }, 500)
@@ -160,7 +179,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.notFound((c) => {
     // The OpenAI-compatible API answers in OpenAI's shape, so that the SDKs raise NotFoundError.
     if (/^\/v1(\/|$)/.test(c.req.path)) {
-      return withRequestId(unknownUrl(c.req.method, c.req.path), c.var.record.requestId)
+      return withRequestId(unknownUrl(c.req.method, c.req.path), c.get('record').requestId)
     }
     return c.json({ error: `not found: ${c.req.method} ${c.req.path}. The API is described at /docs.` }, 404)
   })

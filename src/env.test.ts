@@ -27,6 +27,7 @@ describe('readConfig', () => {
       resumable: true,
       resumeTtlMs: 300_000,
       resumeGraceMs: 10_000,
+      resumeRunner: 'worker',
       maxStreamBytes: 8_388_608,
       responsesTtlMs: 3_600_000,
       redisUrl: undefined,
@@ -64,6 +65,8 @@ describe('readConfig', () => {
     expect(readConfig({ RESUMABLE: 'on' }).resumable).toBe(true)
     expect(readConfig({ RESUME_TTL_MS: '60000' }).resumeTtlMs).toBe(60_000)
     expect(readConfig({ RESUME_GRACE_MS: '0' }).resumeGraceMs).toBe(0)
+    expect(readConfig({ RESUME_RUNNER: ' Object ' }).resumeRunner).toBe('object')
+    expect(readConfig({ RESUME_RUNNER: 'elsewhere' }).resumeRunner).toBe('worker')
     expect(readConfig({ RESUME_GRACE_MS: '90000' }).resumeGraceMs).toBe(30_000)
     expect(readConfig({ RESUME_GRACE_MS: 'soon' }).resumeGraceMs).toBe(10_000)
     expect(readConfig({ MAX_STREAM_BYTES: '2097152' }).maxStreamBytes).toBe(2_097_152)

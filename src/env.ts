@@ -52,6 +52,8 @@ export interface Bindings {
   RESUMABLE?: string
   RESUME_TTL_MS?: string
   RESUME_GRACE_MS?: string
+  /** Workers: where a resumable answer runs, `worker` (default: the request's own worker) or `object` (its Durable Object). */
+  RESUME_RUNNER?: string
   /** Most bytes one resumable stream's log holds; past it the stream ends with an error event. */
   MAX_STREAM_BYTES?: string
   /** How long a `/v1/responses` answer stays readable (`GET /v1/responses/{id}`, `previous_response_id`). */
@@ -144,6 +146,12 @@ export interface GatewayConfig {
   resumeTtlMs: number
   /** How long a generation keeps running with no client attached (0: stop at once; at most 30 s). */
   resumeGraceMs: number
+  /**
+   * RESUME_RUNNER (Workers): `worker` runs the generation in the worker that received the request and
+   * copies the events to the stream's Durable Object; `object` runs it in the object (an answer then
+   * continues for as long as it takes after its client left, at the cost of the object hop before the first text).
+   */
+  resumeRunner: 'worker' | 'object'
   /** MAX_STREAM_BYTES: the most bytes of events one resumable stream keeps; past it the stream ends with an error. */
   maxStreamBytes: number
   /** How long a `/v1/responses` answer (and its conversation, for `previous_response_id`) stays readable. */
@@ -241,6 +249,7 @@ export function readConfig(env: Bindings): GatewayConfig {
       DEFAULTS.MAX_RESUME_GRACE_MS,
       nonNegativeInt(env.RESUME_GRACE_MS, DEFAULTS.RESUME_GRACE_MS),
     ),
+    resumeRunner: env.RESUME_RUNNER?.trim().toLowerCase() === 'object' ? 'object' : 'worker',
     maxStreamBytes: positiveInt(env.MAX_STREAM_BYTES, DEFAULTS.MAX_STREAM_BYTES),
     responsesTtlMs: positiveInt(env.RESPONSES_TTL_MS, DEFAULTS.RESPONSES_TTL_MS),
     redisUrl: secret(env.REDIS_URL),

@@ -6,6 +6,9 @@ import { PROVIDER_NAMES } from './env'
  * Each message reads after its field name: `user_input: is required`.
  */
 
+/** A model name: letters, digits and `. _ - : @ /`, starting with a letter or digit, no `..`. */
+export const MODEL_NAME = /^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/
+
 const required = (type: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${type}`
 
@@ -29,7 +32,7 @@ const model = z
   .string({ error: required('a string') })
   .min(1, { error: 'must not be empty' })
   .max(200, { error: 'must be at most 200 characters' })
-  .regex(/^(?!.*\.\.)[A-Za-z0-9][\w.:@/-]*$/, {
+  .regex(MODEL_NAME, {
     error: 'must be a model name (letters, digits and . _ - : @ /, no "..")',
   })
   .optional()
@@ -232,6 +235,23 @@ export const StreamTextEventSchema = z
   })
   .openapi('StreamTextEvent', { description: 'One text piece, sent the moment the provider sends it.' })
 
+/** What the gateway added and what the upstream took, in a stream's last event: the log line's `gw_ms` and `upstream_ms`. */
+export const StreamTimingSchema = z
+  .object({
+    gw_ms: z.number().int().min(0).openapi({
+      description: "The gateway's own time before the first upstream request left, in ms.",
+      example: 1,
+    }),
+    upstream_ms: z.number().int().min(0).openapi({
+      description: "The wait for that request's answer (its headers), in ms.",
+      example: 380,
+    }),
+  })
+  .openapi('StreamTiming', {
+    description:
+      'The figures the Server-Timing header could not carry, since the headers left before the upstream answered; the same as the log line’s `gw_ms` and `upstream_ms`. Present once the upstream answered.',
+  })
+
 /** The last event of a good answer. The demo stream (`/api/stream/sse`) closes with `events` instead. */
 export const StreamDoneEventSchema = z
   .object({
@@ -256,12 +276,13 @@ export const StreamDoneEventSchema = z
       })
       .optional()
       .openapi({ description: 'With TOKEN_BUDGET: the reservation and what it settled to.' }),
+    timing: StreamTimingSchema.optional(),
     request_id: z.string().optional().openapi({ description: 'The response’s X-Request-Id.' }),
     events: z.number().int().optional().openapi({ description: 'The demo stream only: how many events it sent.' }),
   })
   .openapi('StreamDoneEvent', { description: 'The last event of a good answer.' })
 
-/** A failure after the stream began, as its last event. */
+/** A failure after the stream began, as its last event; with `timing` once the upstream answered. */
 export const StreamErrorEventSchema = z
   .object({
     error: z.string().openapi({
@@ -269,9 +290,13 @@ export const StreamErrorEventSchema = z
       example: 'openai: invalid API key (HTTP 401). Check the OPENAI_API_KEY secret.',
     }),
     done: z.literal(true),
+    timing: StreamTimingSchema.optional(),
     request_id: z.string().optional().openapi({ description: 'The response’s X-Request-Id.' }),
   })
-  .openapi('StreamErrorEvent', { description: 'A failure after the stream began: the last event.' })
+  .openapi('StreamErrorEvent', {
+    description:
+      'A failure after the stream began: the last event. It has `timing` when the upstream had answered (a failure mid-answer), not when the upstream refused the request or never answered.',
+  })
 
 /** What each `data:` line of a stream carries, as JSON. */
 export const StreamEventSchema = z
@@ -283,8 +308,8 @@ export const StreamEventSchema = z
 
 export const SSE_DESCRIPTION = [
   'A stream of Server-Sent Events, each one `data:` line of JSON:',
-  '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…},"attempts":1,"request_id":…}`.',
-  'A failure after the stream began ends it with `data: {"error":"…","done":true,"request_id":…}`. `: ping` comments keep quiet streams open.',
+  '`data: {"chunk":"…","done":false}` per text piece, then `data: {"chunk":"","done":true,"provider":…,"model":…,"finish_reason":…,"usage":{…},"attempts":1,"timing":{"gw_ms":…,"upstream_ms":…},"request_id":…}`.',
+  'A failure after the stream began ends it with `data: {"error":"…","done":true,"request_id":…}` (with `timing` when the upstream had answered). `: ping` comments keep quiet streams open.',
   'Resumable streams (the default) open with `retry: 1000`, put an `id: <stream id>:<n>` line before each `data:` line and send',
   'the stream id in `X-Stream-Id`; a request with `Last-Event-ID` resumes that stream (204 when it is finished, unknown or expired).',
 ].join(' ')

@@ -1,8 +1,8 @@
 /**
  * The targets marked pass/fail in results/latest.md: issue 9's on the `/api/stream/chat` rows
  * (CPU per chunk against lean, own time to first text, memory, the worker's size), and on every
- * API's rows that no stream of the gateway (or of a variant of it) lost or altered a byte, how the
- * gateway compares with each peer, and `gateway+redis` within 10 % of the in-process store.
+ * API's rows that no stream of the gateway (or of a variant of it) lost or altered a byte, that the
+ * gateway's added gap between chunks stays within 0.5 ms at p99, how the gateway compares with each peer, and `gateway+redis` within 10 % of the in-process store.
  *
  * @example
  * for (const c of checks(results)) console.log(c.target, c.value, c.pass)
@@ -82,6 +82,27 @@ function bytesIntact(r: Results): Check[] {
   return out
 }
 
+/** The most a piece may spend in the gateway beyond the floor, at p99 (ms). */
+export const ADDED_GAP_P99_MS = 0.5
+
+/**
+ * Every API's steady rows (one stream at a time, each chunk in its own read): the gateway's added gap
+ * between chunks p99 ≤ 0.5 ms. Results written before the gap was measured have no such target.
+ */
+function gapTargets(r: Results): Check[] {
+  const out: Check[] = []
+  for (const c of r.cases.filter((x) => x.case === 'steady')) {
+    const gw = c.targets.gateway
+    if (gw?.addedGapP99 === undefined) continue
+    out.push({
+      target: `${where(c)}: added gap between chunks p99 ≤ ${ADDED_GAP_P99_MS} ms (1 stream)`,
+      value: `${sf(gw.addedGapP99, 2)} ms (p50 ${sf(gw.addedGapP50, 2)} ms; ${gw.chunksTimed ?? 0} chunks timed)`,
+      pass: gw.addedGapP99 <= ADDED_GAP_P99_MS,
+    })
+  }
+  return out
+}
+
 /** `gateway+redis`: own first text and CPU per chunk within 10 % of the plain gateway's (same rounds). */
 function redisWithin(r: Results): Check[] {
   return compareVariants(r)
@@ -138,7 +159,7 @@ function againstPeers(r: Results, api: ApiId): Check[] {
 
 /** Every target, each with the measured value and pass/fail. */
 export function checks(r: Results): Check[] {
-  const out = [...caseTargets(r), ...bytesIntact(r), ...redisWithin(r)]
+  const out = [...caseTargets(r), ...gapTargets(r), ...bytesIntact(r), ...redisWithin(r)]
   for (const m of r.memory.filter((x) => x.contender === 'gateway' && x.runtime === 'bun')) {
     const ok = !m.error && m.failures === 0 && m.openAtSample === m.streams && (m.perStreamKb ?? Infinity) <= 40
     out.push({

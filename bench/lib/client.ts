@@ -10,6 +10,7 @@
 import { Agent, request as httpRequest } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { exchangeFor, type Provider, type TargetKind } from './apis.ts'
+import { toMonotonic, type TextArrival } from './gap.ts'
 import { parseBody, type Exchange, type Parsed } from './wire.ts'
 
 export interface Target {
@@ -22,6 +23,8 @@ export interface Target {
 }
 
 export interface StreamSample {
+  /** The prompt sent (unique per stream): the emulator's piece times are kept by prompt. */
+  prompt: string
   ok: boolean
   /** Why the stream failed the correctness check (undefined when ok). */
   failure?: string
@@ -39,6 +42,10 @@ export interface StreamSample {
   bytes: number
   /** UTF-8 bytes of the expected answer that did not arrive intact (missing, altered or extra); 0 when ok. */
   lostBytes: number
+  /** Per text event: the answer text's length once it arrived, and when (the read that completed it, monotonic ms). */
+  textArrivals: TextArrival[]
+  /** Per content piece the emulator wrote: ms from its write to its arrival (lib/gap.ts fills it in after the batch). */
+  chunkDelays?: number[]
 }
 
 /** A target with its own keep-alive pool; by default it is sent `/api/stream/chat` (or, for the floor and `direct`, the provider request the gateway makes for it). */
@@ -129,6 +136,7 @@ export async function measureStream(
     raw = await send(target, exchange, options.timeoutMs ?? 20_000, options.onRead)
   } catch (error) {
     return {
+      prompt,
       ok: false,
       failure: `request failed: ${error instanceof Error ? error.message : String(error)}`,
       status: 0,
@@ -139,6 +147,7 @@ export async function measureStream(
       reads: 0,
       bytes: 0,
       lostBytes: expectedBytes,
+      textArrivals: [],
     }
   }
   // Decode read by read so each character is attributed to the read that completed it.
@@ -152,6 +161,7 @@ export async function measureStream(
   body += decoder.decode()
   const bytes = raw.reads.reduce((n, b) => n + b.length, 0)
   const base = {
+    prompt,
     status: raw.status,
     ttfb: raw.tHeaders - raw.t0,
     total: raw.tEnd - raw.t0,
@@ -169,6 +179,7 @@ export async function measureStream(
       ttft: NaN,
       textEvents: 0,
       lostBytes: expectedBytes,
+      textArrivals: [],
     }
   }
   let ttft = NaN
@@ -177,12 +188,20 @@ export async function measureStream(
     while (i < ends.length - 1 && ends[i]! < parsed.firstTextEnd) i++
     ttft = raw.times[i]! - raw.t0
   }
+  // Each text event arrived with the read that completed it (marks and reads both in body order).
+  const textArrivals: TextArrival[] = []
+  let read = 0
+  for (const mark of parsed.textMarks) {
+    while (read < ends.length - 1 && ends[read]! < mark.end) read++
+    textArrivals.push({ textLength: mark.textLength, at: toMonotonic(raw.times[read]!) })
+  }
   const sample: StreamSample = {
     ...base,
     ok: true,
     ttft,
     textEvents: parsed.textEvents,
     lostBytes: lostBytes(parsed.text, expected),
+    textArrivals,
   }
   const failure =
     raw.status !== 200

@@ -17,7 +17,7 @@ import { VARIANTS, type VariantId } from './variants.ts'
 
 export const usage = `usage: npm run bench [-- --quick --runtimes workers,bun --providers openai,gemini --apis ${API_IDS.join(',')}
                         --contenders ${CONTENDERS.join(',')} --rounds 5
-                        --variants ${VARIANTS.join(',')} (or none) --variant-runtimes bun (gateway rows with REDIS_URL / TOKEN_BUDGET)
+                        --variants ${VARIANTS.join(',')} (or none) --variant-runtimes bun (gateway rows with REDIS_URL / TOKEN_BUDGET on Bun, RESUME_RUNNER=object on Workers by default)
                         --memory-runtimes bun,node --memory-streams 1000 --memory-rounds 2 --no-memory --only-memory --no-bundle
                         --budget 840 --out bench/results/latest --readme
                         --gateway-vars RESUMABLE=off,… (bindings for the gateway)
@@ -45,7 +45,7 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
       apis: { type: 'string', default: API_IDS.join(',') },
       contenders: { type: 'string', default: CONTENDERS.join(',') },
       variants: { type: 'string', default: VARIANTS.join(',') },
-      'variant-runtimes': { type: 'string', default: 'bun' },
+      'variant-runtimes': { type: 'string' },
       rounds: { type: 'string', default: '5' },
       'memory-runtimes': { type: 'string', default: 'bun,node' },
       'memory-streams': { type: 'string', default: '1000' },
@@ -77,9 +77,13 @@ export function readOptions(args: string[] = process.argv.slice(2)) {
     providers: list<Provider>(opt.providers, ['openai', 'gemini'], 'provider'),
     apis: list<ApiId>(opt.apis, API_IDS, 'API'),
     contenders: list<ContenderId>(opt.contenders, CONTENDERS, 'contender'),
-    /** Gateway rows with one feature on (lib/variants.ts), on `variantRuntimes` only: Bun by default, for the time budget. */
+    /** Gateway rows with one feature on (lib/variants.ts). */
     variants: list<VariantId>(opt.variants, VARIANTS, 'variant'),
-    variantRuntimes: list<Runtime>(opt['variant-runtimes'], ['workers', 'bun', 'node'], 'variant runtime'),
+    /** Where they run; absent: each variant's own default runtimes (DEFAULT_VARIANT_RUNTIMES, for the time budget). */
+    variantRuntimes:
+      opt['variant-runtimes'] === undefined
+        ? undefined
+        : list<Runtime>(opt['variant-runtimes'], ['workers', 'bun', 'node'], 'variant runtime'),
     memoryRuntimes: opt['no-memory'] ? [] : list<Runtime>(opt['memory-runtimes'], ['bun', 'node'], 'memory runtime'),
     memoryStreams: quick ? 200 : Math.max(1, Number(opt['memory-streams']) || 1000),
     memoryRounds: quick ? 1 : Math.max(1, Number(opt['memory-rounds']) || 2),

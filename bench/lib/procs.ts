@@ -146,7 +146,11 @@ export function startEmulatorProcess(timeoutMs = 15_000): Promise<Managed> {
     // Keep-alive longer than any pause between a contender's batches (real providers keep connections
     // open for minutes): with Node's 5 s, a pooled connection reused as the emulator closes it fails.
     // A listen backlog for 1,000 connections opened at once (the memory case); Node's 511 overflowed.
-    args: ['emulator/cli.ts', '--port', '0', '--host', '127.0.0.1', '--keep-alive-ms', '120000', '--backlog', '4096'],
+    // Piece times: when each chunk was written, for the added gap between chunks (lib/gap.ts).
+    args: [
+      ...['emulator/cli.ts', '--port', '0', '--host', '127.0.0.1'],
+      ...['--keep-alive-ms', '120000', '--backlog', '4096', '--piece-times'],
+    ],
     ready: async (output, exited) => {
       const deadline = Date.now() + timeoutMs
       for (;;) {
@@ -160,7 +164,7 @@ export function startEmulatorProcess(timeoutMs = 15_000): Promise<Managed> {
   })
 }
 
-/** A worker of bench/ under `wrangler dev` (no interactive session, own inspector port), ready when GET /__ready answers. */
+/** A worker of bench/ under `wrangler dev` (no interactive session, own inspector port, no local trace store), ready when GET /__ready answers. */
 export async function startWranglerDev(
   name: string,
   config: string,
@@ -191,6 +195,9 @@ export async function startWranglerDev(
     name,
     file: join(BIN, 'wrangler'),
     args,
+    // The dev server's local trace store writes every invocation (the Durable Objects' too) to SQLite
+    // with an fsync: a cost of `wrangler dev` alone, not of a deployed worker (bench/NOTES.md).
+    env: { X_LOCAL_OBSERVABILITY: 'false' },
     ready: async (_, exited) => {
       await pollReady(`${url}/__ready`, exited, timeoutMs)
       return url

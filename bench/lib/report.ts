@@ -55,8 +55,8 @@ function commit(): string {
 /** One API's rows: per runtime and provider, every contender that answered it. */
 function streamingTable(cases: CaseOut[]): string[] {
   const lines = [
-    '| runtime · provider | contender | own first text p50 / p95, 1 stream (ms) | own first text p50 / p95, 50 streams (ms) | CPU per chunk, burst: µs (own, ×lean) | CPU per chunk, steady: µs (own, ×lean) | chunks/s at saturation (×floor, ×lean) | bytes lost or altered | failed streams |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| runtime · provider | contender | own first text p50 / p95, 1 stream (ms) | own first text p50 / p95, 50 streams (ms) | added gap between chunks p50 / p99, 1 stream (ms) | added gap between chunks p50 / p99, 50 streams (ms) | CPU per chunk, burst: µs (own, ×lean) | CPU per chunk, steady: µs (own, ×lean) | chunks/s at saturation (×floor, ×lean) | bytes lost or altered | failed streams |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   const keys = [...new Set(cases.map((c) => `${c.runtime}|${c.provider}`))]
   for (const key of keys) {
@@ -80,6 +80,12 @@ function streamingTable(cases: CaseOut[]): string[] {
           : l === 'passthrough'
             ? `${f(t(c)!.ttftP50, 2)} / ${f(t(c)!.ttftP95, 2)} (floor)`
             : `${sf(t(c)!.ownTtftP50, 2)} / ${sf(t(c)!.ownTtftP95, 2)}`
+      const gapCell = (c: CaseOut | undefined) =>
+        !t(c)
+          ? '–'
+          : l === 'passthrough'
+            ? `${f(t(c)!.chunkDelayP50, 2)} / ${f(t(c)!.chunkDelayP99, 2)} (floor)`
+            : `${sf(t(c)!.addedGapP50, 2)} / ${sf(t(c)!.addedGapP99, 2)}`
       const s = t(sat)
       const rateCell = !s
         ? '–'
@@ -89,7 +95,7 @@ function streamingTable(cases: CaseOut[]): string[] {
       const failed = all.reduce((n, x) => n + x.failures, 0)
       const name = l === 'gateway' ? '**gateway**' : l
       lines.push(
-        `| ${runtime} · ${provider} | ${name} | ${ttftCell(steady)} | ${ttftCell(c50)} | ${cpuCell(burst)} | ${cpuCell(steady)} | ${rateCell} | ${lost} | ${failed} |`,
+        `| ${runtime} · ${provider} | ${name} | ${ttftCell(steady)} | ${ttftCell(c50)} | ${gapCell(steady)} | ${gapCell(c50)} | ${cpuCell(burst)} | ${cpuCell(steady)} | ${rateCell} | ${lost} | ${failed} |`,
       )
     }
   }
@@ -100,11 +106,11 @@ export function markdown(r: Results): string {
   const lines: string[] = []
   const meta = `${(r.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit ?? commit()}, ${r.machine ?? machine()}; ${r.seconds.toFixed(0)} s`
   lines.push(
-    `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time.`,
+    `Measured by \`npm run bench\` on ${meta}. Medians of rounds with the contenders interleaved; "own" = minus the floor (the bare pass-through on the same runtime, same round); ratios to the floor and to the lean Hono pass-through. Every stream checked byte for byte against the emulator's answer. The \`direct\` rows (the emulator alone) show what the runtime or dev server itself costs as a negative "own" time. Added gap between chunks: each content piece's time from the emulator's write to the client's read; per round the contender's p50 / p99 over its pieces minus the floor's, median over rounds (the floor's row: its own write-to-read p50 / p99 over every piece).`,
     '',
   )
   lines.push(
-    '**Targets** (issue 9 on /api/stream/chat; on every API: no byte lost, the peers; issue 19: gateway+redis within 10 % of the gateway)',
+    '**Targets** (issue 9 on /api/stream/chat; on every API: no byte lost, added gap between chunks, the peers; issue 19: gateway+redis within 10 % of the gateway)',
     '',
     '| target | measured | result |',
     '|---|---|---|',
@@ -123,7 +129,7 @@ export function markdown(r: Results): string {
   if (variants.length) {
     lines.push(
       '',
-      '**Gateway variants against the plain gateway** (same rounds; `gateway+redis`: REDIS_URL at a local redis-server, whose own CPU is not counted; `gateway+budget`: TOKEN_BUDGET that never refuses, the reservation and settlement per request): variant vs gateway',
+      '**Gateway variants against the plain gateway** (same rounds; `gateway+redis`: REDIS_URL at a local redis-server, whose own CPU is not counted; `gateway+budget`: TOKEN_BUDGET that never refuses, the reservation and settlement per request; `gateway+object`: RESUME_RUNNER=object, the Durable Object of the stream runs the answer): variant vs gateway',
       '',
       '| where | variant | own first text, 1 stream | own first text, 50 streams | CPU/chunk burst | CPU/chunk steady |',
       '|---|---|---|---|---|---|',

@@ -1,7 +1,8 @@
 /**
  * Rounds of measured batches: in each round every target runs one batch (`n` streams, `concurrency`
  * at a time) in a rotating order, with the server's CPU read before and after its own batch, so
- * targets are interleaved and each batch's CPU is its server's alone. Every stream is checked.
+ * targets are interleaved and each batch's CPU is its server's alone. Every stream is checked, and
+ * after its batch (outside the CPU reading) each chunk is timed against the emulator's write (lib/gap.ts).
  *
  * @example
  * const rounds = await runRounds(targets, { rounds: 5, n: 4, concurrency: 1, provider: 'openai', tag: '[emu delay=2]' }, pgids)
@@ -11,6 +12,7 @@ import { expectedAnswer } from '../../emulator/answer.ts'
 import type { Provider } from './apis.ts'
 import { measureStream, type StreamSample, type Target } from './client.ts'
 import * as cpu from './cpu.ts'
+import { timeChunks } from './gap.ts'
 
 export interface RoundSpec {
   name: string
@@ -24,6 +26,8 @@ export interface RoundSpec {
   /** Unmeasured streams per target before the first round. */
   warmup: number
   timeoutMs?: number
+  /** The emulator (run with `--piece-times`) whose write times time each chunk after the batch; none: not timed. */
+  pieceTimesFrom?: string
 }
 
 export interface Batch {
@@ -62,6 +66,7 @@ export async function runBatch(
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker))
   const wallMs = performance.now() - began
   const after = pgid ? cpu.total(cpu.groupCpu(pgid)) : NaN
+  if (spec.pieceTimesFrom) await timeChunks(samples, spec.pieceTimesFrom)
   return { samples, cpuMs: after - before, wallMs }
 }
 

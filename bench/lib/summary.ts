@@ -1,15 +1,18 @@
 /**
  * From rounds of batches to the figures of the table: per contender, medians over rounds of its own
  * cost over the floor (the bare pass-through on the same runtime, measured in the same round), p95
- * over all streams, ratios to the floor and to the lean pass-through.
+ * over all streams, ratios to the floor and to the lean pass-through, and the added gap between
+ * chunks (lib/gap.ts).
  *
  * @example
  * const fig = summarizeCase(rounds, { chunks: 2000 })
  */
+import { gapFigures, type GapFigures } from './gap.ts'
 import type { Batch } from './rounds.ts'
 import { median, p95 } from './stats.ts'
 
-export interface TargetFigures {
+/** Gap figures are absent from results written before they were measured. */
+export interface TargetFigures extends Partial<GapFigures> {
   streams: number
   failures: number
   failureSamples: string[]
@@ -72,6 +75,7 @@ export function summarizeCase(
       ownCpuUsPerChunk: paired('cpuUsPerChunk'),
       chunksPerSec: median(perRound.map((r) => r.chunksPerSec)),
       readsMedian: median(all.filter((s) => s.ok).map((s) => s.reads)),
+      ...gapFigures(batches, floor),
       rounds: perRound.map((r) => ({
         ttftMedian: r3(r.ttftMedian),
         cpuUsPerChunk: r3(r.cpuUsPerChunk),

@@ -6,6 +6,8 @@
  *   throwaway data directory and no persistence (Bun and Node; Workers ignore REDIS_URL).
  * - `budget`: `TOKEN_BUDGET` high enough never to refuse, so each request pays the reservation before
  *   its upstream request and the settlement at its end (every runtime).
+ * - `object`: `RESUME_RUNNER=object` (Workers): the stream's Durable Object runs the answer, as every
+ *   resumable stream did before the worker ran it, so the row shows what the object hop costs.
  *
  * @example
  * const redis = await startRedisServer() // redis.url: redis://127.0.0.1:<port>; stopped by its PID
@@ -18,8 +20,8 @@ import { freePort } from '../../test/support/gateway.ts'
 import { ping, redisServerInstalled } from '../../test/support/redis-server.ts'
 import { spawnManaged, type Managed, type Runtime } from './procs.ts'
 
-export type VariantId = 'redis' | 'budget'
-export const VARIANTS: readonly VariantId[] = ['redis', 'budget']
+export type VariantId = 'redis' | 'budget' | 'object'
+export const VARIANTS: readonly VariantId[] = ['redis', 'budget', 'object']
 /** The row's label: `gateway+redis`, `gateway+budget`. */
 export const variantLabel = (v: VariantId) => `gateway+${v}`
 export const VARIANT_LABELS = VARIANTS.map(variantLabel)
@@ -29,6 +31,13 @@ export const isGatewayRow = (label: string) => label === 'gateway' || label.star
 export const VARIANT_RUNTIMES: Record<VariantId, readonly Runtime[]> = {
   redis: ['bun', 'node'],
   budget: ['workers', 'bun', 'node'],
+  object: ['workers'],
+}
+/** Where each variant runs unless `--variant-runtimes` says otherwise (the time budget). */
+export const DEFAULT_VARIANT_RUNTIMES: Record<VariantId, readonly Runtime[]> = {
+  redis: ['bun'],
+  budget: ['bun'],
+  object: ['workers'],
 }
 
 /**
@@ -42,6 +51,7 @@ export const BUDGET_VARS = { TOKEN_BUDGET: '1000000000/1d', MAX_OUTPUT_TOKENS: '
 /** The gateway's extra bindings for a variant (`redisUrl`: the bench's redis-server, for `redis`). */
 export function variantVars(v: VariantId, redisUrl?: string): Record<string, string> {
   if (v === 'budget') return { ...BUDGET_VARS }
+  if (v === 'object') return { RESUME_RUNNER: 'object' }
   if (!redisUrl) throw new Error('the redis variant needs the bench’s redis-server')
   return { REDIS_URL: redisUrl }
 }

@@ -6,7 +6,7 @@
  *
  * @example
  * parseBody('chat', 'retry: 1000\n\nid: s:1\ndata: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
- * // { text: 'Hi', firstTextEnd: 92, textEvents: 1, done: true }
+ * // { text: 'Hi', firstTextEnd: 92, textEvents: 1, textMarks: [{ end: 92, textLength: 2 }], done: true }
  */
 
 /**
@@ -33,6 +33,8 @@ export interface Parsed {
   /** Index (into the joined string) where the first text event ends. */
   firstTextEnd: number
   textEvents: number
+  /** Per text event: where it ends in the body, and the answer text's length once it is added. */
+  textMarks: { end: number; textLength: number }[]
   done: boolean
   error?: string
 }
@@ -106,7 +108,7 @@ const OTHER_FIELD = /^(id|retry|event)(:|$)|^:/
 
 /** Parses an SSE body (LF or CRLF framing) as `wire` frames it. */
 export function parseBody(wire: Wire, body: string, options: { doneAtStop?: boolean } = {}): Parsed {
-  const out: Parsed = { text: '', firstTextEnd: -1, textEvents: 0, done: false }
+  const out: Parsed = { text: '', firstTextEnd: -1, textEvents: 0, textMarks: [], done: false }
   const read = READERS[wire]
   const sep = /\r\n\r\n|\n\n/g
   let start = 0
@@ -135,6 +137,7 @@ export function parseBody(wire: Wire, body: string, options: { doneAtStop?: bool
     if (ev.piece !== '') {
       out.text += ev.piece
       out.textEvents++
+      out.textMarks.push({ end, textLength: out.text.length })
       if (out.firstTextEnd < 0) out.firstTextEnd = end
     }
   }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { waitUntil } from '../delivery/wait-until'
 import type { CanonicalRequest } from '../canonical/request'
 import type { AppEnv } from '../app-env'
 import type { Generation } from '../engine/generation'
@@ -49,6 +50,9 @@ export async function reserveForRequest(
   request: CanonicalRequest,
   shape: 'gateway' | 'openai',
 ): Promise<{ ticket?: BudgetTicket } | Response> {
+  const { tokenBudget, tokenBudgetError } = c.get('config')
+  // No TOKEN_BUDGET: nothing to estimate or reserve (reserveBudget would answer `off`).
+  if (!tokenBudget && !tokenBudgetError) return {}
   const check = await reserveBudget(c, {
     input: estimateRequest(request),
     ...(request.maxOutputTokens !== undefined ? { wantedOutput: request.maxOutputTokens } : {}),
@@ -64,16 +68,6 @@ export async function reserveForRequest(
       request.maxOutputTokens = check.ticket.output
       c.get('record').set({ budget: { reserved: check.ticket.input + check.ticket.output } })
       return { ticket: check.ticket }
-  }
-}
-
-/** `ctx.waitUntil` where the runtime has one (Workers), so a settlement outlives the response. */
-function waitUntil(c: Context<AppEnv>, work: Promise<unknown>): void {
-  const quiet = work.catch(() => {})
-  try {
-    c.executionCtx.waitUntil(quiet)
-  } catch {
-    // Bun and Node: the process stays up; the promise runs on.
   }
 }
 

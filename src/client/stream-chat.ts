@@ -51,6 +51,8 @@ export interface StreamChatDone {
   /** `stop`, `length`, `content_filter`…; `cancelled` when the stream was stopped by DELETE. */
   finish_reason?: string
   usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number; reasoning_tokens?: number }
+  /** The gateway's own time before the upstream request and the wait for its answer, in ms (the log line's figures). */
+  timing?: { gw_ms: number; upstream_ms: number }
   [field: string]: unknown
 }
 

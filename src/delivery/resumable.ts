@@ -8,13 +8,14 @@ import type { GenerationPlan } from '../engine/generation'
 import { newStreamId, parseEventId } from '../streams/event-id'
 import { STORE_FULL_RETRY_SECONDS, StoreFullError, type StreamHost } from '../streams/host'
 import type { StreamStart } from '../streams/live-stream'
+import { waitUntil } from './wait-until'
 
 /**
  * Resumable streams from the request's side: starting one in its API's events (or the 503 when the
  * store cannot), and resuming one with `Last-Event-ID` on a route that would otherwise start another.
  *
  * @example
- * if (c.var.streams) return startResumable(c, c.var.streams, plan, { api: 'seed' }, ticket)
+ * if (c.get('streams')) return startResumable(c, c.get('streams'), plan, { api: 'seed' }, ticket)
  * app.post('/v1/chat/completions', resumeFromLastEventId, handler)
  */
 
@@ -34,7 +35,8 @@ export async function startResumable(
   options: Partial<Pick<StreamStart, 'streamId' | 'background' | 'stateTtlMs'>> = {},
 ): Promise<Response> {
   const { providers, ...rest } = plan
-  const { config, record } = c.var
+  const config = c.get('config')
+  const record = c.get('record')
   // The generation's host writes this request's log line when the answer ends.
   record.streaming = true
   try {
@@ -53,6 +55,11 @@ export async function startResumable(
       },
       providers,
       record,
+      {
+        env: c.env ?? {},
+        waitUntil: (work) => waitUntil(c, work),
+        runInStore: config.resumeRunner === 'object',
+      },
     )
   } catch (error) {
     // Nothing was spent: the caller's budget gets the reservation back.
@@ -67,7 +74,7 @@ export async function startResumable(
  * log line (outcome `error`, the cause in its `error` field), since no generation will.
  */
 function notStarted(c: Context<AppEnv>, failure: unknown, render: RenderSpec): Response {
-  const { record } = c.var
+  const record = c.get('record')
   record.streaming = false
   const full = failure instanceof StoreFullError
   const retryAfter = String(STORE_FULL_RETRY_SECONDS)
@@ -95,11 +102,11 @@ function notStarted(c: Context<AppEnv>, failure: unknown, render: RenderSpec): R
  * closing event the client already has.
  */
 export const resumeFromLastEventId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const host = c.var.streams
+  const host = c.get('streams')
   const lastEventId = c.req.header('last-event-id')?.trim()
   if (!host || !lastEventId) return next()
   const position = parseEventId(lastEventId)
   if (!position) return noContent(c)
-  const response = await host.resume(position.streamId, position.seq, c.var.config.pingIntervalMs)
+  const response = await host.resume(position.streamId, position.seq, c.get('config').pingIntervalMs)
   return response.status === 404 ? noContent(c) : response
 }

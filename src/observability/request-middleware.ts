@@ -18,13 +18,15 @@ function storeFields(store: StoreStatus): () => Record<string, unknown> {
   return () => (store.ok ? NO_FIELDS : STORE_UNAVAILABLE)
 }
 
-/** Sets a header on the response, copying it first when the runtime made its headers immutable. */
-export function setResponseHeader(c: Context, name: string, value: string): void {
+/** Sets (or appends to) a header of the response, copying it first when the runtime made its headers immutable. */
+export function setResponseHeader(c: Context, name: string, value: string, options?: { append?: boolean }): void {
   try {
-    c.res.headers.set(name, value)
+    if (options?.append) c.res.headers.append(name, value)
+    else c.res.headers.set(name, value)
   } catch {
     c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
+    if (options?.append) c.res.headers.append(name, value)
+    else c.res.headers.set(name, value)
   }
 }
 

@@ -161,6 +161,15 @@ export class RequestRecord {
     return upstream === undefined ? `gw;dur=${gw}` : `gw;dur=${gw}, upstream;dur=${upstream}`
   }
 
+  /**
+   * The log line's `gw_ms` and `upstream_ms`, once the first upstream request was answered (else
+   * undefined): for a closing event sent after headers that could not carry them.
+   */
+  answeredTiming(): { gw_ms: number; upstream_ms: number } | undefined {
+    const { gw, upstream } = this.timing()
+    return upstream === undefined ? undefined : { gw_ms: gw, upstream_ms: upstream }
+  }
+
   private timingFields(): Record<string, number> {
     const { gw, upstream } = this.timing()
     return this.upstream.sentAt === 0 ? {} : { gw_ms: gw, ...(upstream !== undefined ? { upstream_ms: upstream } : {}) }

@@ -1,3 +1,4 @@
+import type { Bindings } from '../env'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
 import type { StreamStart } from './live-stream'
@@ -23,11 +24,17 @@ import type { StreamStart } from './live-stream'
  */
 export interface StreamHost {
   /**
-   * Starts the generation and returns the first listener's response. `providers` and `record` serve
-   * where the host runs in-process; elsewhere they are rebuilt from its bindings and `start.record`.
-   * Once it resolves, the generation's host writes the request's log line; when it rejects, nobody has.
+   * Starts the generation and returns the first listener's response. The contract for speed: the
+   * generation runs where the request arrived and serves its own client from there, never waiting on
+   * the shared store; its events are copied to the store off that path, for resumes and listeners
+   * elsewhere (the Durable Object of the stream on Workers, Redis on Bun and Node). `providers` and
+   * `record` are this request's; `scope` gives the request's bindings and `waitUntil` (Workers).
+   * A host may run the generation elsewhere instead (a Durable Object for background mode or
+   * RESUME_RUNNER=object): its providers and record are then rebuilt from its bindings and
+   * `start.record`. Once it resolves, the generation's host writes the request's log line; when it
+   * rejects, nobody has.
    */
-  start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord): Promise<Response>
+  start(start: StreamStart, providers: ProviderRegistry, record: RequestRecord, scope?: RequestScope): Promise<Response>
   /** A listener for the events after `after` (0: from the first). */
   resume(streamId: string, after: number, pingIntervalMs: number): Promise<Response>
   cancel(streamId: string): Promise<Response>
@@ -40,6 +47,16 @@ export interface StreamHost {
   keep?(streamId: string, value: unknown, ttlMs: number): Promise<void>
   /** Stops the stream if it runs and forgets its events and state now; false when unknown. */
   forget?(streamId: string): Promise<boolean>
+}
+
+/** What a host may need of the request that starts a stream. */
+export interface RequestScope {
+  /** The request's bindings (where the generation's budget settles). */
+  env: Bindings
+  /** Keeps the runtime up after the response for `work` (`ctx.waitUntil` on Workers; nothing to do elsewhere). */
+  waitUntil: (work: Promise<unknown>) => void
+  /** RESUME_RUNNER=object: run the generation in the shared store, not here. */
+  runInStore: boolean
 }
 
 export interface StreamSnapshot {

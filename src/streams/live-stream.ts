@@ -6,6 +6,7 @@ import type { RecordSnapshot, RequestRecord } from '../observability/request-rec
 import { ProviderError } from '../providers/errors'
 import { maxStreamBytesError } from '../providers/limit-errors'
 import { failureStatus } from '../providers/failure-status'
+import { holdBudget } from '../budgets/hold'
 import { listenerResponse } from './listener-body'
 import { StreamLog } from './stream-log'
 
@@ -39,6 +40,9 @@ export interface StreamStart {
   stateTtlMs?: number
 }
 
+/** What a store adds to a {@link StreamStart} when it runs the generation itself. */
+export type LiveStreamHooks = Pick<LiveStreamOptions, 'onGrow' | 'onEnd' | 'onListeners'>
+
 export interface LiveStreamOptions {
   streamId: string
   render: RenderSpec
@@ -56,6 +60,8 @@ export interface LiveStreamOptions {
   background?: boolean
   /** Called once when the closing event is in the log. */
   onEnd?: (generation: Generation, outcome: LiveOutcome, log: StreamLog) => void
+  /** The number of listeners on the log changed. */
+  onListeners?: (listeners: number) => void
 }
 
 /**
@@ -77,6 +83,34 @@ export class LiveStream {
   private announce: (() => void) | undefined
   private readonly options: LiveStreamOptions
 
+  /**
+   * The generation a store runs for `start`, with the providers and record of where it runs; the
+   * token budget's settlement goes to `settle` (with the tokens spent).
+   */
+  static fromStart(
+    start: StreamStart,
+    providers: GenerationPlan['providers'],
+    record: RequestRecord,
+    hooks: LiveStreamHooks & { settle?: (ticket: BudgetTicket, spent: number) => void } = {},
+  ): LiveStream {
+    const { settle, ...rest } = hooks
+    const live = new LiveStream(
+      { ...start.plan, providers },
+      {
+        streamId: start.streamId,
+        render: start.render,
+        graceMs: start.graceMs,
+        maxBytes: start.maxStreamBytes,
+        record,
+        ...(start.background ? { background: true } : {}),
+        ...rest,
+      },
+    )
+    const ticket = start.budget
+    if (ticket && settle) holdBudget(live.generation, ticket, record, (spent) => settle(ticket, spent))
+    return live
+  }
+
   constructor(plan: GenerationPlan, options: LiveStreamOptions) {
     this.options = options
     this.log = new StreamLog(options.streamId, {
@@ -85,6 +119,7 @@ export class LiveStream {
       maxBytes: options.maxBytes,
       onOverflow: this.overflow,
       onGrow: options.onGrow,
+      onListeners: options.onListeners,
     })
     const { log } = this
     const { record } = options
@@ -157,18 +192,26 @@ export class LiveStream {
     this.end('cancelled')
   }
 
-  /** Nobody listened for the whole grace: stop paying for an answer nobody reads. */
-  private readonly desert = (): void => {
+  /**
+   * Stops the answer for a reason the runtime imposes (`why`, after "the answer was stopped "): the
+   * listeners get the API's error ending, which tells them to send the request again.
+   */
+  stop(why: string): void {
     if (this.log.finished) return
     const { generation } = this
-    generation.abort(new DOMException('No client was connected', 'AbortError'))
-    const grace =
-      this.options.graceMs === 0
-        ? 'when the client left'
-        : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`
-    const message = `${generation.provider}: the answer was stopped ${grace}. Send the request again.`
+    generation.abort(new DOMException('The answer was stopped', 'AbortError'))
+    const message = `${generation.provider}: the answer was stopped ${why}. Send the request again.`
     generation.renderer.fail(new ProviderError(generation.provider, 'abandoned', message))
     this.end('client_left')
+  }
+
+  /** Nobody listened for the whole grace: stop paying for an answer nobody reads. */
+  private readonly desert = (): void => {
+    this.stop(
+      this.options.graceMs === 0
+        ? 'when the client left'
+        : `after no client was connected for ${this.options.graceMs / 1000} s (RESUME_GRACE_MS)`,
+    )
   }
 
   /** The log reached MAX_STREAM_BYTES (nobody reads, or the answer runs away): stop reading the upstream. */

@@ -1,5 +1,4 @@
 import { settleBudget } from '../budgets/gate'
-import { holdBudget } from '../budgets/hold'
 import type { BudgetLedger } from '../budgets/ledger'
 import type { RequestRecord } from '../observability/request-record'
 import type { ProviderRegistry } from '../providers/registry'
@@ -95,34 +94,18 @@ export function createMemoryStreams(settings: MemoryStreamsSettings = {}): Strea
       const { streamId, ttlMs } = start
       // The callbacks below live as long as the stream: they hold these numbers, not the whole start.
       const stateTtlMs = Math.max(ttlMs, start.stateTtlMs ?? 0)
-      const live = new LiveStream(
-        { ...start.plan, providers },
-        {
-          streamId,
-          render: start.render,
-          graceMs: start.graceMs,
-          maxBytes: start.maxStreamBytes,
-          record,
-          ...(start.background ? { background: true } : {}),
-          onGrow(bytes) {
-            held += bytes
-            makeRoom(0, 0)
-          },
-          onEnd: () => {
-            const state = live.state()
-            if (state !== null) records.set(streamId, state, stateTtlMs)
-            finish(streamId, ttlMs)
-          },
+      const live = LiveStream.fromStart(start, providers, record, {
+        onGrow(bytes) {
+          held += bytes
+          makeRoom(0, 0)
         },
-      )
-      const ticket = start.budget
-      if (ticket)
-        holdBudget(
-          live.generation,
-          ticket,
-          record,
-          (spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
-        )
+        onEnd: () => {
+          const state = live.state()
+          if (state !== null) records.set(streamId, state, stateTtlMs)
+          finish(streamId, ttlMs)
+        },
+        settle: (ticket, spent) => void settleBudget({}, ticket, spent, settings.budgetLedger).catch(() => {}),
+      })
       entries.set(streamId, { log: live.log, live })
       held += ENTRY_BYTES
       settings.onStart?.(live, start, record)

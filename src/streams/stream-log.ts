@@ -36,6 +36,8 @@ export interface StreamLogOptions {
   onOverflow?: () => void
   /** Each event's size as it is added, the closing one too: a store keeps its running total with it. */
   onGrow?: (bytes: number) => void
+  /** The number of listeners changed (a copy tells the stream's producer, whose grace they hold off). */
+  onListeners?: (listeners: number) => void
 }
 
 /** A finished log as it is kept: every event in one buffer, `ends[i]` where event i + 1 ends. */
@@ -138,6 +140,14 @@ export class StreamLog {
     }
   }
 
+  /**
+   * Adds an event exactly as another log encoded it (its id line included): a copy of a stream that
+   * runs elsewhere. Never refused: the producer's own log applied the bounds.
+   */
+  appendEncoded(bytes: Uint8Array): void {
+    if (!this.finished) this.add(bytes)
+  }
+
   /** Adds the closing event (never refused) and closes the log. Once only. */
   finish(data: string): void {
     if (this.finished) return
@@ -177,6 +187,7 @@ export class StreamLog {
     }
     this.stopGrace()
     this.sinks.add(sink)
+    this.options.onListeners?.(this.sinks.size)
     return () => this.detach(sink)
   }
 
@@ -223,7 +234,9 @@ export class StreamLog {
   }
 
   private detach(sink: LogSink): void {
-    if (!this.sinks.delete(sink) || this.sinks.size > 0 || this.finished) return
+    if (!this.sinks.delete(sink) || this.finished) return
+    this.options.onListeners?.(this.sinks.size)
+    if (this.sinks.size > 0) return
     const { graceMs, onDeserted } = this.options
     if (!onDeserted) return
     if (graceMs === 0) onDeserted()

@@ -97,7 +97,12 @@ for (const runtime of RUNTIMES) {
         })) as { opens: number; errors: number; ids: string[]; last: Record<string, unknown>; text: string }
 
         expect(seen.text).toBe(expectedAnswer(PROMPT, { provider: 'gemini' }))
-        const { usage, ...last } = seen.last
+        const { usage, timing, ...last } = seen.last
+        // The upstream's timing, as in the log line: whole, non-negative milliseconds.
+        expect(timing).toEqual({ gw_ms: expect.any(Number), upstream_ms: expect.any(Number) })
+        for (const ms of Object.values(timing as Record<string, number>)) {
+          expect(Number.isInteger(ms) && ms >= 0, `timing ${JSON.stringify(timing)}`).toBe(true)
+        }
         expect(last).toEqual({
           chunk: '',
           done: true,

@@ -22,7 +22,7 @@ import {
   type RequestLogEntry,
 } from '../../emulator/server.ts'
 import { RUNTIME_ENTRY, runtimeAvailable, startGateway, type RunningGateway, type Runtime } from '../support/gateway.ts'
-import { parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } from '../support/sse.ts'
+import { isAnswerTiming, parseGatewayStream, readGatewayStream, readUntil, type GatewayStream } from '../support/sse.ts'
 import { pageScripts, staticScripts } from '../support/static-files.ts'
 import { securitySuite } from './security.e2e.ts'
 
@@ -475,6 +475,8 @@ describe.each(RUNTIMES)('gateway on %s (black box, emulator upstream)', (runtime
           model: DEFAULT_MODEL[provider],
           finish_reason: 'cancelled',
           attempts: 1,
+          // The upstream had answered (two pieces came): its timing, as in the log line.
+          timing: expect.toSatisfy(isAnswerTiming),
           request_id: res.headers.get('x-request-id'),
         })
         const e = await emu.waitForRequest((r) => r.clientClosedEarly, 3000)

@@ -33,7 +33,7 @@ import {
   type Provider,
 } from '../support/hostile-upstream.ts'
 import { sampleRss } from '../support/process-rss.ts'
-import { parseGatewayStream, readGatewayStream } from '../support/sse.ts'
+import { isAnswerTiming, parseGatewayStream, readGatewayStream } from '../support/sse.ts'
 
 const PROVIDERS: Provider[] = ['openai', 'gemini']
 const LIMIT = 64 * 1024
@@ -163,6 +163,7 @@ describe.each(RUNTIMES)('MAX_UPSTREAM_EVENT_BYTES, MAX_STREAM_BYTES on %s (black
       expect(s.last).toEqual({
         error: tooLong(provider),
         done: true,
+        timing: expect.toSatisfy(isAnswerTiming),
         request_id: flood.res.headers.get('x-request-id'),
       })
       // The log went up to the bound: every event but the closing one, with its id, in MAX_STREAM_BYTES.

@@ -35,6 +35,24 @@ export interface GatewayStream {
   last: GatewayEvent | undefined
   /** The closing (or error) event's `request_id`, taken out of {@link last} by {@link readGatewayStream}. */
   requestId?: string
+  /** The last event's `timing`, checked and taken out of {@link last} by {@link readGatewayStream}. */
+  timing?: AnswerTiming
+}
+
+/** A seed stream's last event's `timing` once the upstream answered: the log line's figures, in ms. */
+export interface AnswerTiming {
+  gw_ms: number
+  upstream_ms: number
+}
+
+const wholeMs = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0
+
+/** Exactly `{gw_ms, upstream_ms}`, whole non-negative milliseconds (their values vary from run to run). */
+export function isAnswerTiming(value: unknown): value is AnswerTiming {
+  if (typeof value !== 'object' || value === null) return false
+  const keys = Object.keys(value)
+  const { gw_ms, upstream_ms } = value as Record<string, unknown>
+  return keys.length === 2 && keys[0] === 'gw_ms' && keys[1] === 'upstream_ms' && wholeMs(gw_ms) && wholeMs(upstream_ms)
 }
 
 export function parseGatewayStream(raw: string): GatewayStream {
@@ -96,7 +114,9 @@ export function parseGatewayStream(raw: string): GatewayStream {
  * Reads the whole body as UTF-8 (streaming decoder) and parses it strictly. The last event must carry
  * `request_id`: the response's `X-Request-Id` for a stream that started with this request (a resumed
  * stream's names the request that started it). It is moved from `last` to `requestId`, so the other
- * fields of the closing event can be compared exactly.
+ * fields of the closing event can be compared exactly. So is `timing`, to `timing`, once checked
+ * ({@link isAnswerTiming}, just before `request_id`): a good answer's closing event (a `finish_reason`
+ * other than `cancelled`) must have it; a cancelled one or an error event may.
  */
 export async function readGatewayStream(res: Response): Promise<GatewayStream> {
   const stream = parseGatewayStream(await res.text())
@@ -115,6 +135,15 @@ export async function readGatewayStream(res: Response): Promise<GatewayStream> {
   }
   delete last.request_id
   stream.requestId = requestId
+  const { timing } = last
+  if (timing !== undefined) {
+    if (!isAnswerTiming(timing) || !/,"timing":\{[^{}]*\},"request_id":"[^"]*"\}$/.test(stream.dataLines.at(-1)!))
+      throw new Error(`the last event's timing is malformed or misplaced: ${stream.dataLines.at(-1)}`)
+    delete last.timing
+    stream.timing = timing
+  } else if (last.chunk === '' && typeof last.finish_reason === 'string' && last.finish_reason !== 'cancelled') {
+    throw new Error(`the closing event of an answer has no timing: ${stream.dataLines.at(-1)}`)
+  }
   return stream
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp, type AppOptions } from '../../src/app'
 import { createMemoryStreams } from '../../src/streams/memory-streams'
 import {
+  ANSWERED_TIMING,
   gateway,
   geminiFixtureText,
   openaiFixtureText,
@@ -64,14 +65,15 @@ describe('the SSE endpoints', () => {
     const model = await scenario({ fixture: 'gemini-basic.sse' })
     const response = await gateway(`/api/stream/chat-get?user_input=Hello&provider=gemini&model=${model}`)
     expect(response.status).toBe(200)
-    const { raw, wire } = await readStream(response)
+    const { raw, wire, timing } = await readStream(response)
     const streamId = response.headers.get('x-stream-id')
+    expect(timing).toEqual(ANSWERED_TIMING)
     expect(wire).toBe(
       'retry: 1000\n\n' +
         `id: ${streamId}:1\ndata: {"chunk":"The","done":false}\n\n` +
         `id: ${streamId}:2\ndata: {"chunk":" capital of Wyoming","done":false}\n\n` +
         `id: ${streamId}:3\ndata: {"chunk":" is **Cheyenne**.\\n","done":false}\n\n` +
-        `id: ${streamId}:4\ndata: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17},"attempts":1,"request_id":"${response.headers.get('x-request-id')}"}\n\n`,
+        `id: ${streamId}:4\ndata: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.0-flash","finish_reason":"stop","usage":{"prompt_tokens":7,"completion_tokens":10,"total_tokens":17},"attempts":1,"timing":${JSON.stringify(timing)},"request_id":"${response.headers.get('x-request-id')}"}\n\n`,
     )
     expect(raw).toBe(
       'data: {"chunk":"The","done":false}\n\n' +

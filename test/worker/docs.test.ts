@@ -106,6 +106,7 @@ describe('GET /openapi.json', () => {
       'usage',
       'attempts',
       'budget',
+      'timing',
       'request_id',
       'events',
     ])
@@ -113,12 +114,19 @@ describe('GET /openapi.json', () => {
       chunk: { type: 'string', enum: [''] },
       done: { type: 'boolean', enum: [true] },
       usage: { $ref: '#/components/schemas/Usage' },
+      timing: { $ref: '#/components/schemas/StreamTiming' },
     })
     expect(StreamDoneEvent?.required).toEqual(['chunk', 'done'])
     expect(StreamErrorEvent?.properties).toMatchObject({
       error: { type: 'string' },
       done: { type: 'boolean', enum: [true] },
+      timing: { $ref: '#/components/schemas/StreamTiming' },
     })
     expect(StreamErrorEvent?.required).toEqual(['error', 'done'])
+    expect(doc.components.schemas.StreamTiming).toMatchObject({
+      type: 'object',
+      properties: { gw_ms: { type: 'integer', minimum: 0 }, upstream_ms: { type: 'integer', minimum: 0 } },
+      required: ['gw_ms', 'upstream_ms'],
+    })
   })
 })

@@ -3,6 +3,9 @@ import { inject } from 'vitest'
 import { createApp, type AppOptions } from '../../src/app'
 import { createMemoryStreams } from '../../src/streams/memory-streams'
 import type { Scenario, LoggedRequest } from '../replay/server'
+import { type AnswerTiming, withoutTiming } from './answer-timing'
+
+export { ANSWERED_TIMING, type AnswerTiming, withoutTiming } from './answer-timing'
 
 export const upstreamUrl = (): string => inject('replayUrl')
 
@@ -153,21 +156,20 @@ export async function bodyText(response: Response): Promise<string> {
 
 /**
  * The whole SSE body and its events: `wire` as sent, `raw` without the resume framing
- * ({@link withoutResumeFraming}) and without the closing event's request id ({@link withoutRequestId}).
+ * ({@link withoutResumeFraming}), the last event's request id ({@link withoutRequestId}) and its
+ * `timing` ({@link withoutTiming}, which checks it), and that `timing`.
  */
 export async function readStream(
   response: Response,
-): Promise<{ raw: string; wire: string; events: GatewayEvent[]; text: string }> {
+): Promise<{ raw: string; wire: string; events: GatewayEvent[]; text: string; timing?: AnswerTiming }> {
   const wire = await response.text()
   const streamId = response.headers.get('x-stream-id')
-  const raw = withoutRequestId(
-    withoutResumeFraming(wire, streamId),
-    response.headers.get('x-request-id'),
-    streamId !== null,
+  const { raw, timing } = withoutTiming(
+    withoutRequestId(withoutResumeFraming(wire, streamId), response.headers.get('x-request-id'), streamId !== null),
   )
   const events = parseEvents(raw)
   const text = events.map((event) => event.chunk ?? '').join('')
-  return { raw, wire, events, text }
+  return { raw, wire, events, text, ...(timing ? { timing } : {}) }
 }
 
 /** The raw bytes of a fixture, served by the fake upstream (the worker has no file system). */

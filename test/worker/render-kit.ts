@@ -29,8 +29,11 @@ export function textWriter(): { writer: EventWriter; writes: string[]; wire: () 
 /** A secret the record masks wherever it shows up. */
 export const TEST_SECRET = 'sk-test-secret-0123456789'
 
-/** A record for request `req-1`, asked for `model`, whose one log line {@link logLine} returns once finished. */
-export function testRecord(model = 'asked-model') {
+/**
+ * A record for request `req-1`, asked for `model`, whose one log line {@link logLine} returns once
+ * finished; `now`, its clock (the record starts at its first reading).
+ */
+export function testRecord(model = 'asked-model', now?: () => number) {
   const lines: string[] = []
   const record = new RequestRecord({
     requestId: 'req-1',
@@ -38,6 +41,7 @@ export function testRecord(model = 'asked-model') {
     mask: createMasker([TEST_SECRET]),
     logPrompts: false,
     write: (line) => lines.push(line),
+    ...(now ? { now } : {}),
   })
   record.set({ model })
   const logLine = (): Record<string, unknown> => {

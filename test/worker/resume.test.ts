@@ -1,8 +1,9 @@
 import { evictDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import {
+  ANSWERED_TIMING,
   gateway,
   geminiFixtureText,
   parseStream,
@@ -14,6 +15,16 @@ import {
 
 const FIXTURE = 'gemini-basic-long-2024.sse'
 const decoder = new TextDecoder()
+
+/**
+ * The gateway as deployed (the worker runs the answer and copies it to the stream's object), or with
+ * RESUME_RUNNER=object (the object runs it): every guarantee below holds for both.
+ */
+let call: typeof gateway = gateway
+const inObject: typeof gateway = (path, init) =>
+  Promise.resolve(
+    createApp().fetch(new Request(`http://gateway.test${path}`, init), { ...env, RESUME_RUNNER: 'object' }),
+  )
 
 /** Reads until `count` events arrived; the reader stays open. */
 async function take(response: Response, count: number) {
@@ -33,7 +44,7 @@ const chatGet = (model: string) => `/api/stream/chat-get?user_input=Hi&provider=
 /** Starts a slow answer, reads k events, drops the connection; returns what the client has. */
 async function startAndDrop(k: number, delayMs = 120) {
   const model = await scenario({ fixture: FIXTURE, delayMs })
-  const response = await gateway(chatGet(model))
+  const response = await call(chatGet(model))
   expect(response.status).toBe(200)
   const streamId = response.headers.get('x-stream-id')!
   expect(streamId).toMatch(/^[A-Za-z0-9_-]{24}$/)
@@ -51,23 +62,34 @@ async function expectCompleted(model: string, streamId: string, first: GatewayEv
   const rest = parseStream(await resumed.text())
   expect(rest.retry).toBe(true)
   expect(rest.ids[0]).toBe(`${streamId}:${k + 1}`)
-  expect(rest.events.at(-1)).toMatchObject({ chunk: '', done: true, provider: 'gemini', finish_reason: 'stop' })
+  // The record the Durable Object rebuilt from the start's snapshot took the upstream's times.
+  expect(rest.events.at(-1)).toMatchObject({
+    chunk: '',
+    done: true,
+    provider: 'gemini',
+    finish_reason: 'stop',
+    timing: ANSWERED_TIMING,
+  })
   expect(text([...first, ...rest.events])).toBe(await geminiFixtureText(FIXTURE))
   const requests = await upstreamRequests(model)
   expect(requests).toHaveLength(1)
   expect(requests[0]!.clientClosedEarly).toBe(false)
 }
 
-describe('resumable streams (Durable Object)', () => {
+describe.each(['worker', 'object'] as const)('resumable streams (Durable Object, RESUME_RUNNER=%s)', (runner) => {
+  beforeAll(() => {
+    call = runner === 'worker' ? gateway : inObject
+  })
+
   it('resumes on the same URL with Last-Event-ID (what EventSource does)', async () => {
     const { model, streamId, first, lastId } = await startAndDrop(2)
-    const resumed = await gateway(chatGet(model), { headers: { 'last-event-id': lastId } })
+    const resumed = await call(chatGet(model), { headers: { 'last-event-id': lastId } })
     await expectCompleted(model, streamId, first.events, resumed, 2)
   })
 
   it('resumes on POST /api/stream/chat with Last-Event-ID', async () => {
     const { model, streamId, first, lastId } = await startAndDrop(3)
-    const resumed = await gateway('/api/stream/chat', {
+    const resumed = await call('/api/stream/chat', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'last-event-id': lastId },
       body: JSON.stringify({ user_input: 'Hi', provider: 'gemini', model }),
@@ -77,9 +99,9 @@ describe('resumable streams (Durable Object)', () => {
 
   it('resumes on GET /api/streams/{id}, with ?last_event_id= or the header', async () => {
     const { model, streamId, first } = await startAndDrop(2)
-    const resumed = await gateway(`/api/streams/${streamId}?last_event_id=2`)
+    const resumed = await call(`/api/streams/${streamId}?last_event_id=2`)
     await expectCompleted(model, streamId, first.events, resumed, 2)
-    const again = await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:1` } })
+    const again = await call(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:1` } })
     const rest = parseStream(await again.text())
     expect(rest.ids[0]).toBe(`${streamId}:2`)
     expect(text([first.events[0]!, ...rest.events])).toBe(await geminiFixtureText(FIXTURE))
@@ -87,30 +109,30 @@ describe('resumable streams (Durable Object)', () => {
 
   it('a finished stream: its last id gets 204, a later one 404, an earlier one the rest; an unknown id gets 204 or 404 and starts nothing', async () => {
     const model = await scenario({ fixture: FIXTURE })
-    const response = await gateway(chatGet(model))
+    const response = await call(chatGet(model))
     const all = parseStream(await response.text())
     const lastId = all.ids.at(-1)!
     const streamId = response.headers.get('x-stream-id')!
-    expect((await gateway(chatGet(model), { headers: { 'last-event-id': lastId } })).status).toBe(204)
-    expect((await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(204)
+    expect((await call(chatGet(model), { headers: { 'last-event-id': lastId } })).status).toBe(204)
+    expect((await call(`/api/streams/${streamId}`, { headers: { 'last-event-id': lastId } })).status).toBe(204)
     // An id past the closing event was never sent: unknown.
-    expect((await gateway(`/api/streams/${streamId}?last_event_id=${all.ids.length + 1}`)).status).toBe(404)
-    const replay = parseStream(await (await gateway(`/api/streams/${streamId}?last_event_id=0`)).text())
+    expect((await call(`/api/streams/${streamId}?last_event_id=${all.ids.length + 1}`)).status).toBe(404)
+    const replay = parseStream(await (await call(`/api/streams/${streamId}?last_event_id=0`)).text())
     expect(replay.events).toEqual(all.events)
     expect(replay.ids).toEqual(all.ids)
 
     const unknown = 'AAAAAAAAAAAAAAAAAAAAAAAA'
     const fresh = await scenario({ fixture: FIXTURE })
-    expect((await gateway(chatGet(fresh), { headers: { 'last-event-id': `${unknown}:3` } })).status).toBe(204)
-    expect((await gateway(chatGet(fresh), { headers: { 'last-event-id': 'not-ours' } })).status).toBe(204)
+    expect((await call(chatGet(fresh), { headers: { 'last-event-id': `${unknown}:3` } })).status).toBe(204)
+    expect((await call(chatGet(fresh), { headers: { 'last-event-id': 'not-ours' } })).status).toBe(204)
     expect(await upstreamRequests(fresh)).toHaveLength(0)
-    const missing = await gateway(`/api/streams/${unknown}`)
+    const missing = await call(`/api/streams/${unknown}`)
     expect(missing.status).toBe(404)
     expect(await missing.json()).toEqual({
       error: expect.stringMatching(/^stream_id: no stream "A{24}": it is unknown or expired/),
     })
-    expect((await gateway(`/api/streams/${unknown}`, { method: 'DELETE' })).status).toBe(404)
-    const bad = await gateway(`/api/streams/${streamId}?last_event_id=x`)
+    expect((await call(`/api/streams/${unknown}`, { method: 'DELETE' })).status).toBe(404)
+    const bad = await call(`/api/streams/${streamId}?last_event_id=x`)
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toMatch(
       /^last_event_id: must be an event id of this stream/,
@@ -119,11 +141,11 @@ describe('resumable streams (Durable Object)', () => {
 
   it('DELETE closes the upstream within a second and every listener gets finish_reason "cancelled"', async () => {
     const model = await scenario({ fixture: FIXTURE, delayMs: 150 })
-    const response = await gateway(chatGet(model))
+    const response = await call(chatGet(model))
     const streamId = response.headers.get('x-stream-id')!
     const first = await take(response, 1)
     const deletedAt = Date.now()
-    expect((await gateway(`/api/streams/${streamId}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await call(`/api/streams/${streamId}`, { method: 'DELETE' })).status).toBe(204)
     let rest = first.raw
     for (;;) {
       const { value, done } = await first.reader.read()
@@ -138,6 +160,7 @@ describe('resumable streams (Durable Object)', () => {
       model,
       finish_reason: 'cancelled',
       attempts: 1,
+      timing: ANSWERED_TIMING,
       request_id: response.headers.get('x-request-id'),
     })
     const closed = await waitFor(async () => {
@@ -148,17 +171,16 @@ describe('resumable streams (Durable Object)', () => {
     expect(closed!.closedAt! - deletedAt).toBeLessThan(1000)
     // Stopped is finished: the closing event is replayed, its id gets 204.
     expect(
-      (await gateway(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:${events.length}` } }))
-        .status,
+      (await call(`/api/streams/${streamId}`, { headers: { 'last-event-id': `${streamId}:${events.length}` } })).status,
     ).toBe(204)
   })
 
   it('two listeners each get every event exactly once, in order', async () => {
     const model = await scenario({ fixture: FIXTURE, delayMs: 60 })
-    const response = await gateway(chatGet(model))
+    const response = await call(chatGet(model))
     const streamId = response.headers.get('x-stream-id')!
     const first = await take(response, 2)
-    const second = await gateway(`/api/streams/${streamId}`)
+    const second = await call(`/api/streams/${streamId}`)
     const [a, b] = await Promise.all([
       (async () => {
         let raw = first.raw
@@ -189,13 +211,13 @@ describe('resumable streams (Durable Object)', () => {
     const namespace = (env as unknown as { RESUMABLE_STREAMS: DurableObjectNamespace }).RESUMABLE_STREAMS
     const stub = namespace.get(namespace.idFromName(streamId))
     await evictDurableObject(stub)
-    const resumed = await gateway(`/api/streams/${streamId}?last_event_id=1`)
+    const resumed = await call(`/api/streams/${streamId}?last_event_id=1`)
     await expectCompleted(model, streamId, first.events, resumed, 1)
   })
 
   it('a deserted stream: the upstream is aborted after RESUME_GRACE_MS, not before', async () => {
     const model = await scenario({ fixture: FIXTURE, delayMs: 400 })
-    const vars = { ...env, RESUME_GRACE_MS: '1500' }
+    const vars = { ...env, RESUME_GRACE_MS: '1500', RESUME_RUNNER: runner }
     const app = createApp()
     const response = await app.fetch(new Request(`http://gateway.test${chatGet(model)}`), vars)
     const first = await take(response, 1)
@@ -218,6 +240,7 @@ describe('resumable streams (Durable Object)', () => {
       error:
         'gemini: the answer was stopped after no client was connected for 1.5 s (RESUME_GRACE_MS). Send the request again.',
       done: true,
+      timing: ANSWERED_TIMING,
       request_id: response.headers.get('x-request-id'),
     })
   })

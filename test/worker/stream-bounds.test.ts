@@ -2,7 +2,18 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { captureLogs } from './app-call'
-import { inProcessApp, parseStream, scenario, upstreamClosedEarly, upstreamRequests } from './helpers'
+import {
+  ANSWERED_TIMING,
+  geminiFixtureText,
+  inProcessApp,
+  parseStream,
+  scenario,
+  upstreamClosedEarly,
+  upstreamRequests,
+  waitFor,
+  withoutRequestId,
+  withoutTiming,
+} from './helpers'
 
 /**
  * MAX_STREAM_BYTES bounds one resumable stream's log, in this process and in the Durable Object; and a
@@ -34,13 +45,16 @@ async function expectCut(response: Response, model: string) {
   const streamId = response.headers.get('x-stream-id')!
   const event = (n: number, data: string) => `id: ${streamId}:${n}\ndata: ${data}\n\n`
   const chunk = JSON.stringify({ chunk: TEXT, done: false })
-  const closing = JSON.stringify({ error: TOO_LONG, done: true, request_id: `bound-${model}` })
   const wire = await response.text()
+  // The upstream had answered: the error event carries the log line's figures.
+  const { timing } = withoutTiming(withoutRequestId(wire, `bound-${model}`))
+  expect(timing).toEqual(ANSWERED_TIMING)
+  const closing = JSON.stringify({ error: TOO_LONG, done: true, timing, request_id: `bound-${model}` })
   expect(wire).toBe(`retry: 1000\n\n${event(1, chunk)}${event(2, chunk)}${event(3, chunk)}${event(4, closing)}`)
   expect(new TextEncoder().encode(event(1, chunk)).byteLength).toBe(164)
   expect(await upstreamClosedEarly(model, 5000), 'the upstream request was left open').toBeDefined()
   expect(await upstreamRequests(model)).toHaveLength(1)
-  return { streamId, wire }
+  return { streamId, wire, timing: timing! }
 }
 
 describe('MAX_STREAM_BYTES', () => {
@@ -51,7 +65,7 @@ describe('MAX_STREAM_BYTES', () => {
     logs = captureLogs()
     const model = await endless()
     const app = inProcessApp()
-    const { streamId, wire } = await expectCut(await app.fetch(chatGet(model), vars), model)
+    const { streamId, wire, timing } = await expectCut(await app.fetch(chatGet(model), vars), model)
     // Finished: a replay from the start gives the same bytes, the last id gets 204.
     const replay = await app.fetch(new Request(`http://gateway.test/api/streams/${streamId}`), vars)
     expect(await replay.text()).toBe(wire)
@@ -63,6 +77,8 @@ describe('MAX_STREAM_BYTES', () => {
         status: 200,
         outcome: 'max_stream_bytes',
         stream_id: streamId,
+        gw_ms: timing.gw_ms,
+        upstream_ms: timing.upstream_ms,
         error: { kind: 'max_stream_bytes', message: `ProviderError: ${TOO_LONG}` },
       }),
     ])
@@ -105,9 +121,10 @@ describe('MAX_STREAM_BYTES', () => {
   })
 })
 
-describe('a start the Durable Object fails', () => {
-  const failing = (fetch: () => Promise<Response>) => ({
+describe('a start the Durable Object fails (RESUME_RUNNER=object: the object runs the answer)', () => {
+  const failing = (fetch: () => Promise<Response>, runner = 'object') => ({
     ...env,
+    RESUME_RUNNER: runner,
     RESUMABLE_STREAMS: { idFromName: (name: string) => name, get: () => ({ fetch }) },
   })
   const cases: [string, () => Promise<Response>, string][] = [
@@ -171,4 +188,37 @@ describe('a start the Durable Object fails', () => {
       request_id: response.headers.get('x-request-id'),
     })
   })
+
+  const copyFails = cases.flatMap(([name, fetch]): [string, string, () => Promise<Response>, number][] => [
+    ['before the end', name, fetch, 150],
+    ['after the end', name, fetch, 0],
+  ])
+  it.each(copyFails)(
+    'the worker runs the answer (the default) and the copy fails %s (its fetch %s): the client gets the whole answer, a log line says replication failed',
+    async (when, _, fetch, delayMs) => {
+      const captured = captureLogs()
+      logs = captured
+      const model = await scenario({ fixture: 'gemini-basic.sse', delayMs })
+      const response = await createApp().fetch(chatGet(model), failing(fetch, 'worker'))
+      expect(response.status).toBe(200)
+      const streamId = response.headers.get('x-stream-id')
+      const { events } = parseStream(await response.text())
+      expect(events.map((event) => event.chunk ?? '').join('')).toBe(await geminiFixtureText('gemini-basic.sse'))
+      expect(events.at(-1)).toMatchObject({ chunk: '', done: true, finish_reason: 'stop' })
+      const request = { request_id: `bound-${model}`, status: 200, outcome: 'done' }
+      const replicationLines = () =>
+        captured.lines.filter((line) => line.startsWith('{"event":"replication"')).map((line) => JSON.parse(line))
+      if (when === 'before the end') {
+        expect(captured.records()).toEqual([expect.objectContaining({ ...request, replication: 'failed' })])
+      } else {
+        expect(captured.records()).toEqual([expect.objectContaining(request)])
+        expect(captured.records()[0]).not.toHaveProperty('replication')
+        expect(await waitFor(async () => (replicationLines().length > 0 ? true : undefined), 3000)).toBe(true)
+        expect(replicationLines()).toEqual([
+          { event: 'replication', request_id: `bound-${model}`, stream_id: streamId, replication: 'failed' },
+        ])
+      }
+      expect(await upstreamRequests(model)).toHaveLength(1)
+    },
+  )
 })

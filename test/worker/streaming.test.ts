@@ -1,7 +1,16 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { gateway, parseEvents, postChat, scenario, upstreamRequests, waitFor, withoutRequestId } from './helpers'
+import {
+  ANSWERED_TIMING,
+  gateway,
+  parseEvents,
+  postChat,
+  scenario,
+  upstreamRequests,
+  waitFor,
+  withoutRequestId,
+} from './helpers'
 
 /** Where the client leaving stops the answer at once: the direct path, and resumable streams with no grace. */
 const STOP_AT_ONCE: [string, Record<string, string>][] = [
@@ -189,6 +198,8 @@ describe('streaming behaviour', () => {
       error:
         'gemini: no data from the provider for 1 s (UPSTREAM_IDLE_TIMEOUT_MS), so the request was stopped. The answer is incomplete; retry later.',
       done: true,
+      // The upstream had answered: the error event carries the log line's figures.
+      timing: ANSWERED_TIMING,
     })
     const closed = await waitFor(async () => {
       const [request] = await upstreamRequests(model)

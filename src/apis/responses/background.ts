@@ -113,7 +113,7 @@ export async function startBackground(
   if (typeof response?.id === 'string' && response.id !== spec.id) {
     const config = c.get('config')
     const ttlMs = Math.max(config.resumeTtlMs, stateTtlMs ?? 0) + config.maxDurationMs
-    await host.keep?.(await streamIdOf(response.id), { stream: streamId }, ttlMs)
+    await host.keep?.(streamIdOf(response.id), { stream: streamId }, ttlMs)
   }
   if (stream) return new Response(body, started)
   await body.cancel()

@@ -87,6 +87,7 @@ export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Re
     request,
     fallback: options.fallback,
   })
+  plan.timing = c.get('record').upstream
   // Gemini cannot answer what it cannot read: untranslatable input, or a conversation OpenAI keeps.
   if (!translated && (parsed.untranslatable.length > 0 || options.previousResponseId)) {
     plan.targets = plan.targets.filter((target) => target.provider !== 'gemini')
@@ -105,14 +106,14 @@ export async function createResponse(c: Context<AppEnv>, body: Json): Promise<Re
   }
   const stateTtlMs = options.store ? config.responsesTtlMs : undefined
   if (options.background && host) {
-    const streamId = await streamIdOf(id)
+    const streamId = streamIdOf(id)
     const background = { streamId, stream: options.stream, relayable: !translated, stateTtlMs }
     return withBudgetHeaders(await startBackground(c, host, plan, spec, ticket, background), ticket)
   }
   if (!options.stream) return withBudgetHeaders(await whole(c, plan, spec, ticket, stateTtlMs), ticket)
   if (host) {
     const started = await startResumable(c, host, plan, spec, ticket, {
-      streamId: await streamIdOf(id),
+      streamId: streamIdOf(id),
       ...(stateTtlMs !== undefined ? { stateTtlMs } : {}),
     })
     return withBudgetHeaders(started, ticket)
@@ -154,7 +155,7 @@ async function whole(
   const state = renderer.state()
   if (response.ok && state.conversation && stateTtlMs !== undefined && host?.keep) {
     try {
-      await host.keep(await streamIdOf(spec.id!), state, stateTtlMs)
+      await host.keep(streamIdOf(spec.id!), state, stateTtlMs)
     } catch (error) {
       record.set({ kept: false, keep_error: error instanceof Error ? error.message : String(error) })
     }

@@ -1,6 +1,7 @@
 import type { StreamHost } from '../../streams/host'
 import { openAIError } from '../../renderers/chat/errors'
 import { isObject, type Json } from '../../renderers/responses/json'
+import { sha256 } from './sha256'
 
 /**
  * Where the gateway keeps a response: in the stream host, under a stream id derived from the response
@@ -9,7 +10,7 @@ import { isObject, type Json } from '../../renderers/responses/json'
  * gateway chose before OpenAI named its own, a pointer `{ stream }` to that stream.
  *
  * @example
- * const streamId = await streamIdOf('resp_6f0c…') // 'kq0Xb…' (24 characters)
+ * const streamId = streamIdOf('resp_6f0c…') // 'kq0Xb…' (24 characters)
  * const found = await findResponse(host, 'resp_6f0c…')
  * found?.state.response // the Response object as it stands
  */
@@ -33,8 +34,8 @@ export interface FoundResponse {
 
 const encoder = new TextEncoder()
 
-export async function streamIdOf(responseId: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(`responses:${responseId}`)))
+export function streamIdOf(responseId: string): string {
+  const digest = sha256(encoder.encode(`responses:${responseId}`))
   let binary = ''
   for (const byte of digest.subarray(0, 18)) binary += String.fromCharCode(byte)
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_')
@@ -45,7 +46,7 @@ const stateOf = (value: unknown): StoredResponse => (isObject(value) ? (value as
 /** The response kept under `responseId` (following a pointer once), if it has a Response object. */
 export async function findResponse(host: StreamHost, responseId: string): Promise<FoundResponse | undefined> {
   if (!host.snapshot) return undefined
-  const streamId = await streamIdOf(responseId)
+  const streamId = streamIdOf(responseId)
   const found = await host.snapshot(streamId)
   if (!found) return undefined
   const pointed = stateOf(found.state).stream

@@ -18,6 +18,20 @@ function seed() {
   return { renderer: createSeedRenderer(writer, record), writes, wire, logLine }
 }
 
+/**
+ * A renderer whose record started at 1000 ms on a clock that reads `clock.at`, with the upstream's
+ * times as the engine writes them: the request left at 1002 and, when `answered`, its headers came at 1182.
+ */
+function timedSeed(answered: boolean) {
+  const clock = { at: 1000 }
+  const { writer, wire } = textWriter()
+  const { record, logLine } = testRecord('gemini-2.5-flash', () => clock.at)
+  record.upstream.sentAt = 1002
+  if (answered) record.upstream.answeredAt = 1182
+  clock.at = 1500
+  return { renderer: createSeedRenderer(writer, record), wire, logLine }
+}
+
 describe('the seed renderer writes the gateway’s own events byte for byte', () => {
   it('a text piece per text part, nothing for the rest, then the closing event with usage and attempts', () => {
     const { renderer, writes, wire, logLine } = seed()
@@ -123,6 +137,48 @@ describe('the seed renderer writes the gateway’s own events byte for byte', ()
     const leaky = seed()
     leaky.renderer.fail(new ProviderError('openai', 'network', `openai: failed with ${TEST_SECRET}`))
     expect(leaky.wire()).toBe('data: {"error":"openai: failed with [redacted]","done":true,"request_id":"req-1"}\n\n')
+  })
+
+  it('the closing event carries timing, the log line’s gw_ms and upstream_ms, once the upstream answered', () => {
+    const { renderer, wire, logLine } = timedSeed(true)
+    renderer.text('Hi')
+    renderer.done(result(), 1, { budget: { reserved: 40, spent: 12 } })
+    expect(wire()).toBe(
+      'data: {"chunk":"Hi","done":false}\n\n' +
+        'data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.5-flash-001","finish_reason":"stop","attempts":1,' +
+        '"budget":{"reserved":40,"spent":12},"timing":{"gw_ms":2,"upstream_ms":180},"request_id":"req-1"}\n\n',
+    )
+    expect(logLine()).toMatchObject({ outcome: 'done', gw_ms: 2, upstream_ms: 180, duration_ms: 500 })
+    const cancelled = timedSeed(true)
+    cancelled.renderer.cancelled({ provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1 })
+    expect(cancelled.wire()).toBe(
+      'data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.5-flash","finish_reason":"cancelled","attempts":1,' +
+        '"timing":{"gw_ms":2,"upstream_ms":180},"request_id":"req-1"}\n\n',
+    )
+  })
+
+  it('an error event carries timing only when the upstream had answered; the log line has gw_ms either way', () => {
+    const midAnswer = timedSeed(true)
+    midAnswer.renderer.text('Hi')
+    midAnswer.renderer.fail(new ProviderError('gemini', 'truncated', 'gemini: the connection closed early.'))
+    expect(midAnswer.wire()).toBe(
+      'data: {"chunk":"Hi","done":false}\n\n' +
+        'data: {"error":"gemini: the connection closed early.","done":true,"timing":{"gw_ms":2,"upstream_ms":180},"request_id":"req-1"}\n\n',
+    )
+    expect(midAnswer.logLine()).toMatchObject({ outcome: 'truncated', gw_ms: 2, upstream_ms: 180 })
+    const refused = timedSeed(false)
+    refused.renderer.fail(upstreamStatusError('gemini', 503, 'overloaded'))
+    expect(refused.wire()).toBe(
+      'data: {"error":"gemini: service unavailable or overloaded (HTTP 503). Retry in a few seconds.","done":true,"request_id":"req-1"}\n\n',
+    )
+    const line = refused.logLine()
+    expect(line).toMatchObject({ outcome: 'upstream_status', gw_ms: 2 })
+    expect(line).not.toHaveProperty('upstream_ms')
+    const stopped = timedSeed(false)
+    stopped.renderer.cancelled({ provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1 })
+    expect(stopped.wire()).toBe(
+      'data: {"chunk":"","done":true,"provider":"gemini","model":"gemini-2.5-flash","finish_reason":"cancelled","attempts":1,"request_id":"req-1"}\n\n',
+    )
   })
 
   it('cancelled (DELETE): the closing event with finish_reason cancelled', () => {
