@@ -2,7 +2,6 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { AppEnv } from '../app-env'
 import { requestIdFor } from './request-id'
-import type { StoreStatus } from '../stores/status'
 import { RequestRecord, type Outcome } from './request-record'
 
 /** A line written while the shared store is unreachable says so, and so does one whose request began then. */
@@ -14,7 +13,7 @@ const NO_FIELDS = {}
  * as its stream) holds only the store: a closure made in the middleware would keep the request's
  * whole context alive on Bun, whose closures hold their enclosing scopes.
  */
-function storeFields(store: StoreStatus): () => Record<string, unknown> {
+function storeFields(store: AppEnv['Variables']['store']): () => Record<string, unknown> {
   return () => (store.ok ? NO_FIELDS : STORE_UNAVAILABLE)
 }
 
