@@ -1,13 +1,14 @@
 import type { MiddlewareHandler } from 'hono'
-import { announcedBodyLimit } from '../apis/body-limit'
+import { configBodyLimit } from '../apis/body-limit'
 import type { AppEnv } from '../app-env'
-import type { GatewayConfig } from '../env'
 import { ErrorSchema } from '../schemas'
 import { badRequest, fieldErrors } from '../validation'
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i
-/** One body limit per configuration (MAX_BODY_BYTES), built at its first request. */
-const limits = new WeakMap<GatewayConfig, MiddlewareHandler>()
+const limitFor = configBodyLimit(
+  (maxSize) => (c) =>
+    fieldErrors(c, 413, [{ field: 'body', message: `must be at most ${maxSize} bytes (MAX_BODY_BYTES)` }]),
+)
 
 /**
  * Guards a JSON body: the Content-Type must be JSON (otherwise the fields would look missing,
@@ -29,18 +30,7 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       },
     ])
   }
-  const config = c.get('config')
-  let limit = limits.get(config)
-  if (!limit) {
-    const maxSize = config.maxBodyBytes
-    limit = announcedBodyLimit({
-      maxSize,
-      onError: (c) =>
-        fieldErrors(c, 413, [{ field: 'body', message: `must be at most ${maxSize} bytes (MAX_BODY_BYTES)` }]),
-    })
-    limits.set(config, limit)
-  }
-  return limit(c, next)
+  return limitFor(c.get('config'))(c, next)
 }
 
 /** The OpenAPI description of the 413 of a route guarded by {@link jsonBody}. */

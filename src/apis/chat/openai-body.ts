@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { announcedBodyLimit } from '../body-limit'
+import { configBodyLimit } from '../body-limit'
 import type { AppEnv } from '../../app-env'
 import type { GatewayConfig } from '../../env'
 import { openAIError, withRequestId } from '../../renderers/chat/errors'
@@ -15,30 +15,19 @@ import { openAIError, withRequestId } from '../../renderers/chat/errors'
  * })
  */
 
-/** One body limit per configuration (MAX_BODY_BYTES), built at its first request. */
-const limits = new WeakMap<GatewayConfig, MiddlewareHandler>()
+const limitFor = configBodyLimit(
+  (maxSize) => (c) =>
+    withRequestId(
+      openAIError(413, `The request body must be at most ${maxSize} bytes (MAX_BODY_BYTES).`, {
+        code: 'request_too_large',
+        retry: false,
+      }),
+      (c as Context<AppEnv>).get('record').requestId,
+    ),
+)
 
 /** 413 `request_too_large` for a body over MAX_BODY_BYTES, sent with Content-Length or chunked. */
-export const openAIBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
-  const config = c.get('config')
-  let limit = limits.get(config)
-  if (!limit) {
-    const maxSize = config.maxBodyBytes
-    limit = announcedBodyLimit({
-      maxSize,
-      onError: (c) =>
-        withRequestId(
-          openAIError(413, `The request body must be at most ${maxSize} bytes (MAX_BODY_BYTES).`, {
-            code: 'request_too_large',
-            retry: false,
-          }),
-          (c as Context<AppEnv>).get('record').requestId,
-        ),
-    })
-    limits.set(config, limit)
-  }
-  return limit(c, next)
-}
+export const openAIBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => limitFor(c.get('config'))(c, next)
 
 /** The body as a JSON object, or the 400 reply for anything else. */
 export async function readOpenAIBody(c: Context<AppEnv>): Promise<Record<string, unknown> | Response> {
