@@ -8,7 +8,7 @@ export interface ObjectCopySettings {
   connect: () => Promise<Response>
   /** Sends a stream that ended before its socket opened, whole, in one request (`POST /copied`, {@link encodeWhole}). */
   sendWhole: (body: Uint8Array<ArrayBuffer>) => Promise<Response>
-  /** How long after the first event the socket opens (a shorter answer is sent whole when it ends). */
+  /** How long after the stream starts the socket opens (a shorter answer is sent whole when it ends). */
   openAfterMs: number
   /** The starting request's record: a copy that fails says so in its log line (`"replication":"failed"`). */
   record: RequestRecord
@@ -30,8 +30,9 @@ const STAND_IN: LogSink = { push() {}, close() {} }
  * Copies a stream the worker runs to its Durable Object, off the client's path: the worker's own
  * client reads the local log at once, and what the log added since the last message goes to the
  * object `flushMs` later, several events per message, over one WebSocket. The socket opens
- * `openAfterMs` after the first event, so creating the object never competes with the first text; an
- * answer that ends before that goes to the object whole, in one request. The object serves every
+ * `openAfterMs` after the stream started (by then a provider that answers at once has sent its first
+ * text, so creating the object does not compete with it); an answer that ends before that goes to the
+ * object whole, in one request. The object serves every
  * other listener and resume from the copy and keeps it for RESUME_TTL_MS; it tells the producer when
  * a DELETE arrives (the producer ends the answer), when clients follow the copy (they hold off the
  * grace) and when a snapshot needs the renderer's state.
@@ -114,7 +115,7 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
     push(bytes) {
       if (failed) return
       pending.push(bytes)
-      if (timer === undefined) timer = setTimeout(flush, socket ? settings.flushMs : settings.openAfterMs)
+      if (socket && timer === undefined) timer = setTimeout(flush, settings.flushMs)
     },
     close() {
       if (failed) return
@@ -123,6 +124,9 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
       else if (!connecting) sendWhole()
     },
   })
+  // From the start, not from the first event: a DELETE or a second listener may come while the
+  // upstream still thinks, and the object waits only briefly for a stream it does not know yet.
+  timer = setTimeout(flush, settings.openAfterMs)
   return copy
 
   /** The answer ended before the socket opened: all of it in one request, no socket. */
@@ -143,7 +147,7 @@ export function copyToObject(live: LiveStream, settings: ObjectCopySettings): Ob
       })
   }
 
-  /** Connects to the object once, `openAfterMs` after the first event (never before it is out). */
+  /** Connects to the object once, `openAfterMs` after the stream started. */
   function open(): void {
     if (connecting) return
     connecting = true

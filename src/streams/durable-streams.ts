@@ -9,7 +9,7 @@ const ORIGIN = 'https://resumable-stream.internal'
 
 /** How long new events wait before they are copied to the object, so that several go in one message. */
 const COPY_FLUSH_MS = 50
-/** How long after the first event the copy's socket opens; a shorter answer goes to the object whole when it ends. */
+/** How long after the stream starts the copy's socket opens; a shorter answer goes to the object whole when it ends. */
 const COPY_OPEN_AFTER_MS = 200
 
 /**
@@ -24,7 +24,7 @@ export interface DurableStreamsSettings {
   afterClientLeftMs?: number
   /** How long new events wait before they are copied to the object (50 ms). */
   flushMs?: number
-  /** How long after the first event the copy's socket opens (200 ms). */
+  /** How long after the stream starts the copy's socket opens (200 ms). */
   openAfterMs?: number
 }
 

@@ -128,6 +128,32 @@ describe('an answer the worker runs, after its client left', () => {
   })
 })
 
+describe('before the first event', () => {
+  it('DELETE while the upstream still thinks reaches the producer through the object: cancelled, upstream closed', async () => {
+    const model = await scenario({ fixture: 'gemini-basic.sse', headersDelayMs: 2500 })
+    const response = await gateway(`/api/stream/chat-get?user_input=Hi&provider=gemini&model=${model}`)
+    const id = response.headers.get('x-stream-id')!
+    expect((await gateway(`/api/streams/${id}`, { method: 'DELETE' })).status).toBe(204)
+    const events = parseStream(await response.text()).events
+    expect(events).toEqual([
+      {
+        chunk: '',
+        done: true,
+        provider: 'gemini',
+        model,
+        finish_reason: 'cancelled',
+        attempts: 1,
+        request_id: response.headers.get('x-request-id'),
+      },
+    ])
+    const closed = await waitFor(async () => {
+      const [request] = await upstreamRequests(model)
+      return request?.clientClosedEarly ? request : undefined
+    }, 5000)
+    expect(closed, 'the upstream request was left open').toBeDefined()
+  })
+})
+
 describe('a Responses stream the worker runs', () => {
   it('GET /v1/responses/{id} while it runs: the object asks the producer for the Response so far', async () => {
     const model = await scenario({ fixture: 'gemini-basic.sse', stallAfterWrites: 2 })
